@@ -1,0 +1,58 @@
+import type { types } from 'mediasoup';
+import type { LessonService } from '../../lessons/lessonService.js';
+import { lessonOf } from '../participant.js';
+import type { Handlers } from '../register.js';
+
+type MediaEvents =
+  | 'media:getRouterRtpCapabilities'
+  | 'media:createTransport'
+  | 'media:connectTransport'
+  | 'media:produce'
+  | 'media:closeProducer'
+  | 'media:consume'
+  | 'media:resumeConsumer';
+
+/*
+ * The casts below hand mediasoup objects whose outer shape the schema checked; mediasoup
+ * validates their inside and its refusals come back as MEDIA_ERROR.
+ */
+export function mediaHandlers(service: LessonService): Pick<Handlers, MediaEvents> {
+  const mediaFor = async (grant: Parameters<typeof lessonOf>[0]) => service.media(lessonOf(grant).lessonId);
+  return {
+    'media:getRouterRtpCapabilities': async ({ grant }) => ({
+      rtpCapabilities: (await mediaFor(grant)).rtpCapabilities as Record<string, unknown>,
+    }),
+    'media:createTransport': async ({ grant, socket }, { direction }) =>
+      (await mediaFor(grant)).createTransport(socket.id, direction) as never,
+    'media:connectTransport': async ({ grant, socket }, { transportId, dtlsParameters }) => {
+      await (await mediaFor(grant)).connectTransport(socket.id, transportId, dtlsParameters as types.DtlsParameters);
+      return {};
+    },
+    'media:produce': async ({ grant, socket }, { transportId, kind, source, rtpParameters }) => {
+      const { lessonId } = lessonOf(grant);
+      const media = await service.media(lessonId);
+      service.setTeacherPeer(lessonId, socket.id);
+      const info = await media.produce(socket.id, transportId, kind, source, rtpParameters as types.RtpParameters);
+      return { producerId: info.producerId };
+    },
+    'media:closeProducer': async ({ grant, socket }, { producerId }) => {
+      (await mediaFor(grant)).closeProducer(socket.id, producerId);
+      return {};
+    },
+    'media:consume': async ({ grant, socket }, { transportId, producerId, rtpCapabilities }) => {
+      const { lessonId } = lessonOf(grant);
+      const media = await service.media(lessonId);
+      return media.consume(
+        socket.id,
+        transportId,
+        producerId,
+        rtpCapabilities as types.RtpCapabilities,
+        service.teacherProducerIds(lessonId),
+      ) as never;
+    },
+    'media:resumeConsumer': async ({ grant, socket }, { consumerId }) => {
+      await (await mediaFor(grant)).resumeConsumer(socket.id, consumerId);
+      return {};
+    },
+  };
+}

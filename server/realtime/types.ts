@@ -1,0 +1,14 @@
+import type { Server, Socket } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/events.js';
+import type { Grant } from '../../shared/token.js';
+
+/** What the auth middleware stores on each socket: its verified grant, nothing else. */
+export interface SocketData {
+  grant: Grant;
+}
+
+export type TongkeIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type TongkeSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export const lessonRoom = (lessonId: string) => `lesson:${lessonId}`;
+export const teacherRoom = (lessonId: string) => `lesson:${lessonId}:teacher`;

@@ -1,0 +1,98 @@
+import type { LessonStatus } from '../../shared/lesson.js';
+
+export type CommunityType = 'assistance' | 'alliance' | 'group';
+export type Area = 'urban' | 'rural';
+export type ClassroomKind = 'lecture' | 'receiving';
+
+export interface Community {
+  id: string;
+  name: string;
+  type: CommunityType;
+  coreSchoolId: string | null;
+}
+export interface School {
+  id: string;
+  communityId: string;
+  name: string;
+  district: string;
+  area: Area;
+}
+export interface Classroom {
+  id: string;
+  schoolId: string;
+  name: string;
+  kind: ClassroomKind;
+}
+export interface ClassroomWithSchool extends Classroom {
+  schoolName: string;
+}
+export interface LessonRecord {
+  id: string;
+  title: string;
+  subject: string;
+  teacherName: string;
+  lectureClassroomId: string;
+  plannedStart: number | null;
+  plannedEnd: number | null;
+  status: LessonStatus;
+  startedAt: number | null;
+  endedAt: number | null;
+  createdAt: number;
+}
+
+/** What the append-only lesson log records. Head counts only: never a pupil's name. */
+export const LESSON_EVENT_TYPES = [
+  'lesson_started',
+  'lesson_ended',
+  'lesson_resumed_after_restart',
+  'teacher_joined',
+  'teacher_left',
+  'classroom_joined',
+  'classroom_left',
+] as const;
+export type LessonEventType = (typeof LESSON_EVENT_TYPES)[number];
+
+export interface LessonEvent {
+  seq: number;
+  lessonId: string;
+  at: number;
+  type: LessonEventType;
+  classroomId: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface NewLesson {
+  id: string;
+  title: string;
+  subject: string;
+  teacherName: string;
+  lectureClassroomId: string;
+  receivingClassroomIds: string[];
+  plannedStart?: number | null;
+  plannedEnd?: number | null;
+}
+
+/**
+ * Persistence behind an interface: SQLite is the embedded default; a PostgreSQL
+ * implementation can serve several nodes later without touching the domain.
+ */
+export interface Store {
+  upsertCommunity(c: Community): void;
+  upsertSchool(s: School): void;
+  upsertClassroom(c: Classroom): void;
+  getClassroom(id: string): ClassroomWithSchool | null;
+  createLesson(l: NewLesson, now: number): LessonRecord;
+  getLesson(id: string): LessonRecord | null;
+  listLessons(filter?: { status?: LessonStatus }): LessonRecord[];
+  lessonClassrooms(lessonId: string): ClassroomWithSchool[];
+  /** Moves a lesson to a new status and logs the event, atomically. */
+  transitionLesson(
+    id: string,
+    from: LessonStatus,
+    to: LessonStatus,
+    event: { type: LessonEventType; at: number; data?: Record<string, unknown> },
+  ): LessonRecord;
+  appendEvent(e: Omit<LessonEvent, 'seq'>): LessonEvent;
+  listEvents(lessonId: string): LessonEvent[];
+  close(): void;
+}

@@ -1,0 +1,116 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Grant } from '../shared/token.js';
+import { resolveTokenSecret } from './auth/secret.js';
+import { TokenService } from './auth/tokens.js';
+import type { Config } from './config.js';
+import { createHttpApp } from './http/app.js';
+import { LessonService } from './lessons/lessonService.js';
+import type { Logger } from './logger.js';
+import { LessonMedia } from './media/lessonMedia.js';
+import { WorkerPool } from './media/workerPool.js';
+import { attachRealtime } from './realtime/attach.js';
+import type { TongkeIo } from './realtime/types.js';
+import { SqliteStore } from './store/sqliteStore.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const DEFAULT_CLIENT_DIR = path.resolve(HERE, '../dist/client');
+
+export interface TongkeServer {
+  config: Config;
+  store: SqliteStore;
+  tokens: TokenService;
+  service: LessonService;
+  pool: WorkerPool;
+  io: TongkeIo;
+  http: HttpServer;
+  /** Base URL the server is reachable at (after listen). */
+  url: string;
+  /** A link to a page carrying a token in the fragment (never sent to servers or logs). */
+  link(page: 'teacher' | 'classroom' | 'admin', grant: Grant, ttlSeconds: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root's body: builds store, media, domain, HTTP and Socket.IO, listens,
+ * and knows how to shut all of it down in the order mediasoup needs.
+ */
+export async function startTongke(
+  config: Config,
+  log: Logger,
+  opts: { clientDir?: string } = {},
+): Promise<TongkeServer> {
+  const store = new SqliteStore(path.join(config.dataDir, 'tongke.sqlite'));
+  let pool: WorkerPool | null = null;
+  try {
+    const tokens = new TokenService(resolveTokenSecret(config, log));
+    pool = await WorkerPool.create({ ...config.media }, log);
+    const workers = pool;
+    const service = new LessonService(
+      store,
+      async () => {
+        const { router, pooled } = await workers.createRouter();
+        return new LessonMedia(router, pooled.webRtcServer, log.child({ routerId: router.id }));
+      },
+      log,
+    );
+    service.resumeInterruptedLessons();
+
+    const app = createHttpApp({
+      tokens,
+      store,
+      service,
+      log,
+      clientDir: opts.clientDir ?? DEFAULT_CLIENT_DIR,
+      health: async () => ({ workers: (await workers.resourceUsage()).length, liveLessons: service.liveLessonIds().length }),
+    });
+    const http = createServer(app);
+    const io = attachRealtime(http, { tokens, service, log });
+
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(config.http.port, config.http.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+    const port = (http.address() as AddressInfo).port;
+    const url = config.http.publicUrl?.replace(/\/$/, '') ?? `http://${config.media.announcedIp}:${port}`;
+
+    let closing: Promise<void> | null = null;
+    const close = () =>
+      (closing ??= (async () => {
+        log.info('shutting down');
+        // Order matters for mediasoup 3.12: transports/routers, then WebRtcServers, then workers.
+        io.disconnectSockets(true);
+        service.closeAllMedia();
+        workers.close();
+        await new Promise<void>((resolve) => {
+          io.close(() => resolve());
+        });
+        store.close();
+      })());
+
+    return {
+      config,
+      store,
+      tokens,
+      service,
+      pool: workers,
+      io,
+      http,
+      url,
+      async link(page, grant, ttlSeconds) {
+        const token = await tokens.sign(grant, ttlSeconds);
+        return `${url}/${page}.html#token=${token}`;
+      },
+      close,
+    };
+  } catch (err) {
+    pool?.close();
+    store.close();
+    throw err;
+  }
+}

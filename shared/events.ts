@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import type { AckCallback } from './errors.js';
+import { idSchema } from './ids.js';
+import { lessonStateSchema } from './lesson.js';
+import {
+  consumerParamsSchema,
+  dtlsParametersSchema,
+  mediaKindSchema,
+  mediaSourceSchema,
+  producerInfoSchema,
+  rtpCapabilitiesSchema,
+  rtpParametersSchema,
+  transportDirectionSchema,
+  transportParamsSchema,
+} from './media.js';
+import type { Action } from './roles.js';
+
+const empty = z.object({}).strict();
+const ok = z.object({}).strict();
+
+/**
+ * The client→server protocol: for each event, its payload schema, its ack result schema
+ * and the permission it needs. The server registers exactly these events and parses every
+ * payload with its schema before any handler runs.
+ */
+export const clientEvents = {
+  'lesson:sync': { payload: empty, result: lessonStateSchema, action: 'lesson:join' },
+  'lesson:start': { payload: empty, result: lessonStateSchema, action: 'lesson:start' },
+  'lesson:end': { payload: empty, result: lessonStateSchema, action: 'lesson:end' },
+  'media:getRouterRtpCapabilities': {
+    payload: empty,
+    result: z.object({ rtpCapabilities: rtpCapabilitiesSchema }),
+    action: 'media:setup',
+  },
+  'media:createTransport': {
+    payload: z.object({ direction: transportDirectionSchema }).strict(),
+    result: transportParamsSchema,
+    action: 'media:setup',
+  },
+  'media:connectTransport': {
+    payload: z.object({ transportId: idSchema, dtlsParameters: dtlsParametersSchema }).strict(),
+    result: ok,
+    action: 'media:setup',
+  },
+  'media:produce': {
+    payload: z
+      .object({
+        transportId: idSchema,
+        kind: mediaKindSchema,
+        source: mediaSourceSchema,
+        rtpParameters: rtpParametersSchema,
+      })
+      .strict(),
+    result: z.object({ producerId: z.string() }),
+    action: 'media:publishTeacher',
+  },
+  'media:closeProducer': {
+    payload: z.object({ producerId: idSchema }).strict(),
+    result: ok,
+    action: 'media:publishTeacher',
+  },
+  'media:consume': {
+    payload: z
+      .object({
+        transportId: idSchema,
+        producerId: idSchema,
+        rtpCapabilities: rtpCapabilitiesSchema,
+      })
+      .strict(),
+    result: consumerParamsSchema,
+    action: 'media:setup',
+  },
+  'media:resumeConsumer': {
+    payload: z.object({ consumerId: idSchema }).strict(),
+    result: ok,
+    action: 'media:setup',
+  },
+} as const satisfies Record<string, { payload: z.ZodTypeAny; result: z.ZodTypeAny; action: Action }>;
+
+export type ClientEventName = keyof typeof clientEvents;
+export type PayloadOf<E extends ClientEventName> = z.input<(typeof clientEvents)[E]['payload']>;
+export type ResultOf<E extends ClientEventName> = z.infer<(typeof clientEvents)[E]['result']>;
+
+export type ClientToServerEvents = {
+  [E in ClientEventName]: (payload: PayloadOf<E>, ack: AckCallback<ResultOf<E>>) => void;
+};
+
+export const serverEvents = {
+  'lesson:state': lessonStateSchema,
+  'media:producerAdded': producerInfoSchema,
+  'media:producerClosed': z.object({ producerId: z.string() }),
+  'media:consumerClosed': z.object({ consumerId: z.string() }),
+} as const;
+
+export type ServerEventName = keyof typeof serverEvents;
+export type ServerToClientEvents = {
+  [E in ServerEventName]: (payload: z.infer<(typeof serverEvents)[E]>) => void;
+};

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { idSchema } from './ids.js';
+
+/*
+ * mediasoup's own objects (RTP capabilities/parameters, DTLS and ICE parameters) are
+ * validated deeply by mediasoup itself; here we check their outer shape and bound their
+ * size, so junk is refused before it reaches the worker.
+ */
+const looseObject = z.object({}).passthrough();
+
+export const rtpCapabilitiesSchema = z
+  .object({
+    codecs: z.array(looseObject).max(64).optional(),
+    headerExtensions: z.array(looseObject).max(64).optional(),
+  })
+  .passthrough();
+
+export const rtpParametersSchema = z
+  .object({
+    mid: z.string().max(32).optional(),
+    codecs: z.array(looseObject).min(1).max(16),
+    headerExtensions: z.array(looseObject).max(32).optional(),
+    encodings: z.array(looseObject).max(8).optional(),
+    rtcp: looseObject.optional(),
+  })
+  .passthrough();
+
+export const dtlsParametersSchema = z.object({
+  role: z.enum(['auto', 'client', 'server']).optional(),
+  fingerprints: z
+    .array(z.object({ algorithm: z.string().max(16), value: z.string().max(256) }))
+    .min(1)
+    .max(8),
+});
+
+export const mediaKindSchema = z.enum(['audio', 'video']);
+export type MediaKind = z.infer<typeof mediaKindSchema>;
+
+/** What a producer carries; the classroom page picks its players by it. */
+export const mediaSourceSchema = z.enum(['camera', 'microphone']);
+export type MediaSource = z.infer<typeof mediaSourceSchema>;
+
+export const transportDirectionSchema = z.enum(['send', 'recv']);
+export type TransportDirection = z.infer<typeof transportDirectionSchema>;
+
+export const producerInfoSchema = z.object({
+  producerId: idSchema,
+  kind: mediaKindSchema,
+  source: mediaSourceSchema,
+});
+export type ProducerInfo = z.infer<typeof producerInfoSchema>;
+
+export const transportParamsSchema = z.object({
+  id: z.string(),
+  iceParameters: looseObject,
+  iceCandidates: z.array(looseObject),
+  dtlsParameters: looseObject,
+});
+
+export const consumerParamsSchema = z.object({
+  consumerId: z.string(),
+  producerId: z.string(),
+  kind: mediaKindSchema,
+  rtpParameters: looseObject,
+});

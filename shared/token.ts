@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { idSchema } from './ids.js';
+
+/**
+ * The grants a Socket.IO token carries: who (role), for what (lesson, classroom).
+ * A token grants exactly one of these shapes, nothing more.
+ */
+export const grantSchema = z.discriminatedUnion('role', [
+  z.object({ role: z.literal('teacher'), lessonId: idSchema, name: z.string().max(64) }),
+  z.object({ role: z.literal('assistant'), lessonId: idSchema, classroomId: idSchema }),
+  z.object({ role: z.literal('admin'), name: z.string().max(64) }),
+]);
+export type Grant = z.infer<typeof grantSchema>;
+
+/** Socket.IO sends the token in the handshake's `auth` object. */
+export const handshakeAuthSchema = z.object({ token: z.string().min(1).max(4096) });
