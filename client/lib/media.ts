@@ -1,0 +1,157 @@
+import { Device } from 'mediasoup-client';
+import type { types } from 'mediasoup-client';
+import type { MediaSource, ProducerInfo } from '../../shared/media.js';
+import { request, type TongkeSocket } from './socket.js';
+
+export interface ReceivedTrack {
+  producerId: string;
+  consumer: types.Consumer;
+  track: MediaStreamTrack;
+}
+
+/**
+ * One page's media session: a mediasoup-client Device and the transports it needs,
+ * signalled over our typed socket. Thrown away and rebuilt whole after a reconnect, so it
+ * never depends on state from before.
+ */
+export class MediaSession {
+  private readonly device = new Device();
+  private loading: Promise<void> | null = null;
+  private sendTransport: Promise<types.Transport> | null = null;
+  private recvTransport: Promise<types.Transport> | null = null;
+  private readonly producers = new Map<MediaSource, types.Producer>();
+  private readonly consumers = new Map<string, types.Consumer>();
+  private closed = false;
+  onConnectionState: (state: string) => void = () => {};
+
+  constructor(private readonly socket: TongkeSocket) {}
+
+  /** Concurrent callers (audio and video arriving together) share one load. */
+  load(): Promise<void> {
+    this.loading ??= (async () => {
+      const { rtpCapabilities } = await request(this.socket, 'media:getRouterRtpCapabilities', {});
+      await this.device.load({ routerRtpCapabilities: rtpCapabilities as unknown as types.RtpCapabilities });
+    })();
+    this.loading.catch(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private transportFor(direction: 'send' | 'recv'): Promise<types.Transport> {
+    const existing = direction === 'send' ? this.sendTransport : this.recvTransport;
+    if (existing) return existing;
+    const created = this.load().then(() => this.createTransport(direction));
+    created.catch(() => {
+      if (direction === 'send') this.sendTransport = null;
+      else this.recvTransport = null;
+    });
+    if (direction === 'send') this.sendTransport = created;
+    else this.recvTransport = created;
+    return created;
+  }
+
+  private async createTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
+    const params = await request(this.socket, 'media:createTransport', { direction });
+    const options = params as unknown as types.TransportOptions;
+    const transport =
+      direction === 'send' ? this.device.createSendTransport(options) : this.device.createRecvTransport(options);
+    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      request(this.socket, 'media:connectTransport', {
+        transportId: transport.id,
+        dtlsParameters: dtlsParameters as never,
+      }).then(() => callback(), errback);
+    });
+    transport.on('connectionstatechange', (state) => this.onConnectionState(state));
+    if (direction === 'send') {
+      transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
+        request(this.socket, 'media:produce', {
+          transportId: transport.id,
+          kind,
+          source: appData.source as MediaSource,
+          rtpParameters: rtpParameters as never,
+        }).then(({ producerId }) => callback({ id: producerId }), errback);
+      });
+    }
+    return transport;
+  }
+
+  async publish(track: MediaStreamTrack, source: MediaSource): Promise<types.Producer> {
+    const transport = await this.transportFor('send');
+    const producer = await transport.produce({
+      track,
+      appData: { source },
+      ...(track.kind === 'video' ? { codecOptions: { videoGoogleStartBitrate: 1000 } } : {}),
+    });
+    this.producers.set(source, producer);
+    return producer;
+  }
+
+  /** Receives one producer; the server creates the consumer paused and we resume it here. */
+  async receive(info: ProducerInfo): Promise<ReceivedTrack> {
+    const transport = await this.transportFor('recv');
+    const params = await request(this.socket, 'media:consume', {
+      transportId: transport.id,
+      producerId: info.producerId,
+      rtpCapabilities: this.device.rtpCapabilities as unknown as Record<string, unknown>,
+    });
+    const consumer = await transport.consume({
+      id: params.consumerId,
+      producerId: params.producerId,
+      kind: params.kind,
+      rtpParameters: params.rtpParameters as unknown as types.RtpParameters,
+    });
+    this.consumers.set(consumer.id, consumer);
+    await request(this.socket, 'media:resumeConsumer', { consumerId: consumer.id });
+    return { producerId: info.producerId, consumer, track: consumer.track };
+  }
+
+  dropConsumer(consumerId: string): void {
+    this.consumers.get(consumerId)?.close();
+    this.consumers.delete(consumerId);
+  }
+
+  dropProducer(producerId: string): void {
+    for (const [id, c] of this.consumers) {
+      if (c.producerId === producerId) {
+        c.close();
+        this.consumers.delete(id);
+      }
+    }
+  }
+
+  /** Counters the pages show and the e2e test reads: frames decoded, packets received. */
+  async receiveStats(): Promise<{ videoFramesDecoded: number; audioPacketsReceived: number; videoPacketsLost: number }> {
+    let videoFramesDecoded = 0;
+    let audioPacketsReceived = 0;
+    let videoPacketsLost = 0;
+    for (const c of this.consumers.values()) {
+      const report = await c.getStats();
+      report.forEach((s: Record<string, unknown>) => {
+        if (s.type !== 'inbound-rtp') return;
+        if (s.kind === 'video') {
+          videoFramesDecoded += Number(s.framesDecoded ?? 0);
+          videoPacketsLost += Number(s.packetsLost ?? 0);
+        } else if (s.kind === 'audio') {
+          audioPacketsReceived += Number(s.packetsReceived ?? 0);
+        }
+      });
+    }
+    return { videoFramesDecoded, audioPacketsReceived, videoPacketsLost };
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.producers.values()) p.close();
+    for (const c of this.consumers.values()) c.close();
+    void this.sendTransport?.then((t) => t.close(), () => {});
+    void this.recvTransport?.then((t) => t.close(), () => {});
+    this.producers.clear();
+    this.consumers.clear();
+  }
+}

@@ -1,0 +1,57 @@
+import type { LessonState, LessonStatus } from '../../shared/lesson.js';
+import { byId, tokenFromLocation } from './dom.js';
+import { applyI18n, installLanguageToggle, t } from './i18n.js';
+import { connect, type TongkeSocket } from './socket.js';
+
+export type ConnState = 'connecting' | 'connected' | 'reconnecting' | 'refused';
+
+const STATUS_KEY = { scheduled: 'statusScheduled', live: 'statusLive', ended: 'statusEnded' } as const;
+export const statusText = (s: LessonStatus) => t(STATUS_KEY[s]);
+
+/**
+ * What every lesson page shares: the token from the link, the socket, the connection
+ * badge, the language toggle and the lesson header.
+ */
+export function startShell(onLanguage: () => void): { socket: TongkeSocket; setConn: (s: ConnState, detail?: string) => void } | null {
+  applyI18n();
+  const conn = byId('conn');
+  let connState: ConnState = 'connecting';
+  let connDetail = '';
+  const setConn = (s: ConnState, detail = '') => {
+    connState = s;
+    connDetail = detail;
+    conn.dataset.state = s;
+    conn.textContent = (s === 'refused' ? t('refused') : t(s)) + (detail ? `：${detail}` : '');
+  };
+  installLanguageToggle(byId<HTMLButtonElement>('lang'), () => {
+    setConn(connState, connDetail);
+    onLanguage();
+  });
+  const token = tokenFromLocation();
+  if (!token) {
+    setConn('refused', 'no token');
+    return null;
+  }
+  const socket = connect(token);
+  setConn('connecting');
+  socket.on('connect', () => setConn('connected'));
+  socket.on('disconnect', () => setConn('reconnecting'));
+  socket.on('connect_error', (err) => {
+    // The server refused us (bad or expired token): retrying will not help.
+    if ((err as Error & { data?: { code?: string } }).data?.code) {
+      setConn('refused', err.message);
+      socket.disconnect();
+    } else {
+      setConn('reconnecting');
+    }
+  });
+  return { socket, setConn };
+}
+
+export function renderLessonHeader(state: LessonState): void {
+  byId('lesson-title').textContent = state.title;
+  byId('lesson-meta').textContent = `${state.lectureClassroom.schoolName} · ${state.teacherName} · ${state.subject}`;
+  const status = byId('lesson-status');
+  status.dataset.status = state.status;
+  status.textContent = statusText(state.status);
+}

@@ -1,0 +1,50 @@
+import { io, type Socket } from 'socket.io-client';
+import type { Ack } from '../../shared/errors.js';
+import type {
+  ClientEventName,
+  ClientToServerEvents,
+  PayloadOf,
+  ResultOf,
+  ServerToClientEvents,
+} from '../../shared/events.js';
+
+export type TongkeSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export class RequestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function connect(token: string): TongkeSocket {
+  return io({
+    auth: { token },
+    transports: ['websocket', 'polling'],
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 5000,
+  });
+}
+
+/** Sends one protocol request and resolves with its data, or rejects with its error. */
+export function request<E extends ClientEventName>(
+  socket: TongkeSocket,
+  event: E,
+  payload: PayloadOf<E>,
+  timeoutMs = 10_000,
+): Promise<ResultOf<E>> {
+  return new Promise((resolve, reject) => {
+    // Socket.IO's typings cannot follow a generic event name through timeout(); the
+    // payload and result types are still tied to E by this function's signature.
+    const timed = socket.timeout(timeoutMs) as unknown as {
+      emit(e: E, p: PayloadOf<E>, cb: (err: Error | null, ack: Ack<ResultOf<E>>) => void): void;
+    };
+    timed.emit(event, payload, (err, ack) => {
+      if (err) reject(new RequestError('TIMEOUT', `${event} timed out`));
+      else if (ack.ok) resolve(ack.data);
+      else reject(new RequestError(ack.error.code, ack.error.message));
+    });
+  });
+}

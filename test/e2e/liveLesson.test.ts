@@ -1,0 +1,75 @@
+import { mkdirSync } from 'node:fs';
+import type { Page } from 'puppeteer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, waitForPage } from '../helpers/browser.js';
+import { classroomGrant, startTestServer, teacherGrant, type TestServer } from '../helpers/server.js';
+
+type Stats = { videoFramesDecoded: number; audioPacketsReceived: number };
+declare global {
+  interface Window {
+    tongke: { stats(): Promise<Stats>; publishing(): boolean; state(): { status: string } | null };
+  }
+}
+
+describe('a live lesson in Chromium', () => {
+  let ts: TestServer;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+
+  beforeAll(async () => {
+    ts = await startTestServer();
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await ts?.close();
+  });
+
+  async function open(path: string, token: string): Promise<Page> {
+    const page = await browser.browser.newPage();
+    await page.setViewport({ width: 1280, height: 800 });
+    page.on('dialog', (d) => void d.accept());
+    page.on('console', (m) => console.log(`[${path}] ${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => console.log(`[${path}] pageerror: ${String(e)}`));
+    await page.goto(`${ts.url}/${path}.html#token=${token}`);
+    return page;
+  }
+
+  it('teacher starts the lesson and two classrooms see and hear it', async () => {
+    const lessonId = ts.lesson.id;
+    const teacher = await open('teacher', await ts.token(teacherGrant(lessonId)));
+    const rooms = [
+      await open('classroom', await ts.token(classroomGrant(lessonId, 'demo-recv-1'))),
+      await open('classroom', await ts.token(classroomGrant(lessonId, 'demo-recv-3'))),
+    ];
+    await teacher.waitForSelector('#start:not([hidden])');
+    // Both classrooms show as online on the teacher's page before the lesson starts.
+    await waitForPage(teacher, () => document.querySelectorAll('li.classroom[data-online="true"]').length === 2);
+
+    await teacher.bringToFront();
+    await teacher.click('#start');
+    await waitForPage(teacher, () => window.tongke.publishing());
+
+    for (const room of rooms) {
+      const stats = await waitForPage(room, async () => {
+        const s = await window.tongke.stats();
+        return s.videoFramesDecoded > 0 && s.audioPacketsReceived > 0 ? s : null;
+      });
+      expect(stats?.videoFramesDecoded).toBeGreaterThan(0);
+      expect(stats?.audioPacketsReceived).toBeGreaterThan(0);
+      const status = await room.$eval('#lesson-status', (n) => n.textContent);
+      expect(status).toBe('上课中');
+    }
+
+    mkdirSync('test-results', { recursive: true });
+    await teacher.screenshot({ path: 'test-results/teacher.png' });
+    await rooms[0]!.screenshot({ path: 'test-results/classroom.png' });
+
+    // The teacher ends the lesson: classrooms see it ended and the log has it.
+    await teacher.click('#end');
+    await waitForPage(rooms[0]!, () => window.tongke.state()?.status === 'ended');
+    const types = ts.server.store.listEvents(lessonId).map((e) => e.type);
+    expect(types).toContain('lesson_started');
+    expect(types).toContain('lesson_ended');
+    expect(types.filter((t) => t === 'classroom_joined')).toHaveLength(2);
+  });
+});
