@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -8,7 +8,7 @@ const executable = z.string().refine(
   (p) => {
     try {
       accessSync(p, constants.X_OK);
-      return true;
+      return statSync(p).isFile();
     } catch {
       return false;
     }

@@ -86,7 +86,7 @@ export async function startTongke(
         // Order matters for mediasoup 3.12: transports/routers, then WebRtcServers, then workers.
         io.disconnectSockets(true);
         service.closeAllMedia();
-        workers.close();
+        await workers.close();
         await new Promise<void>((resolve) => {
           io.close(() => resolve());
         });
@@ -109,7 +109,7 @@ export async function startTongke(
       close,
     };
   } catch (err) {
-    pool?.close();
+    await pool?.close();
     store.close();
     throw err;
   }

@@ -19,13 +19,12 @@ export function requireGrant(tokens: TokenService, action: Action): RequestHandl
       next(new AppError('UNAUTHENTICATED', 'missing bearer token'));
       return;
     }
-    tokens.verify(m[1]).then(
-      (grant) => {
+    tokens
+      .verify(m[1])
+      .then((grant) => {
         if (!can(grant.role, action)) throw new AppError('FORBIDDEN', `role ${grant.role} may not ${action}`);
         req.grant = grant;
-        next();
-      },
-      (err: unknown) => next(err),
-    );
+      })
+      .then(() => next(), next);
   };
 }

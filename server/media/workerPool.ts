@@ -42,7 +42,7 @@ export class WorkerPool {
     try {
       for (let i = 0; i < opts.numWorkers; i++) pool.workers.push(await pool.spawn(i));
     } catch (err) {
-      pool.close();
+      await pool.close();
       throw err;
     }
     return pool;
@@ -108,10 +108,26 @@ export class WorkerPool {
    * transports) first: mediasoup 3.12 can crash if a WebRtcServer closes under live
    * transports.
    */
-  close(): void {
-    if (this.closed) return;
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.closed = true;
     for (const w of this.workers) if (!w.webRtcServer.closed) w.webRtcServer.close();
+    const pids = this.workers.map((w) => w.worker.pid);
     for (const w of this.workers) if (!w.worker.closed) w.worker.close();
+    return waitForExit(pids, 5_000);
   }
+}
+
+/** Resolves once every worker process is gone (mediasoup 3.12 has no event for it). */
+async function waitForExit(pids: number[], timeoutMs: number): Promise<void> {
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }

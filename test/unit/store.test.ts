@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrate } from '../../server/store/db.js';
+import { seedDemo } from '../../server/store/demoSeed.js';
+import { SqliteStore } from '../../server/store/sqliteStore.js';
+
+describe('SqliteStore', () => {
+  let dir: string;
+  let store: SqliteStore;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'tongke-store-'));
+    store = new SqliteStore(path.join(dir, 'db.sqlite'));
+  });
+  afterEach(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('opens in WAL mode with synchronous=FULL and migrates once', () => {
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
+    expect(migrate(store.db)).toEqual([]);
+  });
+
+  it('seeds the demo community idempotently', () => {
+    const a = seedDemo(store);
+    const b = seedDemo(store);
+    expect(b.id).toBe(a.id);
+    const counts = store.db
+      .prepare(
+        `SELECT (SELECT count(*) FROM communities) c, (SELECT count(*) FROM schools) s,
+                (SELECT count(*) FROM schools WHERE area = 'rural') r,
+                (SELECT count(*) FROM classrooms WHERE kind = 'lecture') l,
+                (SELECT count(*) FROM classrooms WHERE kind = 'receiving') rc`,
+      )
+      .get();
+    expect(counts).toEqual({ c: 1, s: 3, r: 2, l: 1, rc: 3 });
+    expect(store.lessonClassrooms(a.id).map((c) => c.id)).toEqual(['demo-recv-1', 'demo-recv-2', 'demo-recv-3']);
+  });
+
+  it('hands out a fresh demo lesson once the last one ended', () => {
+    const a = seedDemo(store);
+    store.transitionLesson(a.id, 'scheduled', 'live', { type: 'lesson_started', at: 1 });
+    store.transitionLesson(a.id, 'live', 'ended', { type: 'lesson_ended', at: 2 });
+    expect(seedDemo(store).id).not.toBe(a.id);
+  });
+
+  it('moves a lesson only from the state it is in, logging atomically', () => {
+    const l = seedDemo(store);
+    expect(() => store.transitionLesson(l.id, 'live', 'ended', { type: 'lesson_ended', at: 5 })).toThrow(/not live/);
+    expect(store.listEvents(l.id)).toEqual([]);
+    const live = store.transitionLesson(l.id, 'scheduled', 'live', { type: 'lesson_started', at: 7 });
+    expect(live).toMatchObject({ status: 'live', startedAt: 7 });
+    expect(store.listEvents(l.id)).toMatchObject([{ type: 'lesson_started', at: 7 }]);
+  });
+
+  it('keeps the lesson log append-only', () => {
+    const l = seedDemo(store);
+    store.appendEvent({ lessonId: l.id, at: 1, type: 'classroom_joined', classroomId: 'demo-recv-1', data: {} });
+    expect(() => store.db.prepare('UPDATE lesson_events SET at = 2').run()).toThrow(/append-only/);
+    expect(() => store.db.prepare('DELETE FROM lesson_events').run()).toThrow(/append-only/);
+    expect(store.listEvents(l.id)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,31 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+describe('scripts/patch-worker-meson.py', () => {
+  it('turns every bundled subproject of mediasoup 3.12.16 into a system dependency', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tongke-patch-'));
+    try {
+      const src = 'node_modules/mediasoup/worker';
+      mkdirSync(path.join(dir, 'deps/libwebrtc'), { recursive: true });
+      cpSync(path.join(src, 'meson.build'), path.join(dir, 'meson.build'));
+      cpSync(path.join(src, 'deps/libwebrtc/meson.build'), path.join(dir, 'deps/libwebrtc/meson.build'));
+      execFileSync('python3', ['scripts/patch-worker-meson.py', dir]);
+      const top = readFileSync(path.join(dir, 'meson.build'), 'utf8');
+      const webrtc = readFileSync(path.join(dir, 'deps/libwebrtc/meson.build'), 'utf8');
+      expect(top).not.toMatch(/^\w+_proj = subproject/m);
+      expect(webrtc).not.toMatch(/subproject\(/);
+      for (const dep of ['openssl', 'nlohmann_json', 'libuv', 'libsrtp2', 'usrsctp', 'absl_flat_hash_map']) {
+        expect(top).toContain(`dependency('${dep}')`);
+      }
+      expect(top).toContain('-I/usr/include/srtp2');
+      // Only libwebrtc is linked whole; the system libraries are shared.
+      const linkWhole = /link_whole = \[([^\]]*)\]/.exec(top)?.[1] ?? '';
+      expect(linkWhole.replace(/\s/g, '')).toBe('libwebrtc,');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
