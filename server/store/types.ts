@@ -40,7 +40,19 @@ export interface LessonRecord {
   createdAt: number;
 }
 
-/** What the append-only lesson log records. Head counts only: never a pupil's name. */
+/**
+ * What the append-only lesson log records. Head counts only: never a pupil's name.
+ * `data` by type (audit queries rely on these shapes):
+ *   attendance_reported / attendance_corrected: { expected: number, present: number }
+ *   question_raised: { questionId: string, hasText: boolean }  (the text itself lives in the
+ *     purgeable question_texts table, so the log stays immutable)
+ *   question_answered / _deferred / _dismissed / _withdrawn: { questionId: string }
+ *   stage_on / stage_off: {}  (classroomId says who)
+ *   quiz_opened: { quizId, options: number, correctOption: number | null }
+ *   quiz_answered: { quizId, counts: number[] }  (per option, this classroom; latest wins)
+ *   quiz_closed: { quizId, counts: number[], correctOption: number | null }  (totals)
+ *   media_quality_incident: { kind: string, score?: number }
+ */
 export const LESSON_EVENT_TYPES = [
   'lesson_started',
   'lesson_ended',
@@ -49,6 +61,19 @@ export const LESSON_EVENT_TYPES = [
   'teacher_left',
   'classroom_joined',
   'classroom_left',
+  'attendance_reported',
+  'attendance_corrected',
+  'question_raised',
+  'question_answered',
+  'question_deferred',
+  'question_dismissed',
+  'question_withdrawn',
+  'stage_on',
+  'stage_off',
+  'quiz_opened',
+  'quiz_answered',
+  'quiz_closed',
+  'media_quality_incident',
 ] as const;
 export type LessonEventType = (typeof LESSON_EVENT_TYPES)[number];
 
