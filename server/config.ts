@@ -37,6 +37,8 @@ const envSchema = z.object({
   TONGKE_DEMO_TOKEN_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   /** Seed the demo community and lesson at start-up (idempotent). */
   TONGKE_DEMO: z.enum(['0', '1']).default('1').transform((v) => v === '1'),
+  /** How many classrooms the teacher may bring on stage at once. */
+  TONGKE_MAX_ON_STAGE: z.coerce.number().int().min(1).max(8).default(2),
   MEDIASOUP_WORKER_BIN: executable,
 });
 
@@ -56,6 +58,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       rtcPort: rtcPort === 0 ? null : rtcPort,
     },
     dataDir: path.resolve(env.TONGKE_DATA_DIR),
+    lessons: { maxOnStage: env.TONGKE_MAX_ON_STAGE },
     logLevel: env.TONGKE_LOG_LEVEL,
     tokenSecret: env.TONGKE_TOKEN_SECRET ?? null,
     demo: { enabled: env.TONGKE_DEMO, tokenTtlHours: env.TONGKE_DEMO_TOKEN_TTL_HOURS },

@@ -55,6 +55,7 @@ export async function startTongke(
         return new LessonMedia(router, pooled.webRtcServer, log.child({ routerId: router.id }));
       },
       log,
+      { maxOnStage: config.lessons.maxOnStage },
     );
     service.resumeInterruptedLessons();
 
@@ -67,7 +68,7 @@ export async function startTongke(
       health: async () => ({ workers: (await workers.resourceUsage()).length, liveLessons: service.liveLessonIds().length }),
     });
     const http = createServer(app);
-    const io = attachRealtime(http, { tokens, service, log });
+    const { io, broadcaster } = attachRealtime(http, { tokens, service, log });
 
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
@@ -84,6 +85,7 @@ export async function startTongke(
       (closing ??= (async () => {
         log.info('shutting down');
         // Order matters for mediasoup 3.12: transports/routers, then WebRtcServers, then workers.
+        broadcaster.close();
         io.disconnectSockets(true);
         service.closeAllMedia();
         await workers.close();

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import type { AckCallback } from './errors.js';
 import { idSchema } from './ids.js';
+import {
+  attendanceReportSchema,
+  questionRaiseSchema,
+  questionRefSchema,
+  questionResolveSchema,
+  quizAnswerSchema,
+  quizOpenSchema,
+  quizRefSchema,
+  stageRefSchema,
+} from './coordination.js';
 import { lessonStateSchema } from './lesson.js';
 import {
   consumerParamsSchema,
@@ -52,12 +62,12 @@ export const clientEvents = {
       })
       .strict(),
     result: z.object({ producerId: z.string() }),
-    action: 'media:publishTeacher',
+    action: 'media:publish',
   },
   'media:closeProducer': {
     payload: z.object({ producerId: idSchema }).strict(),
     result: ok,
-    action: 'media:publishTeacher',
+    action: 'media:publish',
   },
   'media:consume': {
     payload: z
@@ -75,6 +85,19 @@ export const clientEvents = {
     result: ok,
     action: 'media:setup',
   },
+  'attendance:report': { payload: attendanceReportSchema, result: ok, action: 'attendance:report' },
+  'question:raise': {
+    payload: questionRaiseSchema,
+    result: z.object({ questionId: z.string() }),
+    action: 'question:raise',
+  },
+  'question:withdraw': { payload: questionRefSchema, result: ok, action: 'question:withdraw' },
+  'question:resolve': { payload: questionResolveSchema, result: ok, action: 'question:resolve' },
+  'stage:invite': { payload: stageRefSchema, result: ok, action: 'stage:manage' },
+  'stage:remove': { payload: stageRefSchema, result: ok, action: 'stage:manage' },
+  'quiz:open': { payload: quizOpenSchema, result: z.object({ quizId: z.string() }), action: 'quiz:manage' },
+  'quiz:answer': { payload: quizAnswerSchema, result: ok, action: 'quiz:answer' },
+  'quiz:close': { payload: quizRefSchema, result: ok, action: 'quiz:manage' },
 } as const satisfies Record<string, { payload: z.ZodTypeAny; result: z.ZodTypeAny; action: Action }>;
 
 export type ClientEventName = keyof typeof clientEvents;

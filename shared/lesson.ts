@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { attendanceSchema, questionSchema, quizStateSchema } from './coordination.js';
 import { idSchema } from './ids.js';
 import { producerInfoSchema } from './media.js';
 
@@ -6,16 +7,24 @@ export const LESSON_STATUSES = ['scheduled', 'live', 'ended'] as const;
 export const lessonStatusSchema = z.enum(LESSON_STATUSES);
 export type LessonStatus = z.infer<typeof lessonStatusSchema>;
 
+export const areaSchema = z.enum(['urban', 'rural']);
+
 export const classroomPresenceSchema = z.object({
   classroomId: idSchema,
   name: z.string(),
   schoolName: z.string(),
+  area: areaSchema,
   online: z.boolean(),
+  attendance: attendanceSchema.nullable(),
+  handRaised: z.boolean(),
+  onStage: z.boolean(),
+  /** 0–10 from mediasoup's transport/consumer scores; null before any media flows. */
+  quality: z.number().nullable(),
 });
 export type ClassroomPresence = z.infer<typeof classroomPresenceSchema>;
 
 /**
- * The whole state of a lesson as one client may see it. Sent on every change and on
+ * The whole state of a lesson as one participant may see it. Sent on every change and on
  * request, so a client that reconnects never depends on events it missed.
  */
 export const lessonStateSchema = z.object({
@@ -23,12 +32,26 @@ export const lessonStateSchema = z.object({
   title: z.string(),
   subject: z.string(),
   teacherName: z.string(),
-  lectureClassroom: z.object({ name: z.string(), schoolName: z.string() }),
+  lectureClassroom: z.object({
+    classroomId: idSchema,
+    name: z.string(),
+    schoolName: z.string(),
+    attendance: attendanceSchema.nullable(),
+  }),
   status: lessonStatusSchema,
   startedAt: z.number().nullable(),
   endedAt: z.number().nullable(),
   teacherOnline: z.boolean(),
   classrooms: z.array(classroomPresenceSchema),
+  /** Present head count over all receiving classrooms that reported. */
+  presentTotal: z.number(),
+  /** Open questions in the order the teacher should take them. */
+  questions: z.array(questionSchema),
+  stage: z.object({ classroomIds: z.array(idSchema), max: z.number() }),
+  /** The open quiz, or the last closed one. */
+  quiz: quizStateSchema.nullable(),
   producers: z.array(producerInfoSchema),
+  /** Who this state was built for. */
+  viewer: z.object({ role: z.enum(['teacher', 'assistant']), classroomId: idSchema.nullable() }),
 });
 export type LessonState = z.infer<typeof lessonStateSchema>;

@@ -36,8 +36,8 @@ export const dtlsParametersSchema = z.object({
 export const mediaKindSchema = z.enum(['audio', 'video']);
 export type MediaKind = z.infer<typeof mediaKindSchema>;
 
-/** What a producer carries; the classroom page picks its players by it. */
-export const mediaSourceSchema = z.enum(['camera', 'microphone']);
+/** What a producer carries; pages pick their players by it. Only the teacher shares a screen. */
+export const mediaSourceSchema = z.enum(['camera', 'microphone', 'screen']);
 export type MediaSource = z.infer<typeof mediaSourceSchema>;
 
 export const transportDirectionSchema = z.enum(['send', 'recv']);
@@ -47,6 +47,8 @@ export const producerInfoSchema = z.object({
   producerId: idSchema,
   kind: mediaKindSchema,
   source: mediaSourceSchema,
+  /** null: the master teacher's; else the receiving classroom that publishes it. */
+  ownerClassroomId: idSchema.nullable(),
 });
 export type ProducerInfo = z.infer<typeof producerInfoSchema>;
 

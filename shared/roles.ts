@@ -13,17 +13,36 @@ export const ACTIONS = [
   'lesson:start',
   'lesson:end',
   'media:setup', // router capabilities, transports, consumers
-  'media:publishTeacher', // the lecture camera and microphone
+  'media:publish', // the teacher's camera/mic/screen; a classroom's low-res camera and mic
+  'attendance:report', // head counts of the acting classroom
+  'question:raise',
+  'question:withdraw',
+  'question:resolve', // answered / deferred / dismissed
+  'stage:manage', // bring a classroom on stage or take it off
+  'quiz:manage', // open and close a quiz
+  'quiz:answer', // report how many pupils chose each option
   'admin:read',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
+/*
+ * The teacher acts for the lecture classroom: it may report that room's attendance and
+ * quiz answers (the city side of "city and rural side by side"). Only a receiving
+ * classroom raises hands; only the teacher decides who is on stage.
+ */
 const RULES: Record<Action, readonly Role[]> = {
   'lesson:join': ['teacher', 'assistant'],
   'lesson:start': ['teacher'],
   'lesson:end': ['teacher'],
   'media:setup': ['teacher', 'assistant'],
-  'media:publishTeacher': ['teacher'],
+  'media:publish': ['teacher', 'assistant'],
+  'attendance:report': ['teacher', 'assistant'],
+  'question:raise': ['assistant'],
+  'question:withdraw': ['assistant'],
+  'question:resolve': ['teacher'],
+  'stage:manage': ['teacher'],
+  'quiz:manage': ['teacher'],
+  'quiz:answer': ['teacher', 'assistant'],
   'admin:read': ['admin'],
 };
 

@@ -28,7 +28,7 @@ export function adminRouter(deps: { tokens: TokenService; store: Store; service:
   r.get('/lessons', (req, res) => {
     const q = parse(listQuery, req.query);
     const lessons = store.listLessons(q).map((l) => {
-      const state = service.state(l.id);
+      const state = service.state(l.id, { kind: 'teacher' });
       const events = store.listEvents(l.id);
       return {
         ...l,

@@ -1,14 +1,24 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { types } from 'mediasoup';
 import type { LessonState } from '../../shared/lesson.js';
-import type { ProducerInfo } from '../../shared/media.js';
+import type { MediaKind, MediaSource, ProducerInfo } from '../../shared/media.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { LessonMedia } from '../media/lessonMedia.js';
-import type { ClassroomWithSchool, LessonRecord, Store } from '../store/types.js';
-import { Presence } from './presence.js';
+import type { LessonEventType, Store } from '../store/types.js';
+import { buildView, lessonProducers } from './lessonView.js';
+import type { Resolution } from './questionQueue.js';
+import {
+  createRuntime,
+  identityOf,
+  reportingClassroom,
+  sideOf,
+  type Participant,
+  type Runtime,
+} from './runtime.js';
 
-/** Who is acting in a lesson: the master teacher, or one receiving classroom. */
-export type Participant = { kind: 'teacher' } | { kind: 'classroom'; classroomId: string };
+export type { Participant } from './runtime.js';
 
 export type LessonServiceEvents = {
   stateChanged: [lessonId: string];
@@ -17,22 +27,19 @@ export type LessonServiceEvents = {
   consumerClosed: [lessonId: string, peerId: string, consumerId: string];
 };
 
-interface Runtime {
-  record: LessonRecord;
-  lecture: ClassroomWithSchool;
-  classrooms: ClassroomWithSchool[];
-  presence: Presence;
-  media: LessonMedia | null;
-  mediaStarting: Promise<LessonMedia> | null;
-  /** The connection whose producers classrooms receive. */
-  teacherPeerId: string | null;
+export interface LessonServiceOptions {
+  maxOnStage: number;
 }
 
-const identityOf = (p: Participant) => (p.kind === 'teacher' ? 'teacher' : `classroom:${p.classroomId}`);
+const newId = (prefix: string) => `${prefix}-${randomBytes(6).toString('hex')}`;
+
+const TEACHER_SOURCES: readonly MediaSource[] = ['camera', 'microphone', 'screen'];
+const CLASSROOM_SOURCES: readonly MediaSource[] = ['camera', 'microphone'];
 
 /**
- * The lesson lifecycle (scheduled → live → ended), presence and the durable log.
- * Knows nothing of Socket.IO or HTTP: the realtime layer listens to its events.
+ * A lesson's lifecycle (scheduled → live → ended), presence, media permissions and the
+ * classroom coordination (attendance, questions, stage, quiz), each step written to the
+ * durable log. Knows nothing of Socket.IO or HTTP: the realtime layer listens to its events.
  */
 export class LessonService extends EventEmitter<LessonServiceEvents> {
   private readonly runtimes = new Map<string, Runtime>();
@@ -41,6 +48,7 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     private readonly store: Store,
     private readonly createMedia: () => Promise<LessonMedia>,
     private readonly log: Logger,
+    private readonly options: LessonServiceOptions = { maxOnStage: 2 },
     private readonly now: () => number = Date.now,
   ) {
     super();
@@ -53,13 +61,7 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
   resumeInterruptedLessons(): string[] {
     const live = this.store.listLessons({ status: 'live' });
     for (const l of live) {
-      this.store.appendEvent({
-        lessonId: l.id,
-        at: this.now(),
-        type: 'lesson_resumed_after_restart',
-        classroomId: null,
-        data: {},
-      });
+      this.store.appendEvent({ lessonId: l.id, at: this.now(), type: 'lesson_resumed_after_restart', classroomId: null, data: {} });
       this.log.warn({ lessonId: l.id }, 'lesson was live when the server stopped: resumed');
     }
     return live.map((l) => l.id);
@@ -72,17 +74,29 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     if (!record) throw new AppError('NOT_FOUND', 'unknown lesson');
     const lecture = this.store.getClassroom(record.lectureClassroomId);
     if (!lecture) throw new AppError('NOT_FOUND', 'lesson has no lecture classroom');
-    const rt: Runtime = {
-      record,
-      lecture,
-      classrooms: this.store.lessonClassrooms(lessonId),
-      presence: new Presence(),
-      media: null,
-      mediaStarting: null,
-      teacherPeerId: null,
-    };
+    const rt = createRuntime(record, lecture, this.store.lessonClassrooms(lessonId), this.options.maxOnStage);
     this.runtimes.set(lessonId, rt);
     return rt;
+  }
+
+  private record(rt: Runtime, type: LessonEventType, classroomId: string | null, data: Record<string, unknown> = {}) {
+    this.store.appendEvent({ lessonId: rt.record.id, at: this.now(), type, classroomId, data });
+  }
+
+  private changed(rt: Runtime): void {
+    this.emit('stateChanged', rt.record.id);
+  }
+
+  private live(lessonId: string): Runtime {
+    const rt = this.runtime(lessonId);
+    if (rt.record.status !== 'live') throw new AppError('CONFLICT', 'lesson is not live');
+    return rt;
+  }
+
+  private receiving(rt: Runtime, classroomId: string) {
+    const c = rt.classrooms.find((x) => x.id === classroomId);
+    if (!c) throw new AppError('NOT_FOUND', 'no such classroom in this lesson');
+    return c;
   }
 
   /** Throws unless the classroom is one of the lesson's receiving classrooms. */
@@ -93,89 +107,67 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     }
   }
 
-  state(lessonId: string): LessonState {
-    const rt = this.runtime(lessonId);
-    const r = rt.record;
-    return {
-      lessonId: r.id,
-      title: r.title,
-      subject: r.subject,
-      teacherName: r.teacherName,
-      lectureClassroom: { name: rt.lecture.name, schoolName: rt.lecture.schoolName },
-      status: r.status,
-      startedAt: r.startedAt,
-      endedAt: r.endedAt,
-      teacherOnline: rt.presence.has('teacher'),
-      classrooms: rt.classrooms.map((c) => ({
-        classroomId: c.id,
-        name: c.name,
-        schoolName: c.schoolName,
-        online: rt.presence.has(`classroom:${c.id}`),
-      })),
-      producers: rt.media && rt.teacherPeerId ? rt.media.producersOf(rt.teacherPeerId) : [],
-    };
+  state(lessonId: string, viewer: Participant): LessonState {
+    return buildView(this.runtime(lessonId), viewer);
   }
 
-  join(lessonId: string, p: Participant): void {
+  // ——— presence ———
+
+  join(lessonId: string, p: Participant, peerId: string): void {
     this.assertParticipant(lessonId, p);
     const rt = this.runtime(lessonId);
+    rt.peers.set(peerId, p);
     if (rt.presence.add(identityOf(p))) {
-      this.store.appendEvent({
-        lessonId,
-        at: this.now(),
-        type: p.kind === 'teacher' ? 'teacher_joined' : 'classroom_joined',
-        classroomId: p.kind === 'classroom' ? p.classroomId : null,
-        data: {},
-      });
-      this.emit('stateChanged', lessonId);
+      this.record(rt, p.kind === 'teacher' ? 'teacher_joined' : 'classroom_joined', p.kind === 'classroom' ? p.classroomId : null);
+      this.changed(rt);
     }
   }
 
-  /** A connection left: closes its media and updates presence. */
+  /** A connection left: closes its media and updates presence and stage. */
   leave(lessonId: string, p: Participant, peerId: string): void {
     const rt = this.runtimes.get(lessonId);
     if (!rt) return;
+    rt.peers.delete(peerId);
     rt.media?.closePeer(peerId);
-    if (rt.teacherPeerId === peerId) rt.teacherPeerId = null;
-    if (rt.presence.remove(identityOf(p))) {
-      this.store.appendEvent({
-        lessonId,
-        at: this.now(),
-        type: p.kind === 'teacher' ? 'teacher_left' : 'classroom_left',
-        classroomId: p.kind === 'classroom' ? p.classroomId : null,
-        data: {},
-      });
+    const identity = identityOf(p);
+    if (rt.publishers.get(identity) === peerId) rt.publishers.delete(identity);
+    if (rt.presence.remove(identity)) {
+      const classroomId = p.kind === 'classroom' ? p.classroomId : null;
+      this.record(rt, p.kind === 'teacher' ? 'teacher_left' : 'classroom_left', classroomId);
+      if (classroomId && rt.stage.remove(classroomId)) this.record(rt, 'stage_off', classroomId, { reason: 'left' });
+      if (classroomId) rt.quality.forget(classroomId);
     }
-    this.emit('stateChanged', lessonId);
+    this.changed(rt);
   }
 
-  async start(lessonId: string): Promise<LessonState> {
+  // ——— lifecycle ———
+
+  async start(lessonId: string): Promise<void> {
     const rt = this.runtime(lessonId);
     if (rt.record.status !== 'scheduled') {
       throw new AppError('CONFLICT', rt.record.status === 'live' ? 'lesson is already live' : 'lesson has ended');
     }
     // Media first: if the worker cannot serve the lesson, it does not go live.
     await this.media(lessonId, { create: true });
-    rt.record = this.store.transitionLesson(lessonId, 'scheduled', 'live', {
-      type: 'lesson_started',
-      at: this.now(),
-    });
+    rt.record = this.store.transitionLesson(lessonId, 'scheduled', 'live', { type: 'lesson_started', at: this.now() });
     this.log.info({ lessonId }, 'lesson started');
-    this.emit('stateChanged', lessonId);
-    return this.state(lessonId);
+    this.changed(rt);
   }
 
-  async end(lessonId: string): Promise<LessonState> {
-    const rt = this.runtime(lessonId);
-    if (rt.record.status !== 'live') throw new AppError('CONFLICT', 'lesson is not live');
+  async end(lessonId: string): Promise<void> {
+    const rt = this.live(lessonId);
+    const quiz = rt.quiz.view(null, sideOf(rt));
+    if (quiz?.status === 'open') this.closeQuiz(lessonId, quiz.quizId);
     rt.record = this.store.transitionLesson(lessonId, 'live', 'ended', { type: 'lesson_ended', at: this.now() });
+    for (const id of rt.stage.list()) rt.stage.remove(id);
     rt.media?.close();
     rt.media = null;
-    rt.teacherPeerId = null;
+    rt.publishers.clear();
     this.log.info({ lessonId }, 'lesson ended');
-    this.emit('stateChanged', lessonId);
-    return this.state(lessonId);
+    this.changed(rt);
   }
+
+  // ——— media ———
 
   /**
    * The lesson's media. Exists only while the lesson is live (or starting); after a
@@ -188,7 +180,7 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     if (rt.record.status === 'ended') throw new AppError('CONFLICT', 'lesson has ended');
     rt.mediaStarting ??= this.createMedia()
       .then((m) => {
-        this.wireMedia(lessonId, rt, m);
+        this.wireMedia(rt, m);
         rt.media = m;
         return m;
       })
@@ -198,27 +190,173 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     return rt.mediaStarting;
   }
 
-  private wireMedia(lessonId: string, rt: Runtime, m: LessonMedia): void {
+  private wireMedia(rt: Runtime, m: LessonMedia): void {
+    const lessonId = rt.record.id;
     m.on('producerAdded', (peerId, info) => {
-      if (peerId === rt.teacherPeerId) this.emit('producerAdded', lessonId, info);
+      const p = rt.peers.get(peerId);
+      if (!p) return;
+      this.emit('producerAdded', lessonId, { ...info, ownerClassroomId: p.kind === 'classroom' ? p.classroomId : null });
+      this.changed(rt);
     });
-    m.on('producerClosed', (peerId, producerId) => {
-      if (peerId === rt.teacherPeerId || rt.teacherPeerId === null) this.emit('producerClosed', lessonId, producerId);
+    m.on('producerClosed', (_peerId, producerId) => {
+      this.emit('producerClosed', lessonId, producerId);
+      this.changed(rt);
     });
     m.on('consumerClosed', (peerId, consumerId) => this.emit('consumerClosed', lessonId, peerId, consumerId));
+    m.on('peerScore', (peerId, score) => {
+      const p = rt.peers.get(peerId);
+      if (p?.kind !== 'classroom') return;
+      const crossing = rt.quality.record(p.classroomId, score);
+      if (crossing) this.record(rt, 'media_quality_incident', p.classroomId, { kind: crossing, score });
+      this.changed(rt);
+    });
   }
 
-  /** Marks a connection as the one whose producers the classrooms receive. */
-  setTeacherPeer(lessonId: string, peerId: string): void {
+  /** Publishes a source for a participant; a classroom's microphone stays muted off stage. */
+  async produce(
+    lessonId: string,
+    p: Participant,
+    peerId: string,
+    req: { transportId: string; kind: MediaKind; source: MediaSource; rtpParameters: types.RtpParameters },
+  ): Promise<string> {
+    const allowed = p.kind === 'teacher' ? TEACHER_SOURCES : CLASSROOM_SOURCES;
+    if (!allowed.includes(req.source)) throw new AppError('FORBIDDEN', `a classroom may not publish ${req.source}`);
+    if ((req.source === 'microphone') !== (req.kind === 'audio')) {
+      throw new AppError('BAD_REQUEST', `${req.source} must be ${req.source === 'microphone' ? 'audio' : 'video'}`);
+    }
+    const media = await this.media(lessonId);
     const rt = this.runtime(lessonId);
-    if (rt.teacherPeerId && rt.teacherPeerId !== peerId) rt.media?.closePeer(rt.teacherPeerId);
-    rt.teacherPeerId = peerId;
+    const identity = identityOf(p);
+    const previous = rt.publishers.get(identity);
+    if (previous && previous !== peerId) media.closePeer(previous);
+    rt.publishers.set(identity, peerId);
+    const muted = p.kind === 'classroom' && req.source === 'microphone' && !rt.stage.has(p.classroomId);
+    const info = await media.produce(peerId, req.transportId, req.kind, req.source, req.rtpParameters, { paused: muted });
+    return info.producerId;
   }
 
-  teacherProducerIds(lessonId: string): Set<string> {
+  /**
+   * What a connection may receive: the teacher receives every classroom (the wall); a
+   * classroom receives the teacher and the classrooms on stage, never itself.
+   */
+  consumableProducerIds(lessonId: string, viewer: Participant): Set<string> {
     const rt = this.runtime(lessonId);
-    if (!rt.media || !rt.teacherPeerId) return new Set();
-    return new Set(rt.media.producersOf(rt.teacherPeerId).map((p) => p.producerId));
+    const ids = new Set<string>();
+    for (const prod of lessonProducers(rt)) {
+      const owner = prod.ownerClassroomId;
+      const ok =
+        viewer.kind === 'teacher'
+          ? owner !== null
+          : owner === null || (owner !== viewer.classroomId && rt.stage.has(owner));
+      if (ok) ids.add(prod.producerId);
+    }
+    return ids;
+  }
+
+  // ——— attendance ———
+
+  reportAttendance(lessonId: string, p: Participant, counts: { expected: number; present: number }): void {
+    const rt = this.runtime(lessonId);
+    if (rt.record.status === 'ended') throw new AppError('CONFLICT', 'lesson has ended');
+    const classroomId = reportingClassroom(rt, p);
+    const { first } = rt.attendance.report(classroomId, counts, this.now());
+    this.record(rt, first ? 'attendance_reported' : 'attendance_corrected', classroomId, counts);
+    this.changed(rt);
+  }
+
+  // ——— questions ———
+
+  raiseQuestion(lessonId: string, classroomId: string, text: string | undefined): string {
+    const rt = this.live(lessonId);
+    const questionId = newId('q');
+    const clean = text ? text : null;
+    rt.questions.raise({ questionId, classroomId, text: clean, raisedAt: this.now() });
+    this.store.appendQuestion(
+      { lessonId, at: this.now(), type: 'question_raised', classroomId, data: { questionId, hasText: clean !== null } },
+      clean,
+    );
+    this.changed(rt);
+    return questionId;
+  }
+
+  withdrawQuestion(lessonId: string, classroomId: string, questionId: string): void {
+    const rt = this.live(lessonId);
+    rt.questions.withdraw(classroomId, questionId);
+    this.record(rt, 'question_withdrawn', classroomId, { questionId });
+    this.changed(rt);
+  }
+
+  resolveQuestion(lessonId: string, questionId: string, resolution: Resolution): void {
+    const rt = this.live(lessonId);
+    const q = rt.questions.resolve(questionId, resolution);
+    const type = ({ answered: 'question_answered', deferred: 'question_deferred', dismissed: 'question_dismissed' } as const)[resolution];
+    this.record(rt, type, q.classroomId, { questionId });
+    this.changed(rt);
+  }
+
+  // ——— stage ———
+
+  async inviteToStage(lessonId: string, classroomId: string): Promise<void> {
+    const rt = this.live(lessonId);
+    this.receiving(rt, classroomId);
+    if (!rt.presence.has(identityOf({ kind: 'classroom', classroomId }))) {
+      throw new AppError('CONFLICT', 'the classroom is offline');
+    }
+    if (!rt.stage.invite(classroomId)) return;
+    this.record(rt, 'stage_on', classroomId);
+    const peerId = rt.publishers.get(identityOf({ kind: 'classroom', classroomId }));
+    if (peerId) await rt.media?.setSourcePaused(peerId, 'microphone', false);
+    this.changed(rt);
+  }
+
+  async removeFromStage(lessonId: string, classroomId: string): Promise<void> {
+    const rt = this.live(lessonId);
+    this.receiving(rt, classroomId);
+    if (!rt.stage.remove(classroomId)) return;
+    this.record(rt, 'stage_off', classroomId, { reason: 'teacher' });
+    const peerId = rt.publishers.get(identityOf({ kind: 'classroom', classroomId }));
+    if (peerId && rt.media) {
+      await rt.media.setSourcePaused(peerId, 'microphone', true);
+      // Other classrooms stop receiving it; the teacher keeps the picture for the wall.
+      const theirs = new Set(rt.media.producersOf(peerId).map((x) => x.producerId));
+      const teachers = new Set([...rt.peers].filter(([, who]) => who.kind === 'teacher').map(([id]) => id));
+      rt.media.closeConsumersOf(theirs, teachers);
+    }
+    this.changed(rt);
+  }
+
+  // ——— quiz ———
+
+  openQuiz(lessonId: string, q: { question?: string; options: number; correctOption?: number | null }): string {
+    const rt = this.live(lessonId);
+    const quizId = newId('quiz');
+    const correctOption = q.correctOption ?? null;
+    rt.quiz.open({ quizId, question: q.question ? q.question : null, options: q.options, correctOption }, this.now());
+    this.record(rt, 'quiz_opened', null, { quizId, options: q.options, correctOption });
+    this.changed(rt);
+    return quizId;
+  }
+
+  answerQuiz(lessonId: string, p: Participant, quizId: string, counts: number[]): void {
+    const rt = this.live(lessonId);
+    const classroomId = reportingClassroom(rt, p);
+    const present = rt.attendance.get(classroomId)?.present ?? null;
+    rt.quiz.answer(quizId, classroomId, counts, present, this.now());
+    this.record(rt, 'quiz_answered', classroomId, { quizId, counts });
+    this.changed(rt);
+  }
+
+  closeQuiz(lessonId: string, quizId: string): void {
+    const rt = this.live(lessonId);
+    const result = rt.quiz.close(quizId, this.now(), sideOf(rt));
+    this.record(rt, 'quiz_closed', null, {
+      quizId,
+      counts: result.total.counts,
+      correctOption: result.correctOption,
+      city: result.city.counts,
+      rural: result.rural.counts,
+    });
+    this.changed(rt);
   }
 
   liveLessonIds(): string[] {

@@ -14,10 +14,15 @@ interface Peer {
   consumers: Map<string, types.Consumer>;
 }
 
+/** A producer as LessonMedia reports it; the lesson adds who owns it. */
+export type PeerProducer = Omit<ProducerInfo, 'ownerClassroomId'>;
+
 export type LessonMediaEvents = {
-  producerAdded: [peerId: string, info: ProducerInfo];
+  producerAdded: [peerId: string, info: PeerProducer];
   producerClosed: [peerId: string, producerId: string];
   consumerClosed: [peerId: string, consumerId: string];
+  /** A peer's media quality (0–10): the worse of how it sends and how it receives. */
+  peerScore: [peerId: string, score: number];
 };
 
 /** Turns mediasoup's exceptions (bad parameters, closed objects) into client errors. */
@@ -110,7 +115,8 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     kind: MediaKind,
     source: MediaSource,
     rtpParameters: types.RtpParameters,
-  ): Promise<ProducerInfo> {
+    opts: { paused?: boolean } = {},
+  ): Promise<PeerProducer> {
     this.assertOpen();
     const transport = this.transport(peerId, transportId);
     const peer = this.peer(peerId);
@@ -121,10 +127,15 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
       throw new AppError('CONFLICT', `${source} is already published`);
     }
     const producer = await media('produce', () =>
-      transport.produce({ kind, rtpParameters, appData: { peerId, source } }),
+      transport.produce({ kind, rtpParameters, paused: opts.paused ?? false, appData: { peerId, source } }),
     );
     peer.producers.set(producer.id, producer);
-    const info: ProducerInfo = { producerId: producer.id, kind, source };
+    producer.on('score', (scores) => {
+      const worst = scores.reduce((m, s) => Math.min(m, s.score), 10);
+      this.scoreOf(peer).send = worst;
+      this.reportScore(peer);
+    });
+    const info: PeerProducer = { producerId: producer.id, kind, source };
     producer.observer.once('close', () => {
       peer.producers.delete(producer.id);
       this.emit('producerClosed', peerId, producer.id);
@@ -139,8 +150,31 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     producer.close();
   }
 
-  /** Producers of one peer (the teacher's, which classrooms consume). */
-  producersOf(peerId: string): ProducerInfo[] {
+  /** Pauses or resumes a peer's producer of one source (a classroom's mic off stage). */
+  async setSourcePaused(peerId: string, source: MediaSource, paused: boolean): Promise<void> {
+    const peer = this.peers.get(peerId);
+    if (!peer) return;
+    for (const p of peer.producers.values()) {
+      if (p.appData.source !== source || p.closed) continue;
+      await media(paused ? 'pause' : 'resume', () => (paused ? p.pause() : p.resume()));
+    }
+  }
+
+  /** Closes the consumers of these producers held by anyone but `keep` (stage off). */
+  closeConsumersOf(producerIds: ReadonlySet<string>, keep: ReadonlySet<string>): void {
+    for (const peer of this.peers.values()) {
+      if (keep.has(peer.id)) continue;
+      for (const c of [...peer.consumers.values()]) {
+        if (!producerIds.has(c.producerId)) continue;
+        c.close();
+        peer.consumers.delete(c.id);
+        this.emit('consumerClosed', peer.id, c.id);
+      }
+    }
+  }
+
+  /** Producers of one peer. */
+  producersOf(peerId: string): PeerProducer[] {
     const peer = this.peers.get(peerId);
     if (!peer) return [];
     return [...peer.producers.values()].map((p) => ({
@@ -181,6 +215,11 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
       this.emit('consumerClosed', peerId, consumer.id);
     });
     consumer.on('transportclose', () => peer.consumers.delete(consumer.id));
+    consumer.on('score', ({ score }) => {
+      this.scoreOf(peer).recv.set(consumer.id, score);
+      this.reportScore(peer);
+    });
+    consumer.observer.once('close', () => this.scoreOf(peer).recv.delete(consumer.id));
     return {
       consumerId: consumer.id,
       producerId,
@@ -196,11 +235,34 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     if (consumer.kind === 'video') await media('requestKeyFrame', () => consumer.requestKeyFrame());
   }
 
+  private readonly scores = new Map<string, { send: number | null; recv: Map<string, number>; last: number | null }>();
+
+  private scoreOf(peer: Peer) {
+    let s = this.scores.get(peer.id);
+    if (!s) {
+      s = { send: null, recv: new Map(), last: null };
+      this.scores.set(peer.id, s);
+    }
+    return s;
+  }
+
+  private reportScore(peer: Peer): void {
+    const s = this.scoreOf(peer);
+    const parts = [...s.recv.values()];
+    if (s.send !== null) parts.push(s.send);
+    if (parts.length === 0) return;
+    const score = Math.min(...parts);
+    if (score === s.last) return;
+    s.last = score;
+    this.emit('peerScore', peer.id, score);
+  }
+
   /** Closes every transport of a peer (and with them its producers and consumers). */
   closePeer(peerId: string): void {
     const peer = this.peers.get(peerId);
     if (!peer) return;
     this.peers.delete(peerId);
+    this.scores.delete(peerId);
     for (const t of peer.transports.values()) t.close();
   }
 

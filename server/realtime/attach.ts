@@ -4,6 +4,8 @@ import type { TokenService } from '../auth/tokens.js';
 import type { LessonService } from '../lessons/lessonService.js';
 import type { Logger } from '../logger.js';
 import { authMiddleware } from './auth.js';
+import { StateBroadcaster } from './broadcast.js';
+import { coordinationHandlers } from './handlers/coordination.js';
 import { lessonHandlers } from './handlers/lesson.js';
 import { mediaHandlers } from './handlers/media.js';
 import { lessonOf } from './participant.js';
@@ -16,7 +18,7 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 export function attachRealtime(
   httpServer: HttpServer,
   deps: { tokens: TokenService; service: LessonService; log: Logger },
-): TongkeIo {
+): { io: TongkeIo; broadcaster: StateBroadcaster } {
   const { tokens, service, log } = deps;
   const io: TongkeIo = new Server(httpServer, {
     maxHttpBufferSize: MAX_MESSAGE_BYTES,
@@ -26,13 +28,19 @@ export function attachRealtime(
   });
   io.use(authMiddleware(tokens, service, log));
 
-  const handlers: Handlers = { ...lessonHandlers(service), ...mediaHandlers(service) };
+  const handlers: Handlers = {
+    ...lessonHandlers(service),
+    ...mediaHandlers(service),
+    ...coordinationHandlers(service),
+  };
 
   // Every change goes out as the whole state: late joiners and reconnects need nothing else.
-  service.on('stateChanged', (lessonId) => io.to(lessonRoom(lessonId)).emit('lesson:state', service.state(lessonId)));
-  service.on('producerAdded', (lessonId, info) =>
-    io.to(lessonRoom(lessonId)).except(teacherRoom(lessonId)).emit('media:producerAdded', info),
-  );
+  const broadcaster = new StateBroadcaster(io, service, log);
+  service.on('stateChanged', (lessonId) => broadcaster.schedule(lessonId));
+  service.on('producerAdded', (lessonId, info) => {
+    const room = io.to(lessonRoom(lessonId));
+    (info.ownerClassroomId === null ? room.except(teacherRoom(lessonId)) : room).emit('media:producerAdded', info);
+  });
   service.on('producerClosed', (lessonId, producerId) =>
     io.to(lessonRoom(lessonId)).emit('media:producerClosed', { producerId }),
   );
@@ -53,12 +61,12 @@ export function attachRealtime(
     });
     void socket.join(lessonRoom(lessonId));
     if (participant.kind === 'teacher') void socket.join(teacherRoom(lessonId));
-    service.join(lessonId, participant);
+    service.join(lessonId, participant, socket.id);
     plog.info('joined lesson');
     socket.on('disconnect', (reason) => {
       service.leave(lessonId, participant, socket.id);
       plog.info({ reason }, 'left lesson');
     });
   });
-  return io;
+  return { io, broadcaster };
 }

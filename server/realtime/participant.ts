@@ -13,3 +13,10 @@ export function lessonOf(grant: Grant): { lessonId: string; participant: Partici
       throw new AppError('FORBIDDEN', 'this role takes part in no lesson');
   }
 }
+
+/** For actions only a receiving classroom takes (raising a hand). */
+export function classroomOf(grant: Grant): { lessonId: string; classroomId: string } {
+  const { lessonId, participant } = lessonOf(grant);
+  if (participant.kind !== 'classroom') throw new AppError('FORBIDDEN', 'only a receiving classroom may do this');
+  return { lessonId, classroomId: participant.classroomId };
+}

@@ -61,4 +61,18 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         BEGIN SELECT RAISE(ABORT, 'lesson_events is append-only'); END;
     `,
   },
+  {
+    version: 2,
+    name: 'question texts, kept apart from the immutable log so they can be purged',
+    sql: `
+      CREATE TABLE IF NOT EXISTS question_texts (
+        question_id TEXT PRIMARY KEY,
+        lesson_id TEXT NOT NULL,
+        classroom_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS question_texts_by_age ON question_texts (created_at);
+    `,
+  },
 ];

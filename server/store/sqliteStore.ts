@@ -60,7 +60,7 @@ const toEvent = (r: EventRow): LessonEvent => ({
 });
 
 const CLASSROOM_WITH_SCHOOL = `
-  SELECT c.id, c.school_id AS schoolId, c.name, c.kind, s.name AS schoolName
+  SELECT c.id, c.school_id AS schoolId, c.name, c.kind, s.name AS schoolName, s.area
   FROM classrooms c JOIN schools s ON s.id = c.school_id`;
 
 export class SqliteStore implements Store {
@@ -182,6 +182,19 @@ export class SqliteStore implements Store {
       .prepare('INSERT INTO lesson_events (lesson_id, at, type, classroom_id, data) VALUES (?, ?, ?, ?, ?)')
       .run(e.lessonId, e.at, e.type, e.classroomId, JSON.stringify(e.data));
     return { ...e, seq: Number(info.lastInsertRowid) };
+  }
+
+  appendQuestion(e: Omit<LessonEvent, 'seq'>, text: string | null): LessonEvent {
+    return this.db.transaction(() => {
+      const logged = this.appendEvent(e);
+      const questionId = e.data.questionId;
+      if (text !== null && typeof questionId === 'string') {
+        this.db
+          .prepare('INSERT INTO question_texts (question_id, lesson_id, classroom_id, text, created_at) VALUES (?, ?, ?, ?, ?)')
+          .run(questionId, e.lessonId, e.classroomId, text, e.at);
+      }
+      return logged;
+    })();
   }
 
   listEvents(lessonId: string): LessonEvent[] {

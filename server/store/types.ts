@@ -25,6 +25,7 @@ export interface Classroom {
 }
 export interface ClassroomWithSchool extends Classroom {
   schoolName: string;
+  area: Area;
 }
 export interface LessonRecord {
   id: string;
@@ -118,6 +119,8 @@ export interface Store {
     event: { type: LessonEventType; at: number; data?: Record<string, unknown> },
   ): LessonRecord;
   appendEvent(e: Omit<LessonEvent, 'seq'>): LessonEvent;
+  /** Logs a raised question and keeps its text apart (purgeable), in one transaction. */
+  appendQuestion(e: Omit<LessonEvent, 'seq'>, text: string | null): LessonEvent;
   listEvents(lessonId: string): LessonEvent[];
   close(): void;
 }

@@ -70,7 +70,7 @@ describe('lesson lifecycle and media signalling', () => {
     expect(ts.server.store.getLesson(ts.lesson.id)?.status).toBe('ended');
   });
 
-  it('a classroom may not start or end the lesson, nor publish as the teacher', async () => {
+  it('a classroom may not start or end the lesson, nor share a screen', async () => {
     const room = await ts.connect(classroomGrant(ts.lesson.id));
     for (const event of ['lesson:start', 'lesson:end'] as const) {
       expect(await call(room, event, {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
@@ -81,10 +81,18 @@ describe('lesson lifecycle and media signalling', () => {
     const produce = await call(room, 'media:produce', {
       transportId: t.id,
       kind: 'video',
-      source: 'camera',
+      source: 'screen',
       rtpParameters: videoRtpParameters(),
     });
     expect(produce).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    // Its own low-resolution camera is allowed (the classroom wall).
+    const camera = await call(room, 'media:produce', {
+      transportId: t.id,
+      kind: 'video',
+      source: 'camera',
+      rtpParameters: videoRtpParameters(),
+    });
+    expect(camera.ok).toBe(true);
     expect(ts.server.store.getLesson(ts.lesson.id)?.status).toBe('live');
   });
 

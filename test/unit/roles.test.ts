@@ -8,7 +8,14 @@ const EXPECTED: Record<Action, Role[]> = {
   'lesson:start': ['teacher'],
   'lesson:end': ['teacher'],
   'media:setup': ['teacher', 'assistant'],
-  'media:publishTeacher': ['teacher'],
+  'media:publish': ['teacher', 'assistant'],
+  'attendance:report': ['teacher', 'assistant'],
+  'question:raise': ['assistant'],
+  'question:withdraw': ['assistant'],
+  'question:resolve': ['teacher'],
+  'stage:manage': ['teacher'],
+  'quiz:manage': ['teacher'],
+  'quiz:answer': ['teacher', 'assistant'],
   'admin:read': ['admin'],
 };
 

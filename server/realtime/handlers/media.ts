@@ -29,25 +29,28 @@ export function mediaHandlers(service: LessonService): Pick<Handlers, MediaEvent
       return {};
     },
     'media:produce': async ({ grant, socket }, { transportId, kind, source, rtpParameters }) => {
-      const { lessonId } = lessonOf(grant);
-      const media = await service.media(lessonId);
-      service.setTeacherPeer(lessonId, socket.id);
-      const info = await media.produce(socket.id, transportId, kind, source, rtpParameters as types.RtpParameters);
-      return { producerId: info.producerId };
+      const { lessonId, participant } = lessonOf(grant);
+      const producerId = await service.produce(lessonId, participant, socket.id, {
+        transportId,
+        kind,
+        source,
+        rtpParameters: rtpParameters as types.RtpParameters,
+      });
+      return { producerId };
     },
     'media:closeProducer': async ({ grant, socket }, { producerId }) => {
       (await mediaFor(grant)).closeProducer(socket.id, producerId);
       return {};
     },
     'media:consume': async ({ grant, socket }, { transportId, producerId, rtpCapabilities }) => {
-      const { lessonId } = lessonOf(grant);
+      const { lessonId, participant } = lessonOf(grant);
       const media = await service.media(lessonId);
       return media.consume(
         socket.id,
         transportId,
         producerId,
         rtpCapabilities as types.RtpCapabilities,
-        service.teacherProducerIds(lessonId),
+        service.consumableProducerIds(lessonId, participant),
       ) as never;
     },
     'media:resumeConsumer': async ({ grant, socket }, { consumerId }) => {

@@ -1,0 +1,68 @@
+import type { LessonMedia } from '../media/lessonMedia.js';
+import type { ClassroomWithSchool, LessonRecord } from '../store/types.js';
+import { AttendanceBook } from './attendance.js';
+import { Presence } from './presence.js';
+import { QualityTracker } from './quality.js';
+import { QuestionQueue } from './questionQueue.js';
+import { QuizBoard, type Side } from './quiz.js';
+import { Stage } from './stage.js';
+
+/** Who is acting in a lesson: the master teacher, or one receiving classroom. */
+export type Participant = { kind: 'teacher' } | { kind: 'classroom'; classroomId: string };
+
+export const identityOf = (p: Participant) => (p.kind === 'teacher' ? 'teacher' : `classroom:${p.classroomId}`);
+
+/** Everything a live lesson holds in memory; the durable truth is the store's log. */
+export interface Runtime {
+  record: LessonRecord;
+  lecture: ClassroomWithSchool;
+  classrooms: ClassroomWithSchool[];
+  presence: Presence;
+  attendance: AttendanceBook;
+  questions: QuestionQueue;
+  stage: Stage;
+  quiz: QuizBoard;
+  quality: QualityTracker;
+  media: LessonMedia | null;
+  mediaStarting: Promise<LessonMedia> | null;
+  /** Connection id → who it acts for. */
+  peers: Map<string, Participant>;
+  /** Identity → the connection whose producers the others receive. */
+  publishers: Map<string, string>;
+}
+
+export function createRuntime(
+  record: LessonRecord,
+  lecture: ClassroomWithSchool,
+  classrooms: ClassroomWithSchool[],
+  maxOnStage: number,
+): Runtime {
+  return {
+    record,
+    lecture,
+    classrooms,
+    presence: new Presence(),
+    attendance: new AttendanceBook(),
+    questions: new QuestionQueue(),
+    stage: new Stage(maxOnStage),
+    quiz: new QuizBoard(),
+    quality: new QualityTracker(),
+    media: null,
+    mediaStarting: null,
+    peers: new Map(),
+    publishers: new Map(),
+  };
+}
+
+/** The classroom a participant reports for: the teacher reports for the lecture classroom. */
+export function reportingClassroom(rt: Runtime, p: Participant): string {
+  return p.kind === 'teacher' ? rt.lecture.id : p.classroomId;
+}
+
+/** City or rural side, for "city and rural side by side". */
+export function sideOf(rt: Runtime): (classroomId: string) => Side {
+  return (id) => {
+    if (id === rt.lecture.id) return 'city';
+    return rt.classrooms.find((c) => c.id === id)?.area === 'urban' ? 'city' : 'rural';
+  };
+}
