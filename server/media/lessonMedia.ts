@@ -173,6 +173,15 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     }
   }
 
+  /** Whether a producer is paused (a muted classroom mic); null if unknown. */
+  isProducerPaused(producerId: string): boolean | null {
+    for (const peer of this.peers.values()) {
+      const p = peer.producers.get(producerId);
+      if (p) return p.paused;
+    }
+    return null;
+  }
+
   /** Producers of one peer. */
   producersOf(peerId: string): PeerProducer[] {
     const peer = this.peers.get(peerId);

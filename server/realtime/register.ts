@@ -41,7 +41,8 @@ export function registerHandlers(socket: TongkeSocket, handlers: Handlers, log: 
         throw new AppError('FORBIDDEN', `role ${grant.role} may not ${event}`);
       }
       if (!limiter.take(event)) throw new AppError('RATE_LIMITED', `too many ${event} requests`);
-      const parsed = def.payload.safeParse(raw ?? {});
+      // An event sent with only its ack has no payload: that means {}. An explicit null does not.
+      const parsed = def.payload.safeParse(raw === undefined ? {} : raw);
       if (!parsed.success) {
         const first = parsed.error.issues[0];
         const where = first?.path.length ? `${first.path.join('.')}: ` : '';
