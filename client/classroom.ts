@@ -1,106 +1,163 @@
 import type { LessonState } from '../shared/lesson.js';
 import type { ProducerInfo } from '../shared/media.js';
-import { byId } from './lib/dom.js';
+import { handPanel } from './classroom/handPanel.js';
+import { quizPanel } from './classroom/quizPanel.js';
+import { attendanceForm } from './lib/attendanceForm.js';
+import { byId, el } from './lib/dom.js';
 import { t } from './lib/i18n.js';
-import { MediaSession, type ReceivedTrack } from './lib/media.js';
+import { MediaSession } from './lib/media.js';
+import { attachTrack, detachTrack, playWithSound } from './lib/players.js';
+import { Receivers } from './lib/receivers.js';
 import { renderLessonHeader, startShell } from './lib/shell.js';
 import { request } from './lib/socket.js';
 
+/** The classroom's own picture for the teacher's wall: small, so weak uplinks cope. */
+const CAMERA: MediaTrackConstraints = { width: { ideal: 320 }, height: { ideal: 240 }, frameRate: { ideal: 15 } };
+const CAMERA_MAX_BITRATE = 250_000;
+
 let state: LessonState | null = null;
 let session: MediaSession | null = null;
-/** producerId → what we receive from it (or the promise of it). */
-const received = new Map<string, Promise<ReceivedTrack | null>>();
+let localStream: MediaStream | null = null;
+let publishing: Promise<void> | null = null;
 
 const video = byId<HTMLVideoElement>('teacher-video');
 const audio = byId<HTMLAudioElement>('teacher-audio');
 const soundBtn = byId<HTMLButtonElement>('enable-sound');
 const overlay = byId('overlay');
 const mediaState = byId('media-state');
+const stageSide = byId('stage-side');
+const stageTiles = byId('stage-tiles');
+const selfView = byId<HTMLVideoElement>('self-view');
+const cameraState = byId('camera-state');
 
 const shell = startShell(() => state && render(state));
 
+/** Players for classrooms on stage, by classroom id. */
+const stagePlayers = new Map<string, { video: HTMLVideoElement; audio: HTMLAudioElement; box: HTMLElement }>();
+
+function stagePlayer(classroomId: string) {
+  let p = stagePlayers.get(classroomId);
+  if (!p) {
+    const v = el('video', { className: 'side-video' });
+    v.autoplay = true;
+    v.muted = true;
+    v.playsInline = true;
+    const a = el('audio');
+    a.autoplay = true;
+    const label = el('div', { className: 'hint', dataset: { classroom: classroomId } });
+    p = { video: v, audio: a, box: el('div', { className: 'stage-tile' }, [v, a, label]) };
+    stagePlayers.set(classroomId, p);
+    stageTiles.append(p.box);
+  }
+  return p;
+}
+
+const receivers = new Receivers(
+  () => session,
+  (info, track) => {
+    const owner = info.ownerClassroomId;
+    const target = owner === null ? (track.kind === 'video' ? video : audio) : track.kind === 'video' ? stagePlayer(owner).video : stagePlayer(owner).audio;
+    attachTrack(target, track);
+    if (target instanceof HTMLAudioElement) playWithSound(target, soundBtn);
+    if (state) render(state);
+  },
+  (info) => {
+    const owner = info.ownerClassroomId;
+    if (owner === null) {
+      for (const m of [video, audio]) detachTrack(m, info.kind);
+    } else {
+      const p = stagePlayers.get(owner);
+      if (p) {
+        p.box.remove();
+        stagePlayers.delete(owner);
+      }
+    }
+    if (state) render(state);
+  },
+);
+
+/** The teacher, and every other classroom that is on stage. */
+function wanted(s: LessonState): ProducerInfo[] {
+  return s.producers.filter(
+    (p) =>
+      p.ownerClassroomId === null ||
+      (p.ownerClassroomId !== s.viewer.classroomId && s.stage.classroomIds.includes(p.ownerClassroomId)),
+  );
+}
+
+/** Publishes our low-resolution camera and (server-muted) microphone once per session. */
+function publishOwn(s: MediaSession): Promise<void> {
+  publishing ??= (async () => {
+    try {
+      localStream ??= await navigator.mediaDevices.getUserMedia({ video: CAMERA, audio: { echoCancellation: true } });
+      selfView.srcObject = localStream;
+      cameraState.textContent = '';
+    } catch {
+      cameraState.textContent = t('cameraOff');
+      return;
+    }
+    const cam = localStream.getVideoTracks()[0];
+    const mic = localStream.getAudioTracks()[0];
+    if (cam) await s.publish(cam, 'camera', { maxBitrate: CAMERA_MAX_BITRATE });
+    if (mic) await s.publish(mic, 'microphone');
+  })().catch((err: unknown) => {
+    console.warn('publish failed', err);
+    publishing = null;
+  });
+  return publishing;
+}
+
+/** Brings our media in line with the server's state; safe to call any time. */
+function reconcile(s: LessonState): void {
+  if (!shell) return;
+  if (s.status !== 'live') {
+    closeMedia();
+    return;
+  }
+  if (!session) {
+    session = new MediaSession(shell.socket);
+    void publishOwn(session);
+  }
+  receivers.reconcile(wanted(s));
+}
+
+function closeMedia(): void {
+  session?.close();
+  session = null;
+  publishing = null;
+  receivers.reset();
+}
+
+const renderAttendance = shell
+  ? attendanceForm(
+      shell.socket,
+      { expected: 'expected', present: 'present', submit: 'attendance-submit', message: 'attendance-message' },
+      (s) => s.classrooms.find((c) => c.classroomId === s.viewer.classroomId)?.attendance ?? null,
+    )
+  : () => {};
+const renderHand = shell ? handPanel(shell.socket) : () => {};
+const renderQuiz = shell ? quizPanel(shell.socket) : () => {};
+
 function render(s: LessonState): void {
   renderLessonHeader(s);
-  const receiving = [...received.keys()].length > 0 && s.status === 'live';
+  const me = s.classrooms.find((c) => c.classroomId === s.viewer.classroomId);
+  byId('classroom-name').textContent = me ? `${me.schoolName} ${me.name}` : '';
+  const receiving = s.status === 'live' && s.producers.some((p) => p.ownerClassroomId === null && receivers.has(p.producerId));
   overlay.hidden = receiving;
   overlay.textContent =
     s.status === 'ended' ? t('lessonEnded') : s.teacherOnline || s.status === 'live' ? t('waitingTeacher') : t('teacherOffline');
   mediaState.textContent = receiving ? t('mediaReceiving') : t('mediaIdle');
   mediaState.dataset.active = String(receiving);
-}
-
-function streamOf(el: HTMLMediaElement): MediaStream {
-  if (!(el.srcObject instanceof MediaStream)) el.srcObject = new MediaStream();
-  return el.srcObject as MediaStream;
-}
-
-function play(el: HTMLMediaElement): void {
-  el.play().then(
-    () => {
-      if (el === audio) soundBtn.hidden = true;
-    },
-    () => {
-      // Autoplay with sound needs one click on a fresh classroom PC.
-      if (el === audio) soundBtn.hidden = false;
-    },
-  );
-}
-
-function attach(r: ReceivedTrack): void {
-  const target = r.track.kind === 'video' ? video : audio;
-  const stream = streamOf(target);
-  stream.getTracks().forEach((tr) => stream.removeTrack(tr));
-  stream.addTrack(r.track);
-  play(target);
-}
-
-function detach(producerId: string): void {
-  const pending = received.get(producerId);
-  received.delete(producerId);
-  void pending?.then((r) => {
-    if (!r) return;
-    session?.dropProducer(producerId);
-    for (const el of [video, audio]) {
-      const stream = el.srcObject instanceof MediaStream ? el.srcObject : null;
-      stream?.getTracks().filter((tr) => tr === r.track).forEach((tr) => stream.removeTrack(tr));
-    }
-  });
-}
-
-function receive(info: ProducerInfo): void {
-  if (!session || received.has(info.producerId)) return;
-  const s = session;
-  const job = s.receive(info).then(
-    (r) => {
-      if (s.isClosed) return null;
-      attach(r);
-      if (state) render(state);
-      return r;
-    },
-    (err: unknown) => {
-      received.delete(info.producerId);
-      console.warn('receive failed', err);
-      return null;
-    },
-  );
-  received.set(info.producerId, job);
-}
-
-/** Brings what we receive in line with the server's state; safe to call any time. */
-function reconcile(s: LessonState): void {
-  if (s.status !== 'live') {
-    session?.close();
-    session = null;
-    received.clear();
-    video.srcObject = null;
-    audio.srcObject = null;
-    return;
+  byId('on-stage-banner').hidden = !me?.onStage;
+  stageSide.hidden = stagePlayers.size === 0;
+  for (const [id, p] of stagePlayers) {
+    const c = s.classrooms.find((x) => x.classroomId === id);
+    const label = p.box.querySelector<HTMLElement>('[data-classroom]');
+    if (label) label.textContent = c ? `${c.schoolName} ${c.name}` : id;
   }
-  if (!shell) return;
-  session ??= new MediaSession(shell.socket);
-  const wanted = new Set(s.producers.map((p) => p.producerId));
-  for (const id of [...received.keys()]) if (!wanted.has(id)) detach(id);
-  for (const p of s.producers) receive(p);
+  renderAttendance(s);
+  renderHand(s);
+  renderQuiz(s);
 }
 
 if (shell) {
@@ -110,13 +167,7 @@ if (shell) {
     reconcile(s);
     render(s);
   });
-  socket.on('media:producerAdded', (info) => {
-    if (state?.status === 'live') receive(info);
-  });
-  socket.on('media:producerClosed', ({ producerId }) => {
-    detach(producerId);
-    if (state) render(state);
-  });
+  socket.on('media:consumerClosed', ({ consumerId }) => receivers.consumerClosed(consumerId));
   socket.on('connect', () => {
     void request(socket, 'lesson:sync', {}).then(
       (s) => {
@@ -129,17 +180,24 @@ if (shell) {
   });
   socket.on('disconnect', () => {
     // The server dropped our media with the old connection; start clean on reconnect.
-    session?.close();
-    session = null;
-    received.clear();
+    closeMedia();
     if (state) render(state);
   });
-  soundBtn.addEventListener('click', () => play(audio));
+  soundBtn.addEventListener('click', () => {
+    playWithSound(audio, soundBtn);
+    for (const p of stagePlayers.values()) playWithSound(p.audio, soundBtn);
+  });
 }
 
 Object.assign(window, {
   tongke: {
     state: () => state,
     stats: async () => (session ? session.receiveStats() : { videoFramesDecoded: 0, audioPacketsReceived: 0, videoPacketsLost: 0 }),
+    receivingFrom: () => [...stagePlayers.keys()],
+    /** What we decode from classrooms on stage (not from the teacher). */
+    stageStats: async () => {
+      const ids = new Set((state?.producers ?? []).filter((p) => p.ownerClassroomId !== null).map((p) => p.producerId));
+      return session ? session.receiveStats(ids) : { videoFramesDecoded: 0, audioPacketsReceived: 0, videoPacketsLost: 0 };
+    },
   },
 });

@@ -1,9 +1,15 @@
 import type { LessonState } from '../shared/lesson.js';
-import { byId, el } from './lib/dom.js';
+import { attendanceForm } from './lib/attendanceForm.js';
+import { byId } from './lib/dom.js';
 import { t } from './lib/i18n.js';
 import { MediaSession } from './lib/media.js';
+import { attachTrack, detachTrack } from './lib/players.js';
+import { Receivers } from './lib/receivers.js';
 import { renderLessonHeader, startShell } from './lib/shell.js';
 import { request } from './lib/socket.js';
+import { questionsPanel } from './teacher/questionsPanel.js';
+import { quizPanel } from './teacher/quizPanel.js';
+import { classroomWall } from './teacher/wall.js';
 
 let state: LessonState | null = null;
 let localStream: MediaStream | null = null;
@@ -18,6 +24,29 @@ const message = byId('message');
 const mediaState = byId('media-state');
 
 const shell = startShell(() => state && render(state));
+const wall = shell ? classroomWall(shell.socket, message) : null;
+const renderQuestions = shell ? questionsPanel(shell.socket, message) : () => {};
+const renderQuiz = shell ? quizPanel(shell.socket) : () => {};
+const renderLectureAttendance = shell
+  ? attendanceForm(
+      shell.socket,
+      { expected: 'lecture-expected', present: 'lecture-present', submit: 'lecture-attendance-submit', message: 'lecture-attendance-message' },
+      (s) => s.lectureClassroom.attendance,
+    )
+  : () => {};
+
+/** Every classroom's picture for the wall; its sound flows only while it is on stage. */
+const receivers = new Receivers(
+  () => session,
+  (info, track) => {
+    const target = info.ownerClassroomId ? wall?.player(info.ownerClassroomId, track.kind) : null;
+    if (target) attachTrack(target, track);
+  },
+  (info) => {
+    const target = info.ownerClassroomId ? wall?.player(info.ownerClassroomId, info.kind) : null;
+    if (target) detachTrack(target, info.kind);
+  },
+);
 
 function render(s: LessonState): void {
   renderLessonHeader(s);
@@ -26,17 +55,18 @@ function render(s: LessonState): void {
   republishBtn.hidden = !(s.status === 'live' && !publishing);
   mediaState.textContent = publishing ? t('mediaPublishing') : t('mediaIdle');
   mediaState.dataset.active = String(publishing);
-  const list = byId('classrooms');
-  list.replaceChildren(
-    ...s.classrooms.map((c) =>
-      el('li', { className: 'classroom', dataset: { online: String(c.online) } }, [
-        el('span', { className: 'dot' }),
-        el('span', { className: 'name', text: `${c.schoolName} ${c.name}` }),
-        el('span', { className: 'presence', text: c.online ? t('online') : t('offline') }),
-      ]),
-    ),
-  );
-  byId('online-count').textContent = `${s.classrooms.filter((c) => c.online).length}/${s.classrooms.length}`;
+  wall?.render(s);
+  renderQuestions(s);
+  renderQuiz(s);
+  renderLectureAttendance(s);
+}
+
+function reconcile(s: LessonState): void {
+  if (s.status !== 'live' || !session) {
+    receivers.reset();
+    return;
+  }
+  receivers.reconcile(s.producers.filter((p) => p.ownerClassroomId !== null));
 }
 
 function showError(err: unknown): void {
@@ -56,21 +86,27 @@ async function publish(): Promise<void> {
   if (!shell || publishing) return;
   const stream = await openCamera();
   session?.close();
+  receivers.reset();
   session = new MediaSession(shell.socket);
   const video = stream.getVideoTracks()[0];
   const audio = stream.getAudioTracks()[0];
   if (audio) await session.publish(audio, 'microphone');
   if (video) await session.publish(video, 'camera');
   publishing = true;
-  if (state) render(state);
+  if (state) {
+    reconcile(state);
+    render(state);
+  }
 }
 
 if (shell) {
   const { socket } = shell;
   socket.on('lesson:state', (s) => {
     state = s;
+    reconcile(s);
     render(s);
   });
+  socket.on('media:consumerClosed', ({ consumerId }) => receivers.consumerClosed(consumerId));
   socket.on('connect', () => {
     void (async () => {
       try {
@@ -87,6 +123,7 @@ if (shell) {
     session?.close();
     session = null;
     publishing = false;
+    receivers.reset();
     if (state) render(state);
   });
 
@@ -126,6 +163,7 @@ if (shell) {
         session?.close();
         session = null;
         publishing = false;
+        receivers.reset();
         localStream?.getTracks().forEach((tr) => tr.stop());
         localStream = null;
         preview.srcObject = null;
@@ -138,4 +176,10 @@ if (shell) {
 }
 
 // For tests and support: read-only views of what the page is doing.
-Object.assign(window, { tongke: { state: () => state, publishing: () => publishing } });
+Object.assign(window, {
+  tongke: {
+    state: () => state,
+    publishing: () => publishing,
+    stats: async () => (session ? session.receiveStats() : { videoFramesDecoded: 0, audioPacketsReceived: 0, videoPacketsLost: 0 }),
+  },
+});

@@ -41,9 +41,62 @@ const zh = {
   language: 'English',
   loadFailed: '加载失败',
   events: '日志',
+  expected: '应到',
+  present: '实到',
+  presentTotal: '听讲课堂实到',
+  submit: '提交',
+  correct: '更正',
+  attendance: '考勤',
+  attendanceHint: '请填写本班应到、实到人数（只填人数，不填姓名）',
+  attendanceSaved: '已提交',
+  lectureAttendance: '本班（主讲课堂）考勤',
+  raiseHand: '举手提问',
+  questionPlaceholder: '问题（可选，最多140字）',
+  withdraw: '撤回',
+  yourPosition: '您排在第',
+  positionSuffix: '位',
+  questions: '提问队列',
+  noQuestions: '暂无举手',
+  answered: '已解答',
+  defer: '稍后',
+  dismiss: '忽略',
+  deferredTag: '稍后',
+  handRaised: '举手中',
+  onStage: '上台中',
+  inviteStage: '上台',
+  removeStage: '下台',
+  youAreOnStage: '您的课堂正在上台：全体师生都能看到、听到您',
+  stageClassroom: '上台课堂',
+  quiz: '课堂检测',
+  quizQuestion: '题目（可选）',
+  quizOptions: '选项数',
+  quizCorrect: '正确答案',
+  quizNoCorrect: '不设',
+  quizPublish: '发布检测',
+  quizClose: '结束检测',
+  quizOpen: '检测进行中',
+  quizClosed: '检测已结束',
+  quizAnswerHint: '请填写选择每个选项的人数（合计不超过实到人数）',
+  quizSum: '合计',
+  quizSubmit: '提交作答',
+  quizSubmitted: '已提交，可修改后重新提交',
+  quizNeedAttendance: '请先提交考勤',
+  lectureAnswer: '本班作答',
+  correctRate: '正确率',
+  total: '合计',
+  city: '城区',
+  rural: '乡村',
+  answeredPupils: '作答人数',
+  quality: '网络',
+  qualityGood: '良好',
+  qualityFair: '一般',
+  qualityPoor: '较差',
+  qualityUnknown: '—',
+  cameraOff: '未开启摄像头',
+  notReported: '未报',
 } as const;
 
-type Key = keyof typeof zh;
+export type Key = keyof typeof zh;
 
 const en: Record<Key, string> = {
   appName: 'Tongke',
@@ -87,6 +140,59 @@ const en: Record<Key, string> = {
   language: '中文',
   loadFailed: 'Failed to load',
   events: 'Log',
+  expected: 'Expected',
+  present: 'Present',
+  presentTotal: 'Present in receiving classrooms',
+  submit: 'Submit',
+  correct: 'Correct',
+  attendance: 'Attendance',
+  attendanceHint: 'Enter how many pupils are expected and present (numbers only, no names)',
+  attendanceSaved: 'Saved',
+  lectureAttendance: 'Lecture classroom attendance',
+  raiseHand: 'Raise hand',
+  questionPlaceholder: 'Question (optional, up to 140 characters)',
+  withdraw: 'Withdraw',
+  yourPosition: 'You are number ',
+  positionSuffix: ' in the queue',
+  questions: 'Questions',
+  noQuestions: 'No hands raised',
+  answered: 'Answered',
+  defer: 'Later',
+  dismiss: 'Dismiss',
+  deferredTag: 'later',
+  handRaised: 'Hand raised',
+  onStage: 'On stage',
+  inviteStage: 'On stage',
+  removeStage: 'Off stage',
+  youAreOnStage: 'Your classroom is on stage: everyone can see and hear you',
+  stageClassroom: 'On stage',
+  quiz: 'Quiz',
+  quizQuestion: 'Question (optional)',
+  quizOptions: 'Options',
+  quizCorrect: 'Correct answer',
+  quizNoCorrect: 'None',
+  quizPublish: 'Publish quiz',
+  quizClose: 'Close quiz',
+  quizOpen: 'Quiz open',
+  quizClosed: 'Quiz closed',
+  quizAnswerHint: 'Enter how many pupils chose each option (total at most the present count)',
+  quizSum: 'Total',
+  quizSubmit: 'Submit answers',
+  quizSubmitted: 'Submitted; you may correct and resubmit',
+  quizNeedAttendance: 'Report attendance first',
+  lectureAnswer: 'Lecture classroom answers',
+  correctRate: 'Correct rate',
+  total: 'Total',
+  city: 'City',
+  rural: 'Rural',
+  answeredPupils: 'Answered',
+  quality: 'Network',
+  qualityGood: 'good',
+  qualityFair: 'fair',
+  qualityPoor: 'poor',
+  qualityUnknown: '—',
+  cameraOff: 'Camera off',
+  notReported: 'not reported',
 };
 
 export type Lang = 'zh-CN' | 'en';
@@ -107,6 +213,9 @@ export function applyI18n(root: ParentNode = document): void {
   root.querySelectorAll<HTMLElement>('[data-i18n]').forEach((node) => {
     node.textContent = t(node.dataset.i18n as Key);
   });
+  root.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('[data-i18n-placeholder]').forEach((node) => {
+    node.placeholder = t(node.dataset.i18nPlaceholder as Key);
+  });
 }
 
 export function installLanguageToggle(button: HTMLButtonElement, onChange: () => void): void {
@@ -115,6 +224,10 @@ export function installLanguageToggle(button: HTMLButtonElement, onChange: () =>
     applyI18n();
     onChange();
   });
+}
+
+export function formatClock(ms: number): string {
+  return new Date(ms).toLocaleTimeString(currentLang(), { hour12: false });
 }
 
 export function formatTime(ms: number | null): string {

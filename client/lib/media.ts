@@ -76,12 +76,21 @@ export class MediaSession {
     return transport;
   }
 
-  async publish(track: MediaStreamTrack, source: MediaSource): Promise<types.Producer> {
+  async publish(
+    track: MediaStreamTrack,
+    source: MediaSource,
+    opts: { maxBitrate?: number } = {},
+  ): Promise<types.Producer> {
     const transport = await this.transportFor('send');
     const producer = await transport.produce({
       track,
       appData: { source },
-      ...(track.kind === 'video' ? { codecOptions: { videoGoogleStartBitrate: 1000 } } : {}),
+      ...(track.kind === 'video'
+        ? {
+            codecOptions: { videoGoogleStartBitrate: 1000 },
+            ...(opts.maxBitrate ? { encodings: [{ maxBitrate: opts.maxBitrate }] } : {}),
+          }
+        : {}),
     });
     this.producers.set(source, producer);
     return producer;
@@ -121,11 +130,14 @@ export class MediaSession {
   }
 
   /** Counters the pages show and the e2e test reads: frames decoded, packets received. */
-  async receiveStats(): Promise<{ videoFramesDecoded: number; audioPacketsReceived: number; videoPacketsLost: number }> {
+  async receiveStats(
+    producerIds?: ReadonlySet<string>,
+  ): Promise<{ videoFramesDecoded: number; audioPacketsReceived: number; videoPacketsLost: number }> {
     let videoFramesDecoded = 0;
     let audioPacketsReceived = 0;
     let videoPacketsLost = 0;
     for (const c of this.consumers.values()) {
+      if (producerIds && !producerIds.has(c.producerId)) continue;
       const report = await c.getStats();
       report.forEach((s: Record<string, unknown>) => {
         if (s.type !== 'inbound-rtp') return;

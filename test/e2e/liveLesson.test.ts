@@ -4,12 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, waitForPage } from '../helpers/browser.js';
 import { classroomGrant, startTestServer, teacherGrant, type TestServer } from '../helpers/server.js';
 
-type Stats = { videoFramesDecoded: number; audioPacketsReceived: number };
-declare global {
-  interface Window {
-    tongke: { stats(): Promise<Stats>; publishing(): boolean; state(): { status: string } | null };
-  }
-}
+import '../helpers/pageApi.js';
 
 describe('a live lesson in Chromium', () => {
   let ts: TestServer;
@@ -43,7 +38,7 @@ describe('a live lesson in Chromium', () => {
     ];
     await teacher.waitForSelector('#start:not([hidden])');
     // Both classrooms show as online on the teacher's page before the lesson starts.
-    await waitForPage(teacher, () => document.querySelectorAll('li.classroom[data-online="true"]').length === 2);
+    await waitForPage(teacher, () => document.querySelectorAll('.tile[data-online="true"]').length === 2);
 
     await teacher.bringToFront();
     await teacher.click('#start');

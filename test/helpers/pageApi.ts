@@ -1,0 +1,17 @@
+import type { LessonState } from '../../shared/lesson.js';
+
+/** What the pages expose on window.tongke for tests and support (read-only views). */
+export type Stats = { videoFramesDecoded: number; audioPacketsReceived: number; videoPacketsLost: number };
+export interface PageApi {
+  state(): LessonState | null;
+  publishing(): boolean;
+  stats(): Promise<Stats>;
+  stageStats(): Promise<Stats>;
+  receivingFrom(): string[];
+}
+
+declare global {
+  interface Window {
+    tongke: PageApi;
+  }
+}
