@@ -37,6 +37,10 @@ const envSchema = z.object({
   TONGKE_DEMO_TOKEN_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   /** Seed the demo community and lesson at start-up (idempotent). */
   TONGKE_DEMO: z.enum(['0', '1']).default('1').transform((v) => v === '1'),
+  /** Consumers one worker carries before new classrooms are placed on another. */
+  TONGKE_WORKER_CONSUMER_BUDGET: z.coerce.number().int().min(1).max(100_000).default(500),
+  /** Seconds a classroom's media may stay disconnected before the server drops its state. */
+  TONGKE_MEDIA_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /** How many classrooms the teacher may bring on stage at once. */
   TONGKE_MAX_ON_STAGE: z.coerce.number().int().min(1).max(8).default(2),
   MEDIASOUP_WORKER_BIN: executable,
@@ -56,6 +60,8 @@ function toConfig(env: z.infer<typeof envSchema>) {
       announcedIp: env.TONGKE_ANNOUNCED_IP,
       /** null: let each worker pick free ports (tests). */
       rtcPort: rtcPort === 0 ? null : rtcPort,
+      consumerBudget: env.TONGKE_WORKER_CONSUMER_BUDGET,
+      disconnectGraceMs: env.TONGKE_MEDIA_GRACE_SECONDS * 1000,
     },
     dataDir: path.resolve(env.TONGKE_DATA_DIR),
     lessons: { maxOnStage: env.TONGKE_MAX_ON_STAGE },

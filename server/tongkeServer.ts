@@ -50,10 +50,7 @@ export async function startTongke(
     const workers = pool;
     const service = new LessonService(
       store,
-      async () => {
-        const { router, pooled } = await workers.createRouter();
-        return new LessonMedia(router, pooled.webRtcServer, log.child({ routerId: router.id }));
-      },
+      () => LessonMedia.create(workers, log, { disconnectGraceMs: config.media.disconnectGraceMs }),
       log,
       { maxOnStage: config.lessons.maxOnStage },
     );

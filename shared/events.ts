@@ -17,6 +17,7 @@ import {
   dtlsParametersSchema,
   mediaKindSchema,
   mediaSourceSchema,
+  qualityModeSchema,
   producerInfoSchema,
   rtpCapabilitiesSchema,
   rtpParametersSchema,
@@ -85,6 +86,16 @@ export const clientEvents = {
     result: ok,
     action: 'media:setup',
   },
+  'media:restartIce': {
+    payload: z.object({ transportId: idSchema }).strict(),
+    result: z.object({ iceParameters: z.object({}).passthrough() }),
+    action: 'media:setup',
+  },
+  'media:setQuality': {
+    payload: z.object({ mode: qualityModeSchema }).strict(),
+    result: ok,
+    action: 'media:setup',
+  },
   'attendance:report': { payload: attendanceReportSchema, result: ok, action: 'attendance:report' },
   'question:raise': {
     payload: questionRaiseSchema,
@@ -113,6 +124,10 @@ export const serverEvents = {
   'media:producerAdded': producerInfoSchema,
   'media:producerClosed': z.object({ producerId: z.string() }),
   'media:consumerClosed': z.object({ consumerId: z.string() }),
+  /** The server closed one of our transports (disconnected too long): rebuild media. */
+  'media:transportClosed': z.object({ transportId: z.string() }),
+  /** The lesson's media was rebuilt (a worker died): drop all media and set it up again. */
+  'media:reset': z.object({ reason: z.string() }),
 } as const;
 
 export type ServerEventName = keyof typeof serverEvents;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { attendanceSchema, questionSchema, quizStateSchema } from './coordination.js';
 import { idSchema } from './ids.js';
-import { producerInfoSchema } from './media.js';
+import { producerInfoSchema, qualityModeSchema } from './media.js';
 
 export const LESSON_STATUSES = ['scheduled', 'live', 'ended'] as const;
 export const lessonStatusSchema = z.enum(LESSON_STATUSES);
@@ -51,7 +51,16 @@ export const lessonStateSchema = z.object({
   /** The open quiz, or the last closed one. */
   quiz: quizStateSchema.nullable(),
   producers: z.array(producerInfoSchema),
-  /** Who this state was built for. */
-  viewer: z.object({ role: z.enum(['teacher', 'assistant']), classroomId: idSchema.nullable() }),
+  /**
+   * How the receiving classrooms get the teacher's camera: how many on each simulcast
+   * layer (0 low … 2 high), in audio-only mode, or not receiving video yet.
+   */
+  reception: z.object({ layers: z.array(z.number()), audioOnly: z.number(), none: z.number() }),
+  /** Who this state was built for, and the quality mode it chose. */
+  viewer: z.object({
+    role: z.enum(['teacher', 'assistant']),
+    classroomId: idSchema.nullable(),
+    qualityMode: qualityModeSchema,
+  }),
 });
 export type LessonState = z.infer<typeof lessonStateSchema>;

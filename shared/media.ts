@@ -40,6 +40,11 @@ export type MediaKind = z.infer<typeof mediaKindSchema>;
 export const mediaSourceSchema = z.enum(['camera', 'microphone', 'screen']);
 export type MediaSource = z.infer<typeof mediaSourceSchema>;
 
+/** What a classroom asks for on its link: 自动 / 高清 / 流畅 / 仅音频. */
+export const QUALITY_MODES = ['auto', 'high', 'smooth', 'audio'] as const;
+export const qualityModeSchema = z.enum(QUALITY_MODES);
+export type QualityMode = z.infer<typeof qualityModeSchema>;
+
 export const transportDirectionSchema = z.enum(['send', 'recv']);
 export type TransportDirection = z.infer<typeof transportDirectionSchema>;
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
 import type { LessonState } from '../../shared/lesson.js';
-import type { MediaKind, MediaSource, ProducerInfo } from '../../shared/media.js';
+import type { MediaKind, MediaSource, ProducerInfo, QualityMode } from '../../shared/media.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { LessonMedia } from '../media/lessonMedia.js';
@@ -25,6 +25,9 @@ export type LessonServiceEvents = {
   producerAdded: [lessonId: string, info: ProducerInfo];
   producerClosed: [lessonId: string, producerId: string];
   consumerClosed: [lessonId: string, peerId: string, consumerId: string];
+  transportClosed: [lessonId: string, peerId: string, transportId: string];
+  /** The lesson's media was lost (a worker died) and will be rebuilt: clients set up again. */
+  mediaReset: [lessonId: string, reason: string];
 };
 
 export interface LessonServiceOptions {
@@ -84,6 +87,7 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
   }
 
   private changed(rt: Runtime): void {
+    rt.version++;
     this.emit('stateChanged', rt.record.id);
   }
 
@@ -203,6 +207,18 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
       this.changed(rt);
     });
     m.on('consumerClosed', (peerId, consumerId) => this.emit('consumerClosed', lessonId, peerId, consumerId));
+    m.on('transportClosed', (peerId, transportId) => this.emit('transportClosed', lessonId, peerId, transportId));
+    m.on('layersChanged', () => this.changed(rt));
+    m.on('failed', (reason) => {
+      // The lesson stays live: fresh media is created on the next request and every
+      // client is told to set its media up again.
+      if (rt.media === m) rt.media = null;
+      rt.publishers.clear();
+      this.record(rt, 'media_quality_incident', null, { kind: 'media_reset', reason });
+      this.log.error({ lessonId, reason }, 'lesson media lost: clients will reconnect');
+      this.emit('mediaReset', lessonId, reason);
+      this.changed(rt);
+    });
     m.on('peerScore', (peerId, score) => {
       const p = rt.peers.get(peerId);
       if (p?.kind !== 'classroom') return;
@@ -233,6 +249,28 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     const muted = p.kind === 'classroom' && req.source === 'microphone' && !rt.stage.has(p.classroomId);
     const info = await media.produce(peerId, req.transportId, req.kind, req.source, req.rtpParameters, { paused: muted });
     return info.producerId;
+  }
+
+  /** Receives a producer the participant may receive, in its chosen quality mode. */
+  async consume(
+    lessonId: string,
+    p: Participant,
+    peerId: string,
+    req: { transportId: string; producerId: string; rtpCapabilities: types.RtpCapabilities },
+  ) {
+    const media = await this.media(lessonId);
+    const rt = this.runtime(lessonId);
+    const mode = p.kind === 'classroom' ? (rt.qualityModes.get(p.classroomId) ?? 'auto') : 'auto';
+    if (media.qualityMode(peerId) !== mode) await media.setQualityMode(peerId, mode);
+    return media.consume(peerId, req.transportId, req.producerId, req.rtpCapabilities, this.consumableProducerIds(lessonId, p));
+  }
+
+  /** 自动 / 高清 / 流畅 / 仅音频, chosen by a classroom and enforced by the server. */
+  async setQualityMode(lessonId: string, p: Participant, peerId: string, mode: QualityMode): Promise<void> {
+    const rt = this.live(lessonId);
+    if (p.kind === 'classroom') rt.qualityModes.set(p.classroomId, mode);
+    await rt.media?.setQualityMode(peerId, mode);
+    this.changed(rt);
   }
 
   /**

@@ -13,12 +13,31 @@ export function lessonProducers(rt: Runtime): ProducerInfo[] {
   return out;
 }
 
-/** The lesson as one participant may see it. */
-export function buildView(rt: Runtime, viewer: Participant): LessonState {
+/** How the receiving classrooms get the teacher's camera, for the teacher's page. */
+function reception(rt: Runtime): LessonState['reception'] {
+  const summary = { layers: [0, 0, 0], audioOnly: 0, none: 0 };
+  if (!rt.media) return summary;
+  const teacherPeer = rt.publishers.get('teacher');
+  const camera = new Set(
+    (teacherPeer ? rt.media.producersOf(teacherPeer) : []).filter((p) => p.source === 'camera').map((p) => p.producerId),
+  );
+  const classroomPeers = [...rt.peers].filter(([, p]) => p.kind === 'classroom').map(([id]) => id);
+  for (const r of rt.media.receptionOf(camera, classroomPeers).values()) {
+    if (r === 'audio') summary.audioOnly++;
+    else if (r === 'none') summary.none++;
+    else summary.layers[r] = (summary.layers[r] ?? 0) + 1;
+  }
+  return summary;
+}
+
+type Base = Omit<LessonState, 'quiz' | 'viewer' | 'reception'>;
+
+/** The part every participant sees alike, built once per change. */
+function base(rt: Runtime): Base {
+  if (rt.viewCache?.version === rt.version) return rt.viewCache.base as Base;
   const r = rt.record;
-  const viewerClassroomId = viewer.kind === 'classroom' ? viewer.classroomId : null;
   const receiving = rt.classrooms.map((c) => c.id);
-  return {
+  const built: Base = {
     lessonId: r.id,
     title: r.title,
     subject: r.subject,
@@ -47,8 +66,23 @@ export function buildView(rt: Runtime, viewer: Participant): LessonState {
     presentTotal: rt.attendance.presentTotal(receiving),
     questions: rt.questions.list(),
     stage: { classroomIds: rt.stage.list(), max: rt.stage.max },
-    quiz: rt.quiz.view(viewerClassroomId, sideOf(rt)),
     producers: lessonProducers(rt),
-    viewer: { role: viewer.kind === 'teacher' ? 'teacher' : 'assistant', classroomId: viewerClassroomId },
+  };
+  rt.viewCache = { version: rt.version, base: built };
+  return built;
+}
+
+/** The lesson as one participant may see it. */
+export function buildView(rt: Runtime, viewer: Participant): LessonState {
+  const viewerClassroomId = viewer.kind === 'classroom' ? viewer.classroomId : null;
+  return {
+    ...base(rt),
+    quiz: rt.quiz.view(viewerClassroomId, sideOf(rt)),
+    reception: viewer.kind === 'teacher' ? reception(rt) : { layers: [], audioOnly: 0, none: 0 },
+    viewer: {
+      role: viewer.kind === 'teacher' ? 'teacher' : 'assistant',
+      classroomId: viewerClassroomId,
+      qualityMode: viewerClassroomId ? (rt.qualityModes.get(viewerClassroomId) ?? 'auto') : 'auto',
+    },
   };
 }

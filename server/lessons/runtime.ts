@@ -1,3 +1,4 @@
+import type { QualityMode } from '../../shared/media.js';
 import type { LessonMedia } from '../media/lessonMedia.js';
 import type { ClassroomWithSchool, LessonRecord } from '../store/types.js';
 import { AttendanceBook } from './attendance.js';
@@ -29,6 +30,11 @@ export interface Runtime {
   peers: Map<string, Participant>;
   /** Identity → the connection whose producers the others receive. */
   publishers: Map<string, string>;
+  /** Each classroom's chosen reception mode; survives its reconnects. */
+  qualityModes: Map<string, QualityMode>;
+  /** Bumped on every change; views built for one version are shared. */
+  version: number;
+  viewCache: { version: number; base: unknown } | null;
 }
 
 export function createRuntime(
@@ -51,6 +57,9 @@ export function createRuntime(
     mediaStarting: null,
     peers: new Map(),
     publishers: new Map(),
+    qualityModes: new Map(),
+    version: 0,
+    viewCache: null,
   };
 }
 

@@ -1,14 +1,26 @@
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
+import type { QualityMode } from '../../shared/media.js';
 import type { MediaKind, MediaSource, ProducerInfo, TransportDirection } from '../../shared/media.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { PooledWorker, WorkerPool } from './workerPool.js';
 
 /** Bounds per peer, so one misbehaving client cannot exhaust the worker. */
 export const PEER_LIMITS = { transports: 4, producers: 4, consumers: 64 };
 
+/** A sender is asked for at most one key frame per this many ms, however many classrooms join. */
+export const KEY_FRAME_REQUEST_DELAY_MS = 1000;
+
+interface Site {
+  pooled: PooledWorker;
+  router: types.Router;
+}
+
 interface Peer {
   id: string;
+  site: Site | null;
+  mode: QualityMode;
   transports: Map<string, types.WebRtcTransport>;
   producers: Map<string, types.Producer>;
   consumers: Map<string, types.Consumer>;
@@ -23,7 +35,18 @@ export type LessonMediaEvents = {
   consumerClosed: [peerId: string, consumerId: string];
   /** A peer's media quality (0–10): the worse of how it sends and how it receives. */
   peerScore: [peerId: string, score: number];
+  /** Which simulcast layer a consumer now receives (null: none). */
+  layersChanged: [peerId: string];
+  /** A transport stayed disconnected past the grace period and was closed. */
+  transportClosed: [peerId: string, transportId: string];
+  /** A worker under this lesson died: its media is gone and must be rebuilt. */
+  failed: [reason: string];
 };
+
+export interface LessonMediaOptions {
+  /** How long a transport may stay ICE-disconnected before its state is closed. */
+  disconnectGraceMs: number;
+}
 
 /** Turns mediasoup's exceptions (bad parameters, closed objects) into client errors. */
 async function media<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -35,32 +58,85 @@ async function media<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+const SPATIAL_FOR: Record<Exclude<QualityMode, 'audio'>, number> = { auto: 2, high: 2, smooth: 0 };
+
 /**
- * The media of one lesson: a router, and per peer (the teacher, each receiving classroom)
- * its transports, producers and consumers. Closing a peer or the lesson closes everything
- * below it, once.
+ * The media of one lesson, spread over the workers: each peer (the teacher, each
+ * receiving classroom) lives on one router, placed on the least-loaded worker; producers
+ * are piped to the other routers of the lesson when someone there consumes them.
+ * Closing a peer or the lesson closes everything below it, once.
  */
 export class LessonMedia extends EventEmitter<LessonMediaEvents> {
   private readonly peers = new Map<string, Peer>();
+  /** This lesson's router per worker slot. */
+  private readonly sites = new Map<number, Promise<Site>>();
+  /** producerId → the peer that owns it. */
+  private readonly owners = new Map<string, Peer>();
+  /** `${producerId}@${slot}` → pipe in place. */
+  private readonly pipes = new Map<string, Promise<void>>();
+  private readonly scores = new Map<string, { send: number | null; recv: Map<string, number>; last: number | null }>();
   private closed = false;
 
-  constructor(
-    readonly router: types.Router,
-    private readonly webRtcServer: types.WebRtcServer,
+  private constructor(
+    private readonly pool: WorkerPool,
+    private readonly capabilities: types.RtpCapabilities,
     private readonly log: Logger,
+    private readonly opts: LessonMediaOptions,
   ) {
     super();
-    router.observer.once('close', () => this.close());
+  }
+
+  /** Creates the lesson's first router (where the teacher will usually land). */
+  static async create(pool: WorkerPool, log: Logger, opts: LessonMediaOptions): Promise<LessonMedia> {
+    const pooled = pool.place();
+    const router = await pool.createRouterOn(pooled);
+    const m = new LessonMedia(pool, router.rtpCapabilities, log, opts);
+    m.adopt({ pooled, router });
+    return m;
+  }
+
+  private adopt(site: Site): void {
+    this.sites.set(site.pooled.index, Promise.resolve(site));
+    site.router.observer.once('close', () => {
+      // Closed under us (the worker died), not by close(): the lesson must rebuild.
+      if (this.closed) return;
+      this.log.error({ worker: site.pooled.index }, 'a router of the lesson closed: media must be rebuilt');
+      this.emit('failed', `worker ${site.pooled.index} died`);
+      this.close();
+    });
+  }
+
+  private siteOn(pooled: PooledWorker): Promise<Site> {
+    let site = this.sites.get(pooled.index);
+    if (!site) {
+      site = this.pool.createRouterOn(pooled).then((router) => {
+        const s = { pooled, router };
+        if (this.closed) router.close();
+        else {
+          this.sites.delete(pooled.index);
+          this.adopt(s);
+        }
+        return s;
+      });
+      this.sites.set(pooled.index, site);
+      site.catch(() => this.sites.delete(pooled.index));
+    }
+    return site;
   }
 
   get rtpCapabilities(): types.RtpCapabilities {
-    return this.router.rtpCapabilities;
+    return this.capabilities;
+  }
+
+  /** Which worker slots this lesson uses (for tests and the admin view). */
+  async slots(): Promise<number[]> {
+    return (await Promise.all(this.sites.values())).map((s) => s.pooled.index).sort();
   }
 
   private peer(peerId: string): Peer {
     let peer = this.peers.get(peerId);
     if (!peer) {
-      peer = { id: peerId, transports: new Map(), producers: new Map(), consumers: new Map() };
+      peer = { id: peerId, site: null, mode: 'auto', transports: new Map(), producers: new Map(), consumers: new Map() };
       this.peers.set(peerId, peer);
     }
     return peer;
@@ -72,15 +148,24 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     return t;
   }
 
+  /** A peer's router: placed on the least-loaded worker on its first transport. */
+  private async siteOf(peer: Peer): Promise<Site> {
+    if (peer.site && !peer.site.router.closed) return peer.site;
+    const site = await this.siteOn(this.pool.place());
+    peer.site = site;
+    return site;
+  }
+
   async createTransport(peerId: string, direction: TransportDirection) {
     this.assertOpen();
     const peer = this.peer(peerId);
     if (peer.transports.size >= PEER_LIMITS.transports) {
       throw new AppError('CONFLICT', `at most ${PEER_LIMITS.transports} transports per connection`);
     }
+    const site = await this.siteOf(peer);
     const transport = await media('createWebRtcTransport', () =>
-      this.router.createWebRtcTransport({
-        webRtcServer: this.webRtcServer,
+      site.router.createWebRtcTransport({
+        webRtcServer: site.pooled.webRtcServer,
         enableUdp: true,
         enableTcp: true,
         preferUdp: true,
@@ -90,12 +175,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     );
     peer.transports.set(transport.id, transport);
     transport.observer.once('close', () => peer.transports.delete(transport.id));
-    transport.on('dtlsstatechange', (state) => {
-      if (state === 'failed' || state === 'closed') {
-        this.log.warn({ peerId, transportId: transport.id, state }, 'transport DTLS ended');
-        transport.close();
-      }
-    });
+    this.watchTransport(peer, transport);
     return {
       id: transport.id,
       iceParameters: transport.iceParameters,
@@ -104,9 +184,46 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     };
   }
 
+  /** Closes a transport whose ICE stays disconnected past the grace period. */
+  private watchTransport(peer: Peer, transport: types.WebRtcTransport): void {
+    let timer: NodeJS.Timeout | null = null;
+    const clear = () => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    };
+    transport.on('icestatechange', (state) => {
+      if (state === 'disconnected') {
+        timer ??= setTimeout(() => {
+          timer = null;
+          if (transport.closed) return;
+          this.log.warn({ peerId: peer.id, transportId: transport.id }, 'transport disconnected past grace: closing');
+          transport.close();
+          this.emit('transportClosed', peer.id, transport.id);
+        }, this.opts.disconnectGraceMs);
+      } else clear();
+    });
+    transport.on('dtlsstatechange', (state) => {
+      if (state === 'failed' || state === 'closed') {
+        this.log.warn({ peerId: peer.id, transportId: transport.id, state }, 'transport DTLS ended');
+        clear();
+        if (!transport.closed) {
+          transport.close();
+          this.emit('transportClosed', peer.id, transport.id);
+        }
+      }
+    });
+    transport.observer.once('close', clear);
+  }
+
   async connectTransport(peerId: string, transportId: string, dtlsParameters: types.DtlsParameters) {
     const transport = this.transport(peerId, transportId);
     await media('connect', () => transport.connect({ dtlsParameters }));
+  }
+
+  /** New ICE credentials for a transport whose network path broke. */
+  async restartIce(peerId: string, transportId: string): Promise<types.IceParameters> {
+    const transport = this.transport(peerId, transportId);
+    return media('restartIce', () => transport.restartIce());
   }
 
   async produce(
@@ -127,17 +244,26 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
       throw new AppError('CONFLICT', `${source} is already published`);
     }
     const producer = await media('produce', () =>
-      transport.produce({ kind, rtpParameters, paused: opts.paused ?? false, appData: { peerId, source } }),
+      transport.produce({
+        kind,
+        rtpParameters,
+        paused: opts.paused ?? false,
+        keyFrameRequestDelay: kind === 'video' ? KEY_FRAME_REQUEST_DELAY_MS : 0,
+        appData: { peerId, source },
+      }),
     );
     peer.producers.set(producer.id, producer);
+    this.owners.set(producer.id, peer);
     producer.on('score', (scores) => {
       const worst = scores.reduce((m, s) => Math.min(m, s.score), 10);
-      this.scoreOf(peer).send = worst;
-      this.reportScore(peer);
+      this.scoreOf(peer.id).send = worst;
+      this.reportScore(peer.id);
     });
     const info: PeerProducer = { producerId: producer.id, kind, source };
     producer.observer.once('close', () => {
       peer.producers.delete(producer.id);
+      this.owners.delete(producer.id);
+      for (const key of [...this.pipes.keys()]) if (key.startsWith(`${producer.id}@`)) this.pipes.delete(key);
       this.emit('producerClosed', peerId, producer.id);
     });
     this.emit('producerAdded', peerId, info);
@@ -160,6 +286,12 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     }
   }
 
+  /** Whether a producer is paused (a muted classroom mic); null if unknown. */
+  isProducerPaused(producerId: string): boolean | null {
+    const p = this.owners.get(producerId)?.producers.get(producerId);
+    return p ? p.paused : null;
+  }
+
   /** Closes the consumers of these producers held by anyone but `keep` (stage off). */
   closeConsumersOf(producerIds: ReadonlySet<string>, keep: ReadonlySet<string>): void {
     for (const peer of this.peers.values()) {
@@ -173,15 +305,6 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     }
   }
 
-  /** Whether a producer is paused (a muted classroom mic); null if unknown. */
-  isProducerPaused(producerId: string): boolean | null {
-    for (const peer of this.peers.values()) {
-      const p = peer.producers.get(producerId);
-      if (p) return p.paused;
-    }
-    return null;
-  }
-
   /** Producers of one peer. */
   producersOf(peerId: string): PeerProducer[] {
     const peer = this.peers.get(peerId);
@@ -191,6 +314,24 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
       kind: p.kind,
       source: p.appData.source as MediaSource,
     }));
+  }
+
+  /** Makes a producer available on a router of another worker (once per producer and worker). */
+  private pipeTo(producerId: string, target: Site): Promise<void> {
+    const owner = this.owners.get(producerId);
+    if (!owner?.site) return Promise.reject(new AppError('NOT_FOUND', 'unknown producer'));
+    if (owner.site.pooled.index === target.pooled.index) return Promise.resolve();
+    const key = `${producerId}@${target.pooled.index}`;
+    let pipe = this.pipes.get(key);
+    if (!pipe) {
+      const from = owner.site.router;
+      pipe = media('pipeToRouter', async () => {
+        await from.pipeToRouter({ producerId, router: target.router });
+      });
+      this.pipes.set(key, pipe);
+      pipe.catch(() => this.pipes.delete(key));
+    }
+    return pipe;
   }
 
   /**
@@ -207,28 +348,45 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     this.assertOpen();
     const transport = this.transport(peerId, transportId);
     const peer = this.peer(peerId);
-    if (!allowedProducerIds.has(producerId)) throw new AppError('NOT_FOUND', 'unknown producer');
+    if (!allowedProducerIds.has(producerId) || !this.owners.has(producerId)) {
+      throw new AppError('NOT_FOUND', 'unknown producer');
+    }
     if (peer.consumers.size >= PEER_LIMITS.consumers) {
       throw new AppError('CONFLICT', `at most ${PEER_LIMITS.consumers} consumers per connection`);
     }
-    if (!this.router.canConsume({ producerId, rtpCapabilities })) {
+    const site = await this.siteOf(peer);
+    await this.pipeTo(producerId, site);
+    if (!site.router.canConsume({ producerId, rtpCapabilities })) {
       throw new AppError('MEDIA_ERROR', 'this device cannot decode that stream');
     }
+    const simulcast = (this.owners.get(producerId)?.producers.get(producerId)?.rtpParameters.encodings?.length ?? 1) > 1;
     const consumer = await media('consume', () =>
-      transport.consume({ producerId, rtpCapabilities, paused: true, appData: { peerId } }),
+      transport.consume({
+        producerId,
+        rtpCapabilities,
+        paused: true,
+        ...(simulcast ? { preferredLayers: this.layersFor(peer.mode) } : {}),
+        appData: { peerId },
+      }),
     );
+    this.pool.trackConsumer(site.pooled, consumer);
     peer.consumers.set(consumer.id, consumer);
-    consumer.observer.once('close', () => peer.consumers.delete(consumer.id));
+    consumer.observer.once('close', () => {
+      peer.consumers.delete(consumer.id);
+      this.scoreOf(peer.id).recv.delete(consumer.id);
+    });
     consumer.on('producerclose', () => {
       consumer.close();
       this.emit('consumerClosed', peerId, consumer.id);
     });
     consumer.on('transportclose', () => peer.consumers.delete(consumer.id));
     consumer.on('score', ({ score }) => {
-      this.scoreOf(peer).recv.set(consumer.id, score);
-      this.reportScore(peer);
+      this.scoreOf(peer.id).recv.set(consumer.id, score);
+      this.reportScore(peer.id);
     });
-    consumer.observer.once('close', () => this.scoreOf(peer).recv.delete(consumer.id));
+    consumer.on('layerschange', () => this.emit('layersChanged', peerId));
+    // Audio first: when bandwidth is short, video layers give way before sound does.
+    await media('setPriority', () => consumer.setPriority(consumer.kind === 'audio' ? 255 : 1));
     return {
       consumerId: consumer.id,
       producerId,
@@ -237,33 +395,90 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     };
   }
 
+  private layersFor(mode: QualityMode): types.ConsumerLayers {
+    return { spatialLayer: mode === 'audio' ? 0 : SPATIAL_FOR[mode], temporalLayer: 2 };
+  }
+
   async resumeConsumer(peerId: string, consumerId: string): Promise<void> {
-    const consumer = this.peers.get(peerId)?.consumers.get(consumerId);
-    if (!consumer) throw new AppError('NOT_FOUND', 'unknown consumer');
+    const peer = this.peers.get(peerId);
+    const consumer = peer?.consumers.get(consumerId);
+    if (!peer || !consumer) throw new AppError('NOT_FOUND', 'unknown consumer');
+    // In audio-only mode video stays paused on the server, whatever the client asks.
+    if (consumer.kind === 'video' && peer.mode === 'audio') return;
     await media('resume', () => consumer.resume());
     if (consumer.kind === 'video') await media('requestKeyFrame', () => consumer.requestKeyFrame());
   }
 
-  private readonly scores = new Map<string, { send: number | null; recv: Map<string, number>; last: number | null }>();
+  /**
+   * The classroom's choice of 自动/高清/流畅/仅音频, enforced here: preferred simulcast
+   * layers for video, or video paused altogether while audio keeps flowing.
+   */
+  async setQualityMode(peerId: string, mode: QualityMode): Promise<void> {
+    const peer = this.peer(peerId);
+    peer.mode = mode;
+    for (const c of peer.consumers.values()) {
+      if (c.kind !== 'video' || c.closed) continue;
+      if (mode === 'audio') {
+        await media('pause', () => c.pause());
+        continue;
+      }
+      if (c.type === 'simulcast' || c.type === 'svc') {
+        await media('setPreferredLayers', () => c.setPreferredLayers(this.layersFor(mode)));
+      }
+      if (c.paused) {
+        await media('resume', () => c.resume());
+        await media('requestKeyFrame', () => c.requestKeyFrame());
+      }
+    }
+    this.emit('layersChanged', peerId);
+  }
 
-  private scoreOf(peer: Peer) {
-    let s = this.scores.get(peer.id);
+  qualityMode(peerId: string): QualityMode {
+    return this.peers.get(peerId)?.mode ?? 'auto';
+  }
+
+  /**
+   * How peers receive a set of (simulcast) producers: per peer, the spatial layer it
+   * currently gets, or 'audio' (audio-only mode) / 'none' (nothing flowing yet).
+   */
+  receptionOf(producerIds: ReadonlySet<string>, peerIds: Iterable<string>): Map<string, number | 'audio' | 'none'> {
+    const out = new Map<string, number | 'audio' | 'none'>();
+    for (const id of peerIds) {
+      const peer = this.peers.get(id);
+      if (!peer) continue;
+      if (peer.mode === 'audio') {
+        out.set(id, 'audio');
+        continue;
+      }
+      let best: number | 'none' = 'none';
+      for (const c of peer.consumers.values()) {
+        if (c.kind !== 'video' || !producerIds.has(c.producerId) || c.paused) continue;
+        const layer = c.currentLayers?.spatialLayer ?? (c.type === 'simple' ? 0 : undefined);
+        if (layer !== undefined && (best === 'none' || layer > best)) best = layer;
+      }
+      out.set(id, best);
+    }
+    return out;
+  }
+
+  private scoreOf(peerId: string) {
+    let s = this.scores.get(peerId);
     if (!s) {
       s = { send: null, recv: new Map(), last: null };
-      this.scores.set(peer.id, s);
+      this.scores.set(peerId, s);
     }
     return s;
   }
 
-  private reportScore(peer: Peer): void {
-    const s = this.scoreOf(peer);
+  private reportScore(peerId: string): void {
+    const s = this.scoreOf(peerId);
     const parts = [...s.recv.values()];
     if (s.send !== null) parts.push(s.send);
     if (parts.length === 0) return;
     const score = Math.min(...parts);
     if (score === s.last) return;
     s.last = score;
-    this.emit('peerScore', peer.id, score);
+    this.emit('peerScore', peerId, score);
   }
 
   /** Closes every transport of a peer (and with them its producers and consumers). */
@@ -299,7 +514,8 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     if (this.closed) return;
     this.closed = true;
     for (const id of [...this.peers.keys()]) this.closePeer(id);
-    if (!this.router.closed) this.router.close();
+    for (const site of this.sites.values()) void site.then((s) => !s.router.closed && s.router.close(), () => {});
+    this.sites.clear();
     this.removeAllListeners();
   }
 }

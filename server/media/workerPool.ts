@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import type { Logger } from '../logger.js';
@@ -10,6 +11,8 @@ export interface WorkerPoolOptions {
   announcedIp: string;
   /** First port; worker i uses rtcPort + i for UDP and TCP. null: free ports. */
   rtcPort: number | null;
+  /** Consumers one worker should carry before new classrooms go elsewhere. */
+  consumerBudget: number;
 }
 
 export interface PooledWorker {
@@ -18,20 +21,28 @@ export interface PooledWorker {
   /** All WebRTC media of this worker goes through one UDP and one TCP port. */
   webRtcServer: types.WebRtcServer;
   routers: number;
+  consumers: number;
 }
+
+export type WorkerPoolEvents = {
+  /** A worker died and a replacement now serves its slot (same ports). */
+  workerReplaced: [index: number];
+};
 
 /**
  * One mediasoup worker per core, each with its own WebRtcServer, so a school firewall
- * only needs to open numWorkers ports.
+ * only needs to open numWorkers ports. A worker that dies is replaced in its slot.
  */
-export class WorkerPool {
+export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   private readonly workers: PooledWorker[] = [];
   private closed = false;
 
   private constructor(
     private readonly opts: WorkerPoolOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    super();
+  }
 
   static async create(opts: WorkerPoolOptions, log: Logger): Promise<WorkerPool> {
     if (process.env.MEDIASOUP_WORKER_BIN !== opts.workerBin) {
@@ -63,43 +74,89 @@ export class WorkerPool {
       worker.close();
       throw new Error(`cannot listen for media on port ${port ?? '(auto)'}: ${(err as Error).message}`);
     }
-    const pooled: PooledWorker = { index, worker, webRtcServer, routers: 0 };
+    const pooled: PooledWorker = { index, worker, webRtcServer, routers: 0, consumers: 0 };
     worker.on('died', (error) => {
-      this.log.error({ worker: index, pid: worker.pid, err: error }, 'mediasoup worker died');
+      this.log.error({ worker: index, pid: worker.pid, err: error }, 'mediasoup worker died: replacing it');
+      void this.replace(index);
     });
     this.log.info({ worker: index, pid: worker.pid, port: port ?? 'auto' }, 'mediasoup worker ready');
     return pooled;
   }
 
-  /** The live worker with the fewest routers. */
-  pick(): PooledWorker {
-    const alive = this.workers.filter((w) => !w.worker.closed);
-    if (alive.length === 0) throw new Error('no live mediasoup worker');
-    return alive.reduce((best, w) => (w.routers < best.routers ? w : best));
+  /** Spawns a worker into a dead one's slot, retrying briefly while its port is released. */
+  private async replace(index: number): Promise<void> {
+    for (let attempt = 0; attempt < 20 && !this.closed; attempt++) {
+      try {
+        const fresh = await this.spawn(index);
+        if (this.closed) {
+          fresh.worker.close();
+          return;
+        }
+        this.workers[index] = fresh;
+        this.emit('workerReplaced', index);
+        return;
+      } catch (err) {
+        this.log.warn({ worker: index, err, attempt }, 'replacement worker failed to start; retrying');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    this.log.error({ worker: index }, 'could not replace a dead mediasoup worker');
   }
 
-  async createRouter(): Promise<{ router: types.Router; pooled: PooledWorker }> {
-    const pooled = this.pick();
+  private alive(): PooledWorker[] {
+    return this.workers.filter((w) => !w.worker.closed && !w.worker.died);
+  }
+
+  /**
+   * Where a new classroom goes: the live worker carrying the fewest consumers, preferring
+   * those under their budget.
+   */
+  place(): PooledWorker {
+    const alive = this.alive();
+    if (alive.length === 0) throw new Error('no live mediasoup worker');
+    const under = alive.filter((w) => w.consumers < this.opts.consumerBudget);
+    const candidates = under.length > 0 ? under : alive;
+    if (under.length === 0) this.log.warn('every mediasoup worker is over its consumer budget');
+    return candidates.reduce((best, w) => (w.consumers < best.consumers ? w : best));
+  }
+
+  worker(index: number): PooledWorker | null {
+    const w = this.workers[index];
+    return w && !w.worker.closed && !w.worker.died ? w : null;
+  }
+
+  async createRouterOn(pooled: PooledWorker): Promise<types.Router> {
     const router = await pooled.worker.createRouter({ mediaCodecs: MEDIA_CODECS });
     pooled.routers++;
     router.observer.once('close', () => {
       pooled.routers--;
     });
-    return { router, pooled };
+    return router;
+  }
+
+  /** Keeps the per-worker consumer count that placement uses. */
+  trackConsumer(pooled: PooledWorker, consumer: types.Consumer): void {
+    pooled.consumers++;
+    consumer.observer.once('close', () => {
+      pooled.consumers--;
+    });
   }
 
   get size(): number {
     return this.workers.length;
   }
 
-  async resourceUsage(): Promise<{ index: number; pid: number; routers: number; cpuMs: number }[]> {
+  /** Test and chaos hook: the live workers' process ids, by slot. */
+  pids(): number[] {
+    return this.alive().map((w) => w.worker.pid);
+  }
+
+  async resourceUsage(): Promise<{ index: number; pid: number; routers: number; consumers: number; cpuMs: number }[]> {
     return Promise.all(
-      this.workers
-        .filter((w) => !w.worker.closed)
-        .map(async (w) => {
-          const u = await w.worker.getResourceUsage();
-          return { index: w.index, pid: w.worker.pid, routers: w.routers, cpuMs: u.ru_utime + u.ru_stime };
-        }),
+      this.alive().map(async (w) => {
+        const u = await w.worker.getResourceUsage();
+        return { index: w.index, pid: w.worker.pid, routers: w.routers, consumers: w.consumers, cpuMs: u.ru_utime + u.ru_stime };
+      }),
     );
   }
 
@@ -114,6 +171,7 @@ export class WorkerPool {
     for (const w of this.workers) if (!w.webRtcServer.closed) w.webRtcServer.close();
     const pids = this.workers.map((w) => w.worker.pid);
     for (const w of this.workers) if (!w.worker.closed) w.worker.close();
+    this.removeAllListeners();
     return waitForExit(pids, 5_000);
   }
 }

@@ -47,6 +47,10 @@ export function attachRealtime(
   service.on('consumerClosed', (_lessonId, peerId, consumerId) =>
     io.to(peerId).emit('media:consumerClosed', { consumerId }),
   );
+  service.on('transportClosed', (_lessonId, peerId, transportId) =>
+    io.to(peerId).emit('media:transportClosed', { transportId }),
+  );
+  service.on('mediaReset', (lessonId, reason) => io.to(lessonRoom(lessonId)).emit('media:reset', { reason }));
 
   io.on('connection', (socket) => {
     const grant = socket.data.grant;

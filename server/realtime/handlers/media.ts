@@ -10,7 +10,9 @@ type MediaEvents =
   | 'media:produce'
   | 'media:closeProducer'
   | 'media:consume'
-  | 'media:resumeConsumer';
+  | 'media:resumeConsumer'
+  | 'media:restartIce'
+  | 'media:setQuality';
 
 /*
  * The casts below hand mediasoup objects whose outer shape the schema checked; mediasoup
@@ -44,17 +46,22 @@ export function mediaHandlers(service: LessonService): Pick<Handlers, MediaEvent
     },
     'media:consume': async ({ grant, socket }, { transportId, producerId, rtpCapabilities }) => {
       const { lessonId, participant } = lessonOf(grant);
-      const media = await service.media(lessonId);
-      return media.consume(
-        socket.id,
+      return service.consume(lessonId, participant, socket.id, {
         transportId,
         producerId,
-        rtpCapabilities as types.RtpCapabilities,
-        service.consumableProducerIds(lessonId, participant),
-      ) as never;
+        rtpCapabilities: rtpCapabilities as types.RtpCapabilities,
+      }) as never;
     },
     'media:resumeConsumer': async ({ grant, socket }, { consumerId }) => {
       await (await mediaFor(grant)).resumeConsumer(socket.id, consumerId);
+      return {};
+    },
+    'media:restartIce': async ({ grant, socket }, { transportId }) => ({
+      iceParameters: (await (await mediaFor(grant)).restartIce(socket.id, transportId)) as Record<string, unknown>,
+    }),
+    'media:setQuality': async ({ grant, socket }, { mode }) => {
+      const { lessonId, participant } = lessonOf(grant);
+      await service.setQualityMode(lessonId, participant, socket.id, mode);
       return {};
     },
   };
