@@ -1,5 +1,5 @@
 import type { LessonState } from '../shared/lesson.js';
-import type { ProducerInfo } from '../shared/media.js';
+import { qualityModeSchema, type ProducerInfo } from '../shared/media.js';
 import { handPanel } from './classroom/handPanel.js';
 import { quizPanel } from './classroom/quizPanel.js';
 import { attendanceForm } from './lib/attendanceForm.js';
@@ -21,6 +21,20 @@ let localStream: MediaStream | null = null;
 let publishing: Promise<void> | null = null;
 
 const video = byId<HTMLVideoElement>('teacher-video');
+const pip = byId<HTMLVideoElement>('teacher-pip');
+const qualitySelect = byId<HTMLSelectElement>('quality');
+/** The teacher's video tracks by source: a shared screen takes the big picture, the camera goes small. */
+const teacherVideo: { camera: MediaStreamTrack | null; screen: MediaStreamTrack | null } = { camera: null, screen: null };
+
+function placeTeacherVideo(): void {
+  const main = teacherVideo.screen ?? teacherVideo.camera;
+  const small = teacherVideo.screen ? teacherVideo.camera : null;
+  if (main) attachTrack(video, main);
+  else detachTrack(video, 'video');
+  pip.hidden = !small;
+  if (small) attachTrack(pip, small);
+  else detachTrack(pip, 'video');
+}
 const audio = byId<HTMLAudioElement>('teacher-audio');
 const soundBtn = byId<HTMLButtonElement>('enable-sound');
 const overlay = byId('overlay');
@@ -56,15 +70,24 @@ const receivers = new Receivers(
   () => session,
   (info, track) => {
     const owner = info.ownerClassroomId;
-    const target = owner === null ? (track.kind === 'video' ? video : audio) : track.kind === 'video' ? stagePlayer(owner).video : stagePlayer(owner).audio;
+    if (owner === null && track.kind === 'video') {
+      teacherVideo[info.source === 'screen' ? 'screen' : 'camera'] = track;
+      placeTeacherVideo();
+      if (state) render(state);
+      return;
+    }
+    const target = owner === null ? audio : track.kind === 'video' ? stagePlayer(owner).video : stagePlayer(owner).audio;
     attachTrack(target, track);
     if (target instanceof HTMLAudioElement) playWithSound(target, soundBtn);
     if (state) render(state);
   },
   (info) => {
     const owner = info.ownerClassroomId;
-    if (owner === null) {
-      for (const m of [video, audio]) detachTrack(m, info.kind);
+    if (owner === null && info.kind === 'video') {
+      teacherVideo[info.source === 'screen' ? 'screen' : 'camera'] = null;
+      placeTeacherVideo();
+    } else if (owner === null) {
+      detachTrack(audio, 'audio');
     } else {
       const p = stagePlayers.get(owner);
       if (p) {
@@ -116,9 +139,16 @@ function reconcile(s: LessonState): void {
   }
   if (!session) {
     session = new MediaSession(shell.socket);
+    session.onBroken = rebuild;
     void publishOwn(session);
   }
   receivers.reconcile(wanted(s));
+}
+
+/** Media broke (ICE gave up, the server dropped a transport, a worker died): start over. */
+function rebuild(): void {
+  closeMedia();
+  if (state) reconcile(state);
 }
 
 function closeMedia(): void {
@@ -149,6 +179,9 @@ function render(s: LessonState): void {
   mediaState.textContent = receiving ? t('mediaReceiving') : t('mediaIdle');
   mediaState.dataset.active = String(receiving);
   byId('on-stage-banner').hidden = !me?.onStage;
+  if (document.activeElement !== qualitySelect) qualitySelect.value = s.viewer.qualityMode;
+  qualitySelect.disabled = s.status !== 'live';
+  byId('audio-only').hidden = s.viewer.qualityMode !== 'audio';
   stageSide.hidden = stagePlayers.size === 0;
   for (const [id, p] of stagePlayers) {
     const c = s.classrooms.find((x) => x.classroomId === id);
@@ -168,6 +201,12 @@ if (shell) {
     render(s);
   });
   socket.on('media:consumerClosed', ({ consumerId }) => receivers.consumerClosed(consumerId));
+  socket.on('media:transportClosed', () => rebuild());
+  socket.on('media:reset', () => rebuild());
+  qualitySelect.addEventListener('change', () => {
+    const mode = qualityModeSchema.safeParse(qualitySelect.value);
+    if (mode.success) request(socket, 'media:setQuality', { mode: mode.data }).catch((err: unknown) => console.warn(err));
+  });
   socket.on('connect', () => {
     void request(socket, 'lesson:sync', {}).then(
       (s) => {

@@ -2,7 +2,7 @@ import type { LessonState } from '../shared/lesson.js';
 import { attendanceForm } from './lib/attendanceForm.js';
 import { byId } from './lib/dom.js';
 import { t } from './lib/i18n.js';
-import { MediaSession } from './lib/media.js';
+import { CAMERA_SIMULCAST, MediaSession } from './lib/media.js';
 import { attachTrack, detachTrack } from './lib/players.js';
 import { Receivers } from './lib/receivers.js';
 import { renderLessonHeader, startShell } from './lib/shell.js';
@@ -15,6 +15,7 @@ let state: LessonState | null = null;
 let localStream: MediaStream | null = null;
 let session: MediaSession | null = null;
 let publishing = false;
+let screen: MediaStream | null = null;
 
 const startBtn = byId<HTMLButtonElement>('start');
 const endBtn = byId<HTMLButtonElement>('end');
@@ -22,6 +23,7 @@ const republishBtn = byId<HTMLButtonElement>('republish');
 const preview = byId<HTMLVideoElement>('preview');
 const message = byId('message');
 const mediaState = byId('media-state');
+const shareBtn = byId<HTMLButtonElement>('share');
 
 const shell = startShell(() => state && render(state));
 const wall = shell ? classroomWall(shell.socket, message) : null;
@@ -55,6 +57,13 @@ function render(s: LessonState): void {
   republishBtn.hidden = !(s.status === 'live' && !publishing);
   mediaState.textContent = publishing ? t('mediaPublishing') : t('mediaIdle');
   mediaState.dataset.active = String(publishing);
+  shareBtn.hidden = !(s.status === 'live' && publishing);
+  shareBtn.textContent = screen ? t('stopShare') : t('shareScreen');
+  const r = s.reception;
+  byId('reception').textContent =
+    s.status === 'live'
+      ? `${t('reception')}：${t('layerHigh')} ${r.layers[2] ?? 0} · ${t('layerMid')} ${r.layers[1] ?? 0} · ${t('layerLow')} ${r.layers[0] ?? 0} · ${t('audioOnly')} ${r.audioOnly} · ${t('notReceiving')} ${r.none}`
+      : '';
   wall?.render(s);
   renderQuestions(s);
   renderQuiz(s);
@@ -67,6 +76,40 @@ function reconcile(s: LessonState): void {
     return;
   }
   receivers.reconcile(s.producers.filter((p) => p.ownerClassroomId !== null));
+}
+
+/** Media broke (ICE gave up, the server dropped a transport, a worker died): start over. */
+function rebuild(): void {
+  if (!session) return;
+  session.close();
+  session = null;
+  publishing = false;
+  receivers.reset();
+  if (state?.status === 'live' && localStream) publish().catch(showError);
+}
+
+async function toggleScreen(): Promise<void> {
+  if (!session) return;
+  if (screen) {
+    screen.getTracks().forEach((tr) => tr.stop());
+    screen = null;
+    await session.unpublish('screen');
+    return;
+  }
+  try {
+    screen = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 10 } }, audio: false });
+  } catch {
+    message.textContent = t('screenError');
+    return;
+  }
+  const track = screen.getVideoTracks()[0];
+  if (!track) return;
+  track.contentHint = 'detail';
+  // The browser's own "stop sharing" button ends the track.
+  track.addEventListener('ended', () => {
+    if (screen) void toggleScreen().then(() => state && render(state));
+  });
+  await session.publish(track, 'screen', { maxBitrate: 1_500_000 });
 }
 
 function showError(err: unknown): void {
@@ -88,10 +131,13 @@ async function publish(): Promise<void> {
   session?.close();
   receivers.reset();
   session = new MediaSession(shell.socket);
+  session.onBroken = rebuild;
   const video = stream.getVideoTracks()[0];
   const audio = stream.getAudioTracks()[0];
   if (audio) await session.publish(audio, 'microphone');
-  if (video) await session.publish(video, 'camera');
+  if (video) await session.publish(video, 'camera', { simulcast: CAMERA_SIMULCAST });
+  const shared = screen?.getVideoTracks()[0];
+  if (shared && shared.readyState === 'live') await session.publish(shared, 'screen', { maxBitrate: 1_500_000 });
   publishing = true;
   if (state) {
     reconcile(state);
@@ -107,6 +153,11 @@ if (shell) {
     render(s);
   });
   socket.on('media:consumerClosed', ({ consumerId }) => receivers.consumerClosed(consumerId));
+  socket.on('media:transportClosed', () => rebuild());
+  socket.on('media:reset', () => rebuild());
+  shareBtn.addEventListener('click', () => {
+    toggleScreen().then(() => state && render(state), showError);
+  });
   socket.on('connect', () => {
     void (async () => {
       try {
@@ -166,6 +217,8 @@ if (shell) {
         receivers.reset();
         localStream?.getTracks().forEach((tr) => tr.stop());
         localStream = null;
+        screen?.getTracks().forEach((tr) => tr.stop());
+        screen = null;
         preview.srcObject = null;
         render(state);
       } catch (err) {

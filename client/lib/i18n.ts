@@ -94,6 +94,21 @@ const zh = {
   qualityUnknown: '—',
   cameraOff: '未开启摄像头',
   notReported: '未报',
+  shareScreen: '共享屏幕',
+  stopShare: '停止共享',
+  screenError: '无法共享屏幕',
+  qualityMode: '画质',
+  modeAuto: '自动',
+  modeHigh: '高清',
+  modeSmooth: '流畅',
+  modeAudio: '仅音频',
+  reception: '接收情况',
+  layerHigh: '高清',
+  layerMid: '标清',
+  layerLow: '流畅',
+  audioOnly: '仅音频',
+  notReceiving: '未接收',
+  audioOnlyNotice: '仅音频模式：画面已关闭以保证声音',
 } as const;
 
 export type Key = keyof typeof zh;
@@ -193,6 +208,21 @@ const en: Record<Key, string> = {
   qualityUnknown: '—',
   cameraOff: 'Camera off',
   notReported: 'not reported',
+  shareScreen: 'Share screen',
+  stopShare: 'Stop sharing',
+  screenError: 'Cannot share the screen',
+  qualityMode: 'Quality',
+  modeAuto: 'Auto',
+  modeHigh: 'High',
+  modeSmooth: 'Smooth',
+  modeAudio: 'Audio only',
+  reception: 'Reception',
+  layerHigh: 'high',
+  layerMid: 'medium',
+  layerLow: 'low',
+  audioOnly: 'audio only',
+  notReceiving: 'not receiving',
+  audioOnlyNotice: 'Audio only: video is off to keep the sound',
 };
 
 export type Lang = 'zh-CN' | 'en';

@@ -3,6 +3,16 @@ import type { types } from 'mediasoup-client';
 import type { MediaSource, ProducerInfo } from '../../shared/media.js';
 import { request, type TongkeSocket } from './socket.js';
 
+const MAX_ICE_RESTARTS = 3;
+const ICE_RESTART_BASE_MS = 1500;
+
+/** Three simulcast layers for the teacher's camera: every classroom gets one that fits its link. */
+export const CAMERA_SIMULCAST: RTCRtpEncodingParameters[] = [
+  { rid: 'r0', scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { rid: 'r1', scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { rid: 'r2', scaleResolutionDownBy: 1, maxBitrate: 1_800_000 },
+];
+
 export interface ReceivedTrack {
   producerId: string;
   consumer: types.Consumer;
@@ -23,6 +33,8 @@ export class MediaSession {
   private readonly consumers = new Map<string, types.Consumer>();
   private closed = false;
   onConnectionState: (state: string) => void = () => {};
+  /** Called once when ICE restarts did not help: the page should build a new session. */
+  onBroken: () => void = () => {};
 
   constructor(private readonly socket: TongkeSocket) {}
 
@@ -62,7 +74,10 @@ export class MediaSession {
         dtlsParameters: dtlsParameters as never,
       }).then(() => callback(), errback);
     });
-    transport.on('connectionstatechange', (state) => this.onConnectionState(state));
+    transport.on('connectionstatechange', (state) => {
+      this.onConnectionState(state);
+      this.watchConnection(transport, state);
+    });
     if (direction === 'send') {
       transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
         request(this.socket, 'media:produce', {
@@ -76,20 +91,54 @@ export class MediaSession {
     return transport;
   }
 
+  private readonly restarts = new Map<string, { tries: number; timer: ReturnType<typeof setTimeout> | null }>();
+
+  /**
+   * Weak rural links drop for seconds at a time. On 'disconnected' we wait briefly, then
+   * restart ICE with backoff, at most MAX_ICE_RESTARTS times; 'failed' restarts at once.
+   * If that does not bring the transport back, the whole session is rebuilt.
+   */
+  private watchConnection(transport: types.Transport, state: string): void {
+    const entry = this.restarts.get(transport.id) ?? { tries: 0, timer: null };
+    this.restarts.set(transport.id, entry);
+    if (state === 'connected') {
+      entry.tries = 0;
+      if (entry.timer) clearTimeout(entry.timer);
+      entry.timer = null;
+      return;
+    }
+    if (state !== 'disconnected' && state !== 'failed') return;
+    if (entry.timer) return;
+    if (entry.tries >= MAX_ICE_RESTARTS) {
+      if (!this.closed) this.onBroken();
+      return;
+    }
+    const delay = state === 'failed' ? 0 : ICE_RESTART_BASE_MS * 2 ** entry.tries;
+    entry.timer = setTimeout(() => {
+      entry.timer = null;
+      if (this.closed || transport.closed || transport.connectionState === 'connected') return;
+      entry.tries++;
+      request(this.socket, 'media:restartIce', { transportId: transport.id }).then(
+        ({ iceParameters }) => transport.restartIce({ iceParameters: iceParameters as unknown as types.IceParameters }),
+        () => {
+          if (!this.closed) this.onBroken();
+        },
+      );
+    }, delay);
+  }
+
   async publish(
     track: MediaStreamTrack,
     source: MediaSource,
-    opts: { maxBitrate?: number } = {},
+    opts: { maxBitrate?: number; simulcast?: RTCRtpEncodingParameters[] } = {},
   ): Promise<types.Producer> {
     const transport = await this.transportFor('send');
+    const encodings = opts.simulcast ?? (opts.maxBitrate ? [{ maxBitrate: opts.maxBitrate }] : undefined);
     const producer = await transport.produce({
       track,
       appData: { source },
       ...(track.kind === 'video'
-        ? {
-            codecOptions: { videoGoogleStartBitrate: 1000 },
-            ...(opts.maxBitrate ? { encodings: [{ maxBitrate: opts.maxBitrate }] } : {}),
-          }
+        ? { codecOptions: { videoGoogleStartBitrate: 1000 }, ...(encodings ? { encodings } : {}) }
         : {}),
     });
     this.producers.set(source, producer);
@@ -113,6 +162,15 @@ export class MediaSession {
     this.consumers.set(consumer.id, consumer);
     await request(this.socket, 'media:resumeConsumer', { consumerId: consumer.id });
     return { producerId: info.producerId, consumer, track: consumer.track };
+  }
+
+  /** Stops publishing one source (the teacher's screen share). */
+  async unpublish(source: MediaSource): Promise<void> {
+    const producer = this.producers.get(source);
+    if (!producer) return;
+    this.producers.delete(source);
+    producer.close();
+    await request(this.socket, 'media:closeProducer', { producerId: producer.id });
   }
 
   dropConsumer(consumerId: string): void {
@@ -159,6 +217,7 @@ export class MediaSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const r of this.restarts.values()) if (r.timer) clearTimeout(r.timer);
     for (const p of this.producers.values()) p.close();
     for (const c of this.consumers.values()) c.close();
     void this.sendTransport?.then((t) => t.close(), () => {});

@@ -461,6 +461,23 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     return out;
   }
 
+  /** What a peer holds, for tests and support: its worker slot and its consumers' state. */
+  describePeer(peerId: string) {
+    const peer = this.peers.get(peerId);
+    if (!peer) return null;
+    return {
+      slot: peer.site?.pooled.index ?? null,
+      mode: peer.mode,
+      consumers: [...peer.consumers.values()].map((c) => ({
+        producerId: c.producerId,
+        kind: c.kind,
+        type: c.type,
+        paused: c.paused,
+        preferredLayers: c.preferredLayers ?? null,
+      })),
+    };
+  }
+
   private scoreOf(peerId: string) {
     let s = this.scores.get(peerId);
     if (!s) {

@@ -1,0 +1,131 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { audioRtpParameters, videoRtpParameters } from '../helpers/rtp.js';
+import { call, classroomGrant, ok, startTestServer, teacherGrant, type ClientSocket, type TestServer } from '../helpers/server.js';
+
+/** The teacher's camera as a browser sends it with three simulcast layers. */
+const simulcastVideo = () => ({
+  ...videoRtpParameters(),
+  encodings: [
+    { rid: 'r0', scalabilityMode: 'L1T3', maxBitrate: 150_000 },
+    { rid: 'r1', scalabilityMode: 'L1T3', maxBitrate: 500_000 },
+    { rid: 'r2', scalabilityMode: 'L1T3', maxBitrate: 1_800_000 },
+  ],
+  headerExtensions: [{ uri: 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id', id: 10 }],
+});
+
+async function teacherPublishing(teacher: ClientSocket) {
+  await ok(teacher, 'lesson:start', {});
+  const send = await ok(teacher, 'media:createTransport', { direction: 'send' });
+  const video = await ok(teacher, 'media:produce', { transportId: send.id, kind: 'video', source: 'camera', rtpParameters: simulcastVideo() });
+  const audio = await ok(teacher, 'media:produce', { transportId: send.id, kind: 'audio', source: 'microphone', rtpParameters: audioRtpParameters() });
+  return { video: video.producerId, audio: audio.producerId, sendTransportId: send.id };
+}
+
+async function receive(room: ClientSocket, producerIds: string[]) {
+  const { rtpCapabilities } = await ok(room, 'media:getRouterRtpCapabilities', {});
+  const recv = await ok(room, 'media:createTransport', { direction: 'recv' });
+  const consumers = [];
+  for (const producerId of producerIds) {
+    consumers.push(await ok(room, 'media:consume', { transportId: recv.id, producerId, rtpCapabilities }));
+  }
+  return consumers;
+}
+
+describe('media at scale and under faults', () => {
+  let ts: TestServer;
+  afterEach(async () => {
+    await ts?.close();
+  });
+
+  it('spreads classrooms over both workers once one is over budget, piping the teacher to each', async () => {
+    ts = await startTestServer({ TONGKE_NUM_WORKERS: '2', TONGKE_WORKER_CONSUMER_BUDGET: '2' });
+    const teacher = await ts.connect(teacherGrant(ts.lesson.id));
+    const t = await teacherPublishing(teacher);
+    const rooms = [];
+    for (const id of ['demo-recv-1', 'demo-recv-2', 'demo-recv-3']) {
+      const room = await ts.connect(classroomGrant(ts.lesson.id, id));
+      const consumers = await receive(room, [t.video, t.audio]);
+      expect(consumers.map((c) => c.kind)).toEqual(['video', 'audio']);
+      rooms.push(room);
+    }
+    const media = await ts.server.service.media(ts.lesson.id);
+    expect(await media.slots()).toEqual([0, 1]);
+    const usage = await ts.server.pool.resourceUsage();
+    expect(usage.map((w) => w.consumers).reduce((a, b) => a + b, 0)).toBe(6);
+    expect(usage.every((w) => w.consumers > 0)).toBe(true);
+    // A simulcast consumer for every classroom, wherever it lives.
+    for (const room of rooms) {
+      const d = media.describePeer(room.id!)!;
+      expect(d.consumers.find((c) => c.kind === 'video')?.type).toBe('simulcast');
+    }
+  });
+
+  it('enforces 自动/高清/流畅/仅音频 on the server and keeps the choice across reconnects', async () => {
+    ts = await startTestServer();
+    const teacher = await ts.connect(teacherGrant(ts.lesson.id));
+    const t = await teacherPublishing(teacher);
+    const room = await ts.connect(classroomGrant(ts.lesson.id));
+    const [videoConsumer] = await receive(room, [t.video, t.audio]);
+    await ok(room, 'media:resumeConsumer', { consumerId: videoConsumer!.consumerId });
+    const media = await ts.server.service.media(ts.lesson.id);
+    const video = () => media.describePeer(room.id!)!.consumers.find((c) => c.kind === 'video')!;
+    const audio = () => media.describePeer(room.id!)!.consumers.find((c) => c.kind === 'audio')!;
+    expect(video().preferredLayers?.spatialLayer).toBe(2);
+
+    await ok(room, 'media:setQuality', { mode: 'smooth' });
+    expect(video().preferredLayers?.spatialLayer).toBe(0);
+    await ok(room, 'media:setQuality', { mode: 'audio' });
+    expect(video().paused).toBe(true);
+    // The client cannot resume video behind the server's back; audio is untouched.
+    await ok(room, 'media:resumeConsumer', { consumerId: videoConsumer!.consumerId });
+    expect(video().paused).toBe(true);
+    expect(audio().paused).toBe(true); // never resumed by this client yet
+    expect((await ok(room, 'lesson:sync', {})).viewer.qualityMode).toBe('audio');
+    expect((await ok(teacher, 'lesson:sync', {})).reception).toMatchObject({ audioOnly: 1 });
+
+    await ok(room, 'media:setQuality', { mode: 'high' });
+    expect(video()).toMatchObject({ paused: false, preferredLayers: { spatialLayer: 2 } });
+
+    await ok(room, 'media:setQuality', { mode: 'smooth' });
+    room.disconnect();
+    const again = await ts.connect(classroomGrant(ts.lesson.id));
+    await receive(again, [t.video]);
+    expect(media.describePeer(again.id!)!.consumers[0]?.preferredLayers?.spatialLayer).toBe(0);
+    expect(await call(again, 'media:setQuality', { mode: 'ultra' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+  });
+
+  it('restarts ICE on request with fresh credentials', async () => {
+    ts = await startTestServer();
+    const teacher = await ts.connect(teacherGrant(ts.lesson.id));
+    const t = await teacherPublishing(teacher);
+    const { iceParameters } = await ok(teacher, 'media:restartIce', { transportId: t.sendTransportId });
+    expect(iceParameters).toMatchObject({ usernameFragment: expect.any(String), password: expect.any(String) });
+    expect(await call(teacher, 'media:restartIce', { transportId: 'nope' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('survives a SIGKILLed worker: a replacement serves, clients are told to reconnect, the lesson stays live', async () => {
+    ts = await startTestServer();
+    const teacher = await ts.connect(teacherGrant(ts.lesson.id));
+    const room = await ts.connect(classroomGrant(ts.lesson.id));
+    const t = await teacherPublishing(teacher);
+    await receive(room, [t.video, t.audio]);
+    const resets = Promise.all([teacher, room].map((s) => new Promise((resolve) => s.once('media:reset', resolve))));
+    const [pid] = ts.server.pool.pids();
+    process.kill(pid!, 'SIGKILL');
+    await resets;
+    // The replacement worker comes up in the same slot.
+    const deadline = Date.now() + 5000;
+    while (ts.server.pool.pids().length < 1 || ts.server.pool.pids()[0] === pid) {
+      if (Date.now() > deadline) throw new Error('no replacement worker');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await ok(room, 'lesson:sync', {})).status).toBe('live');
+    // Clients set up again: the teacher publishes, the classroom receives.
+    const send = await ok(teacher, 'media:createTransport', { direction: 'send' });
+    const video = await ok(teacher, 'media:produce', { transportId: send.id, kind: 'video', source: 'camera', rtpParameters: simulcastVideo() });
+    const [consumer] = await receive(room, [video.producerId]);
+    expect(consumer?.kind).toBe('video');
+    const incident = ts.server.store.listEvents(ts.lesson.id).find((e) => e.type === 'media_quality_incident');
+    expect(incident?.data).toMatchObject({ kind: 'media_reset' });
+  });
+});
