@@ -5,7 +5,7 @@ import { quizPanel } from './classroom/quizPanel.js';
 import { attendanceForm } from './lib/attendanceForm.js';
 import { byId, el } from './lib/dom.js';
 import { t } from './lib/i18n.js';
-import { MediaSession } from './lib/media.js';
+import { MediaSession, sessionCount } from './lib/media.js';
 import { attachTrack, detachTrack, playWithSound } from './lib/players.js';
 import { Receivers } from './lib/receivers.js';
 import { renderLessonHeader, startShell } from './lib/shell.js';
@@ -231,6 +231,7 @@ if (shell) {
 Object.assign(window, {
   tongke: {
     state: () => state,
+    sessions: sessionCount,
     stats: async () => (session ? session.receiveStats() : { videoFramesDecoded: 0, audioPacketsReceived: 0, videoPacketsLost: 0 }),
     receivingFrom: () => [...stagePlayers.keys()],
     /** What we decode from classrooms on stage (not from the teacher). */

@@ -2,7 +2,7 @@ import type { LessonState } from '../shared/lesson.js';
 import { attendanceForm } from './lib/attendanceForm.js';
 import { byId } from './lib/dom.js';
 import { t } from './lib/i18n.js';
-import { CAMERA_SIMULCAST, MediaSession } from './lib/media.js';
+import { CAMERA_SIMULCAST, MediaSession, sessionCount } from './lib/media.js';
 import { attachTrack, detachTrack } from './lib/players.js';
 import { Receivers } from './lib/receivers.js';
 import { renderLessonHeader, startShell } from './lib/shell.js';
@@ -78,14 +78,33 @@ function reconcile(s: LessonState): void {
   receivers.reconcile(s.producers.filter((p) => p.ownerClassroomId !== null));
 }
 
-/** Media broke (ICE gave up, the server dropped a transport, a worker died): start over. */
-function rebuild(): void {
-  if (!session) return;
-  session.close();
+/**
+ * Media broke (ICE gave up, the server dropped a transport, a worker died): start over,
+ * retrying with backoff while the server recovers.
+ */
+function dropSession(): void {
+  session?.close();
   session = null;
   publishing = false;
   receivers.reset();
-  if (state?.status === 'live' && localStream) publish().catch(showError);
+}
+
+function rebuild(): void {
+  dropSession();
+  void (async () => {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      if (state?.status !== 'live' || !localStream || publishing) return;
+      try {
+        await publish();
+        message.textContent = '';
+        return;
+      } catch (err) {
+        showError(err);
+        dropSession();
+        await new Promise((r) => setTimeout(r, Math.min(4000, 500 * 2 ** attempt)));
+      }
+    }
+  })();
 }
 
 async function toggleScreen(): Promise<void> {
@@ -232,6 +251,7 @@ if (shell) {
 Object.assign(window, {
   tongke: {
     state: () => state,
+    sessions: sessionCount,
     publishing: () => publishing,
     stats: async () => (session ? session.receiveStats() : { videoFramesDecoded: 0, audioPacketsReceived: 0, videoPacketsLost: 0 }),
   },

@@ -24,6 +24,11 @@ export interface ReceivedTrack {
  * signalled over our typed socket. Thrown away and rebuilt whole after a reconnect, so it
  * never depends on state from before.
  */
+let sessions = 0;
+
+/** How many media sessions this page has built (tests watch it to see a rebuild happen). */
+export const sessionCount = () => sessions;
+
 export class MediaSession {
   private readonly device = new Device();
   private loading: Promise<void> | null = null;
@@ -36,7 +41,9 @@ export class MediaSession {
   /** Called once when ICE restarts did not help: the page should build a new session. */
   onBroken: () => void = () => {};
 
-  constructor(private readonly socket: TongkeSocket) {}
+  constructor(private readonly socket: TongkeSocket) {
+    sessions++;
+  }
 
   /** Concurrent callers (audio and video arriving together) share one load. */
   load(): Promise<void> {
@@ -136,6 +143,8 @@ export class MediaSession {
     const encodings = opts.simulcast ?? (opts.maxBitrate ? [{ maxBitrate: opts.maxBitrate }] : undefined);
     const producer = await transport.produce({
       track,
+      // The page owns its camera: rebuilding a session must not switch it off.
+      stopTracks: false,
       appData: { source },
       ...(track.kind === 'video'
         ? { codecOptions: { videoGoogleStartBitrate: 1000 }, ...(encodings ? { encodings } : {}) }

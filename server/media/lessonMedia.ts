@@ -88,7 +88,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 
   /** Creates the lesson's first router (where the teacher will usually land). */
   static async create(pool: WorkerPool, log: Logger, opts: LessonMediaOptions): Promise<LessonMedia> {
-    const pooled = pool.place();
+    const pooled = await pool.place();
     const router = await pool.createRouterOn(pooled);
     const m = new LessonMedia(pool, router.rtpCapabilities, log, opts);
     m.adopt({ pooled, router });
@@ -151,7 +151,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
   /** A peer's router: placed on the least-loaded worker on its first transport. */
   private async siteOf(peer: Peer): Promise<Site> {
     if (peer.site && !peer.site.router.closed) return peer.site;
-    const site = await this.siteOn(this.pool.place());
+    const site = await this.siteOn(await this.pool.place());
     peer.site = site;
     return site;
   }

@@ -109,9 +109,14 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
 
   /**
    * Where a new classroom goes: the live worker carrying the fewest consumers, preferring
-   * those under their budget.
+   * those under their budget. Right after a worker died its replacement may still be
+   * starting, so this waits a little for one rather than failing the classroom.
    */
-  place(): PooledWorker {
+  async place(waitMs = 5_000): Promise<PooledWorker> {
+    const deadline = Date.now() + waitMs;
+    while (this.alive().length === 0 && !this.closed && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
     const alive = this.alive();
     if (alive.length === 0) throw new Error('no live mediasoup worker');
     const under = alive.filter((w) => w.consumers < this.opts.consumerBudget);

@@ -37,11 +37,16 @@ export async function launchBrowser(): Promise<{ browser: Browser; close: () => 
 }
 
 /** Polls a page function until it returns a truthy value, or fails with the last value. */
-export async function waitForPage<T>(page: Page, fn: () => T | Promise<T>, timeoutMs = 20_000): Promise<T> {
+export async function waitForPage<T, A = undefined>(
+  page: Page,
+  fn: (arg: A) => T | Promise<T>,
+  timeoutMs = 20_000,
+  arg?: A,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < deadline) {
-    last = (await page.evaluate(fn)) as T;
+    last = (await page.evaluate(fn as (a: unknown) => T, arg)) as T;
     if (last) return last;
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -8,6 +8,8 @@ export interface PageApi {
   stats(): Promise<Stats>;
   stageStats(): Promise<Stats>;
   receivingFrom(): string[];
+  /** Media sessions built so far: a rebuild increments it. */
+  sessions(): number;
 }
 
 declare global {
