@@ -5,10 +5,11 @@ import type { LessonService } from '../lessons/lessonService.js';
 import type { Logger } from '../logger.js';
 import { authMiddleware } from './auth.js';
 import { StateBroadcaster } from './broadcast.js';
+import { FloodGuard } from './floodGuard.js';
 import { coordinationHandlers } from './handlers/coordination.js';
 import { lessonHandlers } from './handlers/lesson.js';
 import { mediaHandlers } from './handlers/media.js';
-import { lessonOf } from './participant.js';
+import { identityOfGrant, lessonOf } from './participant.js';
 import { registerHandlers, type Handlers } from './register.js';
 import { lessonRoom, teacherRoom, type TongkeIo } from './types.js';
 
@@ -26,7 +27,8 @@ export function attachRealtime(
     pingInterval: 10_000,
     pingTimeout: 8_000,
   });
-  io.use(authMiddleware(tokens, service, log));
+  const floodGuard = new FloodGuard();
+  io.use(authMiddleware(tokens, service, log, floodGuard));
 
   const handlers: Handlers = {
     ...lessonHandlers(service),
@@ -55,7 +57,7 @@ export function attachRealtime(
   io.on('connection', (socket) => {
     const grant = socket.data.grant;
     const slog = log.child({ socket: socket.id, role: grant.role });
-    registerHandlers(socket, handlers, slog);
+    registerHandlers(socket, handlers, slog, { guard: floodGuard, identity: identityOfGrant(grant) });
     if (grant.role === 'admin') return;
 
     const { lessonId, participant } = lessonOf(grant);

@@ -3,19 +3,23 @@ import type { TokenService } from '../auth/tokens.js';
 import { AppError, toErrorBody } from '../errors.js';
 import type { LessonService } from '../lessons/lessonService.js';
 import type { Logger } from '../logger.js';
-import { lessonOf } from './participant.js';
+import type { FloodGuard } from './floodGuard.js';
+import { identityOfGrant, lessonOf } from './participant.js';
 import type { TongkeSocket } from './types.js';
 
 /**
  * Socket.IO middleware: a connection without a valid, unexpired token for an existing
  * lesson is refused, and the client sees why (connect_error with message and data.code).
  */
-export function authMiddleware(tokens: TokenService, service: LessonService, log: Logger) {
+export function authMiddleware(tokens: TokenService, service: LessonService, log: Logger, flood: FloodGuard) {
   return (socket: TongkeSocket, next: (err?: Error) => void) => {
     void (async () => {
       const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
       if (!auth.success) throw new AppError('UNAUTHENTICATED', 'no token: open the link you were given');
       const grant = await tokens.verify(auth.data.token);
+      if (flood.isBanned(identityOfGrant(grant))) {
+        throw new AppError('RATE_LIMITED', 'disconnected for flooding: try again in a minute');
+      }
       if (grant.role !== 'admin') {
         const { lessonId, participant } = lessonOf(grant);
         service.assertParticipant(lessonId, participant);

@@ -20,3 +20,15 @@ export function classroomOf(grant: Grant): { lessonId: string; classroomId: stri
   if (participant.kind !== 'classroom') throw new AppError('FORBIDDEN', 'only a receiving classroom may do this');
   return { lessonId, classroomId: participant.classroomId };
 }
+
+/** One key per acting party: the teacher of a lesson, a classroom in a lesson, an admin. */
+export function identityOfGrant(grant: Grant): string {
+  switch (grant.role) {
+    case 'teacher':
+      return `teacher:${grant.lessonId}`;
+    case 'assistant':
+      return `classroom:${grant.lessonId}:${grant.classroomId}`;
+    default:
+      return `admin:${grant.name}`;
+  }
+}

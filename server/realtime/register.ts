@@ -5,6 +5,7 @@ import { can } from '../../shared/roles.js';
 import type { Grant } from '../../shared/token.js';
 import { AppError, toErrorBody } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { FloodGuard } from './floodGuard.js';
 import { RateLimiter } from './rateLimit.js';
 import type { TongkeSocket } from './types.js';
 
@@ -28,7 +29,12 @@ const RATE = { perSecond: 10, burst: 30 };
  * rate limit, handler, ack. Nothing reaches a handler unchecked, and every outcome is
  * acknowledged as { ok: true, data } or { ok: false, error: { code, message } }.
  */
-export function registerHandlers(socket: TongkeSocket, handlers: Handlers, log: Logger): void {
+export function registerHandlers(
+  socket: TongkeSocket,
+  handlers: Handlers,
+  log: Logger,
+  flood?: { guard: FloodGuard; identity: string },
+): void {
   const limiter = new RateLimiter(RATE.perSecond, RATE.burst);
   const grant = socket.data.grant;
   const ctx: HandlerContext = { socket, grant, log };
@@ -40,7 +46,13 @@ export function registerHandlers(socket: TongkeSocket, handlers: Handlers, log: 
       if (!can(grant.role, def.action)) {
         throw new AppError('FORBIDDEN', `role ${grant.role} may not ${event}`);
       }
-      if (!limiter.take(event)) throw new AppError('RATE_LIMITED', `too many ${event} requests`);
+      if (!limiter.take(event)) {
+        if (flood?.guard.refused(flood.identity)) {
+          log.warn({ event }, 'flooding far past the rate limit: disconnected');
+          socket.disconnect(true);
+        }
+        throw new AppError('RATE_LIMITED', `too many ${event} requests`);
+      }
       // An event sent with only its ack has no payload: that means {}. An explicit null does not.
       const parsed = def.payload.safeParse(raw === undefined ? {} : raw);
       if (!parsed.success) {

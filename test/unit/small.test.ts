@@ -37,3 +37,18 @@ describe('toErrorBody', () => {
     });
   });
 });
+
+describe('FloodGuard', () => {
+  it('bans an identity after too many refusals in the window, for a cool-down', async () => {
+    const { FloodGuard } = await import('../../server/realtime/floodGuard.js');
+    let now = 0;
+    const g = new FloodGuard(3, 1000, 5000, () => now);
+    expect([g.refused('a'), g.refused('a')]).toEqual([false, false]);
+    now = 1500; // the window slid: old refusals no longer count
+    expect([g.refused('a'), g.refused('a'), g.refused('a')]).toEqual([false, false, true]);
+    expect(g.isBanned('a')).toBe(true);
+    expect(g.isBanned('b')).toBe(false);
+    now = 7000;
+    expect(g.isBanned('a')).toBe(false);
+  });
+});
