@@ -61,4 +61,44 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         BEGIN SELECT RAISE(ABORT, 'lesson_events is append-only'); END;
     `,
   },
+  // Version 2 belongs to the question_texts branch; these two never collide with it.
+  {
+    version: 3,
+    name: 'timetable grade, derived lesson summaries, audit indexes',
+    sql: `
+      -- The timetable IS the lessons table: a planned lesson is a row with planned_start set
+      -- (status 'scheduled' until it goes live); an ad-hoc lesson has planned_start NULL.
+      ALTER TABLE lessons ADD COLUMN grade TEXT NOT NULL DEFAULT '';
+      -- Derived from lesson_events only (see server/audit/lessonSummary.ts): can be dropped
+      -- and rebuilt at any time, so unlike the log it is not append-only.
+      CREATE TABLE lesson_summaries (
+        lesson_id TEXT PRIMARY KEY REFERENCES lessons(id),
+        minutes REAL NOT NULL,
+        quizzes_run INTEGER NOT NULL,
+        quizzes_scored INTEGER NOT NULL,
+        correct_rate_sum REAL NOT NULL,
+        last_seq INTEGER NOT NULL,
+        computed_at INTEGER NOT NULL
+      );
+      CREATE TABLE lesson_classroom_summaries (
+        lesson_id TEXT NOT NULL REFERENCES lessons(id),
+        classroom_id TEXT NOT NULL,
+        reached INTEGER NOT NULL,
+        present INTEGER,
+        PRIMARY KEY (lesson_id, classroom_id)
+      );
+      -- A lesson's audit day: planned start, else actual start, else creation.
+      CREATE INDEX lessons_by_day ON lessons (COALESCE(planned_start, started_at, created_at));
+      CREATE INDEX schools_by_community ON schools (community_id);
+      CREATE INDEX classrooms_by_school ON classrooms (school_id);
+      CREATE INDEX lesson_classrooms_by_classroom ON lesson_classrooms (classroom_id);
+    `,
+  },
+  {
+    version: 4,
+    name: 'question_texts (purgeable), if the question branch has not created it',
+    sql: `
+      CREATE TABLE IF NOT EXISTS question_texts (question_id TEXT PRIMARY KEY, lesson_id TEXT NOT NULL, classroom_id TEXT NOT NULL, text TEXT NOT NULL, created_at INTEGER NOT NULL);
+    `,
+  },
 ];

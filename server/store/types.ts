@@ -26,10 +26,21 @@ export interface Classroom {
 export interface ClassroomWithSchool extends Classroom {
   schoolName: string;
 }
+/** A timetable entry: a lesson with planned_start/planned_end set (status 'scheduled' until taught). */
+export interface PlannedLesson extends NewLesson {
+  grade: string;
+  plannedStart: number;
+  plannedEnd: number;
+}
+export interface TimetableEntry extends LessonRecord {
+  receivingClassroomIds: string[];
+}
 export interface LessonRecord {
   id: string;
   title: string;
   subject: string;
+  /** Year group, e.g. '三年级'; '' when unknown (lessons created before the timetable). */
+  grade: string;
   teacherName: string;
   lectureClassroomId: string;
   plannedStart: number | null;
@@ -90,6 +101,7 @@ export interface NewLesson {
   id: string;
   title: string;
   subject: string;
+  grade?: string;
   teacherName: string;
   lectureClassroomId: string;
   receivingClassroomIds: string[];
@@ -119,5 +131,22 @@ export interface Store {
   ): LessonRecord;
   appendEvent(e: Omit<LessonEvent, 'seq'>): LessonEvent;
   listEvents(lessonId: string): LessonEvent[];
+
+  getCommunity(id: string): Community | null;
+  getSchool(id: string): School | null;
+  listCommunities(): Community[];
+  listSchools(filter?: { communityId?: string }): School[];
+  listClassrooms(filter?: { schoolId?: string }): ClassroomWithSchool[];
+  /** Planned lessons whose planned start lies in [from, to), by planned start. */
+  listTimetable(range: { from: number; to: number }): TimetableEntry[];
+  /**
+   * Creates or replaces a timetable entry and its receiving classrooms, atomically.
+   * Only a lesson still 'scheduled' may be replaced (CONFLICT otherwise).
+   */
+  savePlannedLesson(l: PlannedLesson, now: number): { lesson: LessonRecord; created: boolean };
+  /** Recomputes the derived summaries of ended lessons from the log; returns how many. */
+  rebuildSummaries(filter?: { onlyMissing?: boolean }): number;
+  /** Deletes question texts created before `before` (ms); the log's counts stay. */
+  purgeQuestionTexts(before: number): number;
   close(): void;
 }
