@@ -37,6 +37,8 @@ const envSchema = z.object({
   TONGKE_DEMO_TOKEN_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   /** Seed the demo community and lesson at start-up (idempotent). */
   TONGKE_DEMO: z.enum(['0', '1']).default('1').transform((v) => v === '1'),
+  /** Days a question's text is kept before the daily purge deletes it (the counts stay). */
+  TONGKE_QUESTION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   MEDIASOUP_WORKER_BIN: executable,
 });
 
@@ -59,6 +61,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     logLevel: env.TONGKE_LOG_LEVEL,
     tokenSecret: env.TONGKE_TOKEN_SECRET ?? null,
     demo: { enabled: env.TONGKE_DEMO, tokenTtlHours: env.TONGKE_DEMO_TOKEN_TTL_HOURS },
+    privacy: { questionRetentionDays: env.TONGKE_QUESTION_RETENTION_DAYS },
   };
 }
 

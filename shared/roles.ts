@@ -15,6 +15,7 @@ export const ACTIONS = [
   'media:setup', // router capabilities, transports, consumers
   'media:publishTeacher', // the lecture camera and microphone
   'admin:read',
+  'admin:write', // the community model, the timetable, on-demand reports
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -25,6 +26,7 @@ const RULES: Record<Action, readonly Role[]> = {
   'media:setup': ['teacher', 'assistant'],
   'media:publishTeacher': ['teacher'],
   'admin:read': ['admin'],
+  'admin:write': ['admin'],
 };
 
 export function can(role: Role, action: Action): boolean {

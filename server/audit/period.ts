@@ -15,6 +15,7 @@ export const isoDaySchema = z
   .refine((d) => toUtcDay(d) !== null, 'is not a calendar date');
 
 function toUtcDay(day: string): number | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return null;
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];
   const ms = Date.UTC(y, m - 1, d);
   const back = new Date(ms);
@@ -56,7 +57,8 @@ export function dayRange(fromDay: string, toDay: string): DayRange {
 export const rangeQuerySchema = z
   .object({ from: isoDaySchema, to: isoDaySchema })
   .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] })
-  .refine((q) => shanghaiDayStart(q.to) - shanghaiDayStart(q.from) <= 3 * 366 * DAY_MS, {
+  // zod runs refinements on a dirty object too: never assume the days parsed.
+  .refine((q) => (toUtcDay(q.to) ?? 0) - (toUtcDay(q.from) ?? 0) <= 3 * 366 * DAY_MS, {
     message: 'range must not exceed three years',
     path: ['to'],
   });

@@ -89,6 +89,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
       -- A lesson's audit day: planned start, else actual start, else creation.
       CREATE INDEX lessons_by_day ON lessons (COALESCE(planned_start, started_at, created_at));
+      CREATE INDEX lessons_by_lecture_room ON lessons (lecture_classroom_id, planned_start);
       CREATE INDEX schools_by_community ON schools (community_id);
       CREATE INDEX classrooms_by_school ON classrooms (school_id);
       CREATE INDEX lesson_classrooms_by_classroom ON lesson_classrooms (classroom_id);

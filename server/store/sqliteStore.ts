@@ -312,6 +312,18 @@ export class SqliteStore implements Store {
     return { lesson: this.getLesson(l.id)!, created };
   }
 
+  findOverlappingLesson(lectureClassroomId: string, start: number, end: number, exceptId: string): string | null {
+    return (
+      (this.db
+        .prepare(
+          `SELECT id FROM lessons WHERE lecture_classroom_id = ? AND id <> ?
+             AND planned_start < ? AND planned_end > ? LIMIT 1`,
+        )
+        .pluck()
+        .get(lectureClassroomId, exceptId, end, start) as string | undefined) ?? null
+    );
+  }
+
   purgeQuestionTexts(before: number): number {
     return this.db.prepare('DELETE FROM question_texts WHERE created_at < ?').run(before).changes;
   }

@@ -144,6 +144,8 @@ export interface Store {
    * Only a lesson still 'scheduled' may be replaced (CONFLICT otherwise).
    */
   savePlannedLesson(l: PlannedLesson, now: number): { lesson: LessonRecord; created: boolean };
+  /** A lesson in this lecture classroom whose plan overlaps [start, end), other than exceptId. */
+  findOverlappingLesson(lectureClassroomId: string, start: number, end: number, exceptId: string): string | null;
   /** Recomputes the derived summaries of ended lessons from the log; returns how many. */
   rebuildSummaries(filter?: { onlyMissing?: boolean }): number;
   /** Deletes question texts created before `before` (ms); the log's counts stay. */

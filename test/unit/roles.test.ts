@@ -10,6 +10,7 @@ const EXPECTED: Record<Action, Role[]> = {
   'media:setup': ['teacher', 'assistant'],
   'media:publishTeacher': ['teacher'],
   'admin:read': ['admin'],
+  'admin:write': ['admin'],
 };
 
 describe('permissions', () => {
