@@ -18,7 +18,7 @@ describe('admin API: community model, timetable, CSV import, audit, reports', ()
     fetch(`${ts.url}${path}`, {
       method,
       headers: { Authorization: `Bearer ${admin}`, ...(body !== undefined ? { 'content-type': type } : {}) },
-      body: body === undefined ? undefined : typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
+      body: body === undefined ? undefined : typeof body === 'string' ? body : body instanceof Uint8Array ? Buffer.from(body) : JSON.stringify(body),
     });
   const json = async (res: Response) => ({ status: res.status, body: (await res.json()) as Record<string, any> });
   const counts = () =>
