@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import type { ClassroomWithSchool, Community, LessonEvent, LessonRecord, School } from '../store/types.js';
-import type { SqliteStore } from '../store/sqliteStore.js';
+import { toLesson, type LessonRow, type SqliteStore } from '../store/sqliteStore.js';
 import { summariseLesson } from './lessonSummary.js';
 import { SHANGHAI_OFFSET_MS, type DayRange } from './period.js';
 
@@ -138,59 +138,131 @@ export class SqliteAudit {
     return s;
   }
 
-  /** Lesson-level and reach-level aggregates keyed by the group, optionally for one school. */
+  /**
+   * The figures of every group in one range. SQL aggregates by (school, dimension) over the
+   * denormalised summaries without joins; the small community model (schools, classrooms) is
+   * then applied here to roll rows up to the requested group. Sums roll up exactly; distinct
+   * counts (classrooms, rural schools) are rolled up from per-classroom rows.
+   *
+   * Participation ('school' grouping, or one school's report): a school takes part in a lesson
+   * as its lecture school or through an invited receiving classroom, counted once per lesson;
+   * reach belongs to the receiving classroom's own school.
+   */
   private aggregate(range: DayRange, key: Key, schoolId: string | null): Map<string, Figures> {
-    const schoolFilter = schoolId
-      ? `AND (c.school_id = @school OR EXISTS (SELECT 1 FROM lesson_classrooms x JOIN classrooms xc ON xc.id = x.classroom_id
-             WHERE x.lesson_id = l.id AND xc.school_id = @school))`
-      : '';
-    const base = `WITH l AS (
-        SELECT l.id, l.subject, l.planned_start IS NOT NULL AS planned,
-          (l.status = 'ended' AND l.started_at IS NOT NULL) AS delivered,
-          ${DAY_AT} AS day_at, s.community_id, c.school_id AS lecture_school_id
-        FROM lessons l JOIN classrooms c ON c.id = l.lecture_classroom_id JOIN schools s ON s.id = c.school_id
-        WHERE ${DAY_AT} >= @from AND ${DAY_AT} < @to ${schoolFilter})`;
-    const lessonKey: Record<Key, string> = {
-      total: "''",
-      community: 'l.community_id',
-      school: 'p.school_id',
-      month: MONTH_OF('l.day_at'),
-      subject: 'l.subject',
+    const dim: 'none' | 'month' | 'subject' = key === 'month' ? 'month' : key === 'subject' ? 'subject' : 'none';
+    const participation = key === 'school' || schoolId !== null;
+    const schools = new Map(this.store.listSchools().map((s) => [s.id, s]));
+    const roomSchool = new Map(this.store.listClassrooms().map((c) => [c.id, c.schoolId]));
+    const groupOf = (school: string, d: string): string | null => {
+      if (schoolId !== null && school !== schoolId) return null;
+      if (key === 'total') return '';
+      if (key === 'community') return schools.get(school)?.communityId ?? null;
+      if (key === 'school') return school;
+      return d;
     };
-    // A school takes part in a lesson as its lecture school or through a receiving classroom.
-    const from =
-      key === 'school'
-        ? `(SELECT id AS lesson_id, lecture_school_id AS school_id FROM l
-             UNION SELECT lc.lesson_id, c.school_id FROM l JOIN lesson_classrooms lc ON lc.lesson_id = l.id
-               JOIN classrooms c ON c.id = lc.classroom_id) p JOIN l ON l.id = p.lesson_id`
-        : 'l';
-    const lessonSql = `${base}
-      SELECT ${lessonKey[key]} AS k, TOTAL(l.planned) AS planned, TOTAL(l.delivered) AS delivered,
-        TOTAL(l.planned AND l.delivered) AS planned_delivered,
-        TOTAL(CASE WHEN l.delivered THEN ls.minutes END) AS minutes,
-        TOTAL(CASE WHEN l.delivered THEN ls.quizzes_run END) AS quizzes_run,
-        TOTAL(CASE WHEN l.delivered THEN ls.quizzes_scored END) AS quizzes_scored,
-        TOTAL(CASE WHEN l.delivered THEN ls.correct_rate_sum END) AS rate_sum
-      FROM ${from} LEFT JOIN lesson_summaries ls ON ls.lesson_id = l.id
-      ${schoolId && key === 'school' ? 'WHERE p.school_id = @school' : ''}
-      GROUP BY k`;
-    // Reach belongs to the receiving classroom's own school (no double counting across schools).
-    const reachKey = key === 'school' ? 'sc.id' : lessonKey[key];
-    const reachSql = `${base}
-      SELECT ${reachKey} AS k,
-        COUNT(DISTINCT CASE WHEN cs.reached THEN cs.classroom_id END) AS classrooms,
-        COUNT(DISTINCT CASE WHEN cs.reached AND sc.area = 'rural' THEN sc.id END) AS rural_schools,
-        TOTAL(cs.present) AS pupil_visits
-      FROM l JOIN lesson_classroom_summaries cs ON cs.lesson_id = l.id
-        JOIN classrooms c ON c.id = cs.classroom_id JOIN schools sc ON sc.id = c.school_id
-      WHERE l.delivered ${schoolId ? 'AND sc.id = @school' : ''}
-      GROUP BY k`;
-    const params = { from: range.from, to: range.to, ...(schoolId ? { school: schoolId } : {}) };
-    const lessons = this.prepared(lessonSql).all(params) as LessonAgg[];
-    const reach = new Map((this.prepared(reachSql).all(params) as ReachAgg[]).map((r) => [String(r.k), r]));
+    const acc = new Map<string, LessonAgg>();
+    const lessonAgg = (k: string) => {
+      let a = acc.get(k);
+      if (!a) {
+        a = { k, planned: 0, delivered: 0, planned_delivered: 0, minutes: 0, quizzes_run: 0, quizzes_scored: 0, rate_sum: 0 };
+        acc.set(k, a);
+      }
+      return a;
+    };
+    const p = { from: range.from, to: range.to, ...(schoolId !== null ? { school: schoolId } : {}) };
+    const only = (col: string) => (schoolId !== null ? `AND ${col} = @school` : '');
+    const dSum = dim === 'month' ? 'month' : dim === 'subject' ? 'subject' : "''";
+    const dLesson = dim === 'month' ? MONTH_OF(DAY_AT) : dim === 'subject' ? 'l.subject' : "''";
+
+    // Planned lessons, by lecture room (lessons index covers it).
+    const planned = this.prepared(
+      `SELECT l.lecture_classroom_id AS room, ${dLesson} AS d, COUNT(*) AS n FROM lessons l
+       WHERE ${DAY_AT} >= @from AND ${DAY_AT} < @to AND l.planned_start IS NOT NULL
+         ${schoolId !== null ? 'AND l.lecture_classroom_id IN (SELECT id FROM classrooms WHERE school_id = @school)' : ''}
+       GROUP BY room, d`,
+    ).all(p) as { room: string; d: string; n: number }[];
+    for (const r of planned) {
+      const g = groupOf(roomSchool.get(r.room) ?? '', String(r.d));
+      if (g !== null) lessonAgg(g).planned += r.n;
+    }
+    // Delivered lessons, by lecture school.
+    const delivered = this.prepared(
+      `SELECT lecture_school_id AS s, ${dSum} AS d, COUNT(*) AS n, TOTAL(planned) AS pd, TOTAL(minutes) AS m,
+         TOTAL(quizzes_run) AS qr, TOTAL(quizzes_scored) AS qs, TOTAL(correct_rate_sum) AS rs
+       FROM lesson_summaries WHERE day_at >= @from AND day_at < @to ${only('lecture_school_id')} GROUP BY s, d`,
+    ).all(p) as { s: string; d: string; n: number; pd: number; m: number; qr: number; qs: number; rs: number }[];
+    const addDelivered = (g: string, r: (typeof delivered)[number]) => {
+      const a = lessonAgg(g);
+      a.delivered += r.n;
+      a.planned_delivered += r.pd;
+      a.minutes += r.m;
+      a.quizzes_run += r.qr;
+      a.quizzes_scored += r.qs;
+      a.rate_sum += r.rs;
+    };
+    for (const r of delivered) {
+      const g = groupOf(r.s, String(r.d));
+      if (g !== null) addDelivered(g, r);
+    }
+    if (participation) {
+      // Receiving schools of delivered lessons: one flagged row per (lesson, school).
+      const recv = this.prepared(
+        `SELECT school_id AS s, ${dSum} AS d, TOTAL(school_first) AS n, TOTAL(school_first * planned) AS pd,
+           TOTAL(school_first * minutes) AS m, TOTAL(school_first * quizzes_run) AS qr,
+           TOTAL(school_first * quizzes_scored) AS qs, TOTAL(school_first * correct_rate_sum) AS rs
+         FROM lesson_classroom_summaries WHERE day_at >= @from AND day_at < @to ${only('school_id')} GROUP BY s, d`,
+      ).all(p) as (typeof delivered)[number][];
+      for (const r of recv) {
+        const g = groupOf(r.s, String(r.d));
+        if (g !== null && r.n > 0) addDelivered(g, r);
+      }
+      // Receiving schools of planned lessons not delivered (few: no summaries to read).
+      const open = this.prepared(
+        `SELECT c.school_id AS s, ${dLesson} AS d, COUNT(DISTINCT l.id) AS n
+         FROM lessons l JOIN lesson_classrooms lc ON lc.lesson_id = l.id JOIN classrooms c ON c.id = lc.classroom_id
+           JOIN classrooms lr ON lr.id = l.lecture_classroom_id
+         WHERE ${DAY_AT} >= @from AND ${DAY_AT} < @to AND l.planned_start IS NOT NULL AND l.status <> 'ended'
+           AND c.school_id <> lr.school_id ${only('c.school_id')}
+         GROUP BY s, d`,
+      ).all(p) as { s: string; d: string; n: number }[];
+      for (const r of open) {
+        const g = groupOf(r.s, String(r.d));
+        if (g !== null) lessonAgg(g).planned += r.n;
+      }
+      // ...and every delivered planned lesson they received was planned too.
+      for (const r of recv) {
+        const g = groupOf(r.s, String(r.d));
+        if (g !== null) lessonAgg(g).planned += r.pd;
+      }
+    }
+    // Reach, per classroom, then distinct classrooms / rural schools per group.
+    // GROUP BY in the order of a covering index, so a year is one ordered scan, no sort.
+    const owner = key === 'community' ? 'lecture_school_id' : 'school_id';
+    const order = dim === 'none' ? `${owner}, classroom_id` : `${dSum}, school_id, classroom_id`;
+    const reach = this.prepared(
+      `SELECT ${owner} AS s, ${dSum} AS d, classroom_id AS c, school_id AS cs, MAX(reached) AS r, TOTAL(present) AS p
+       FROM lesson_classroom_summaries WHERE day_at >= @from AND day_at < @to ${only('school_id')} GROUP BY ${order}`,
+    ).all(p) as { s: string; d: string; c: string; cs: string; r: number; p: number }[];
+    const reachAcc = new Map<string, { rooms: Set<string>; rural: Set<string>; visits: number }>();
+    for (const r of reach) {
+      const g = groupOf(r.s, String(r.d));
+      if (g === null) continue;
+      let x = reachAcc.get(g);
+      if (!x) {
+        x = { rooms: new Set(), rural: new Set(), visits: 0 };
+        reachAcc.set(g, x);
+      }
+      x.visits += r.p;
+      if (r.r) {
+        x.rooms.add(r.c);
+        if (schools.get(r.cs)?.area === 'rural') x.rural.add(r.cs);
+      }
+    }
     const out = new Map<string, Figures>();
-    for (const a of lessons) out.set(String(a.k), toFigures(a, reach.get(String(a.k))));
-    for (const [k, r] of reach) if (!out.has(k)) out.set(k, toFigures(undefined, r));
+    for (const k of new Set([...acc.keys(), ...reachAcc.keys()])) {
+      const x = reachAcc.get(k);
+      out.set(k, toFigures(acc.get(k), x ? { k, classrooms: x.rooms.size, rural_schools: x.rural.size, pupil_visits: x.visits } : undefined));
+    }
     return out;
   }
 
@@ -239,18 +311,25 @@ export class SqliteAudit {
     if (!school) throw new AppError('NOT_FOUND', 'unknown school');
     const community = this.store.getCommunity(school.communityId);
     const months = this.aggregate(range, 'month', schoolId);
+    // The school's lessons through the indexes: its lecture rooms, then its invited classrooms.
     const lessons = this.prepared(
-      `SELECT l.*, c.school_id AS lectureSchoolId,
-         (SELECT COUNT(*) FROM lesson_classroom_summaries cs JOIN classrooms rc ON rc.id = cs.classroom_id
-            WHERE cs.lesson_id = l.id AND cs.reached AND rc.school_id = @school) AS classroomsReached,
-         (SELECT TOTAL(cs.present) FROM lesson_classroom_summaries cs JOIN classrooms rc ON rc.id = cs.classroom_id
-            WHERE cs.lesson_id = l.id AND rc.school_id = @school) AS pupilVisits
-       FROM lessons l JOIN classrooms c ON c.id = l.lecture_classroom_id
+      `WITH mine AS (
+         SELECT l.id FROM classrooms c JOIN lessons l ON l.lecture_classroom_id = c.id WHERE c.school_id = @school
+         UNION
+         SELECT lc.lesson_id FROM classrooms c JOIN lesson_classrooms lc ON lc.classroom_id = c.id WHERE c.school_id = @school)
+       SELECT l.*, c.school_id AS lectureSchoolId,
+         (SELECT COUNT(*) FROM lesson_classroom_summaries cs
+            WHERE cs.lesson_id = l.id AND cs.reached AND cs.school_id = @school) AS classroomsReached,
+         (SELECT TOTAL(cs.present) FROM lesson_classroom_summaries cs
+            WHERE cs.lesson_id = l.id AND cs.school_id = @school) AS pupilVisits
+       FROM mine JOIN lessons l ON l.id = mine.id JOIN classrooms c ON c.id = l.lecture_classroom_id
        WHERE ${DAY_AT} >= @from AND ${DAY_AT} < @to
-         AND (c.school_id = @school OR EXISTS (SELECT 1 FROM lesson_classrooms x JOIN classrooms xc ON xc.id = x.classroom_id
-              WHERE x.lesson_id = l.id AND xc.school_id = @school))
        ORDER BY ${DAY_AT}, l.id LIMIT 5000`,
-    ).all({ from: range.from, to: range.to, school: schoolId }) as Record<string, unknown>[];
+    ).all({ from: range.from, to: range.to, school: schoolId }) as (LessonRow & {
+      lectureSchoolId: string;
+      classroomsReached: number;
+      pupilVisits: number;
+    })[];
     return {
       school,
       community,
@@ -258,10 +337,10 @@ export class SqliteAudit {
       totals: this.aggregate(range, 'total', schoolId).get('') ?? empty(),
       byMonth: monthsOf(range).map((m) => ({ key: m, label: m, ...(months.get(m) ?? empty()) })),
       lessons: lessons.map((r) => ({
-        ...this.store.getLesson(String(r.id))!,
-        lectureSchoolId: String(r.lectureSchoolId),
-        classroomsReached: Number(r.classroomsReached),
-        pupilVisits: Number(r.pupilVisits),
+        ...toLesson(r),
+        lectureSchoolId: r.lectureSchoolId,
+        classroomsReached: r.classroomsReached,
+        pupilVisits: r.pupilVisits,
       })),
     };
   }

@@ -15,7 +15,10 @@ import { modelRouter } from './modelRouter.js';
 import { reportsRouter } from './reportsRouter.js';
 import { parse } from './validate.js';
 
-const listQuery = z.object({ status: lessonStatusSchema.optional() }).strict();
+// The newest lessons only: a county's year holds tens of thousands (the audit covers them all).
+const listQuery = z
+  .object({ status: lessonStatusSchema.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) })
+  .strict();
 
 
 /** Read-only lesson overview for administrators. */

@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js';
 import type { LessonStatus } from '../../shared/lesson.js';
 import { summariseLesson } from '../audit/lessonSummary.js';
+import { shanghaiDay } from '../audit/period.js';
 import { openDb, type Db } from './db.js';
 import type {
   Classroom,
@@ -16,7 +17,7 @@ import type {
   TimetableEntry,
 } from './types.js';
 
-interface LessonRow {
+export interface LessonRow {
   id: string;
   title: string;
   subject: string;
@@ -40,7 +41,8 @@ interface EventRow {
   data: string;
 }
 
-const toLesson = (r: LessonRow): LessonRecord => ({
+/** A `SELECT * FROM lessons` row as a LessonRecord (the audit queries read lessons too). */
+export const toLesson = (r: LessonRow): LessonRecord => ({
   id: r.id,
   title: r.title,
   subject: r.subject,
@@ -156,10 +158,11 @@ export class SqliteStore implements Store {
     return row ? toLesson(row) : null;
   }
 
-  listLessons(filter: { status?: LessonStatus } = {}): LessonRecord[] {
+  listLessons(filter: { status?: LessonStatus; limit?: number } = {}): LessonRecord[] {
+    const limit = filter.limit ?? -1; // SQLite: a negative LIMIT means none
     const rows = filter.status
-      ? this.db.prepare('SELECT * FROM lessons WHERE status = ? ORDER BY created_at DESC').all(filter.status)
-      : this.db.prepare('SELECT * FROM lessons ORDER BY created_at DESC').all();
+      ? this.db.prepare('SELECT * FROM lessons WHERE status = ? ORDER BY created_at DESC, rowid DESC LIMIT ?').all(filter.status, limit)
+      : this.db.prepare('SELECT * FROM lessons ORDER BY created_at DESC, rowid DESC LIMIT ?').all(limit);
     return (rows as LessonRow[]).map(toLesson);
   }
 
@@ -212,21 +215,39 @@ export class SqliteStore implements Store {
   private refreshSummary(lessonId: string): void {
     const lesson = this.getLesson(lessonId);
     if (!lesson) return;
-    const s = summariseLesson(lesson, this.listEvents(lessonId));
     this.db.prepare('DELETE FROM lesson_classroom_summaries WHERE lesson_id = ?').run(lessonId);
+    this.db.prepare('DELETE FROM lesson_summaries WHERE lesson_id = ?').run(lessonId);
+    const lecture = this.getClassroom(lesson.lectureClassroomId);
+    if (lesson.status !== 'ended' || lesson.startedAt === null || !lecture) return;
+    const s = summariseLesson(lesson, this.listEvents(lessonId));
+    const dayAt = lesson.plannedStart ?? lesson.startedAt;
+    const planned = lesson.plannedStart !== null ? 1 : 0;
+    const month = shanghaiDay(dayAt).slice(0, 7);
+    const figures = [s.minutes, s.quizzesRun, s.quizzesScored, s.correctRateSum] as const;
     this.db
       .prepare(
-        `INSERT INTO lesson_summaries (lesson_id, minutes, quizzes_run, quizzes_scored, correct_rate_sum, last_seq, computed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(lesson_id) DO UPDATE SET minutes = excluded.minutes, quizzes_run = excluded.quizzes_run,
-           quizzes_scored = excluded.quizzes_scored, correct_rate_sum = excluded.correct_rate_sum,
-           last_seq = excluded.last_seq, computed_at = excluded.computed_at`,
+        `INSERT INTO lesson_summaries (lesson_id, day_at, month, lecture_classroom_id, lecture_school_id, subject, planned,
+           minutes, quizzes_run, quizzes_scored, correct_rate_sum, last_seq, computed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(lessonId, s.minutes, s.quizzesRun, s.quizzesScored, s.correctRateSum, s.lastSeq, Date.now());
+      .run(lessonId, dayAt, month, lecture.id, lecture.schoolId, lesson.subject, planned, ...figures, s.lastSeq, Date.now());
+    // Every invited classroom gets a row (reached or not), plus any that joined uninvited.
+    const byId = new Map(s.classrooms.map((c) => [c.classroomId, c]));
+    const ids = [...new Set([...this.lessonClassrooms(lessonId).map((c) => c.id), ...byId.keys()])].sort();
     const insert = this.db.prepare(
-      'INSERT INTO lesson_classroom_summaries (lesson_id, classroom_id, reached, present) VALUES (?, ?, ?, ?)',
+      `INSERT INTO lesson_classroom_summaries (lesson_id, classroom_id, school_id, day_at, month, lecture_school_id,
+         subject, planned, reached, present, school_first, minutes, quizzes_run, quizzes_scored, correct_rate_sum)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    for (const c of s.classrooms) insert.run(lessonId, c.classroomId, c.reached ? 1 : 0, c.present);
+    const schoolsSeen = new Set<string>([lecture.schoolId]);
+    for (const id of ids) {
+      const room = this.getClassroom(id);
+      if (!room) continue;
+      const first = schoolsSeen.has(room.schoolId) ? 0 : 1;
+      schoolsSeen.add(room.schoolId);
+      const c = byId.get(id);
+      insert.run(lessonId, id, room.schoolId, dayAt, month, lecture.schoolId, lesson.subject, planned, c?.reached ? 1 : 0, c?.present ?? null, first, ...figures);
+    }
   }
 
   rebuildSummaries(filter: { onlyMissing?: boolean } = {}): number {

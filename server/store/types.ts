@@ -120,7 +120,7 @@ export interface Store {
   getClassroom(id: string): ClassroomWithSchool | null;
   createLesson(l: NewLesson, now: number): LessonRecord;
   getLesson(id: string): LessonRecord | null;
-  listLessons(filter?: { status?: LessonStatus }): LessonRecord[];
+  listLessons(filter?: { status?: LessonStatus; limit?: number }): LessonRecord[];
   lessonClassrooms(lessonId: string): ClassroomWithSchool[];
   /** Moves a lesson to a new status and logs the event, atomically. */
   transitionLesson(
