@@ -66,7 +66,7 @@ export async function startTongke(
     service.resumeInterruptedLessons();
     const audit = new SqliteAudit(store);
     const reports = new ReportService(audit, path.join(config.dataDir, 'reports'));
-    const model = new ModelService(store);
+    const model = new ModelService(store, Date.now, (lessonId) => service.planChanged(lessonId));
     jobs = startJobs({ reports, store, retentionDays: config.privacy.questionRetentionDays, log });
 
     const app = createHttpApp({

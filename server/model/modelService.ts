@@ -22,6 +22,8 @@ export class ModelService {
   constructor(
     private readonly store: Store,
     private readonly now: () => number = Date.now,
+    /** Told after a timetable entry changed (the live layer caches lessons). */
+    private readonly onPlanChanged: (lessonId: string) => void = () => {},
   ) {}
 
   saveCommunity(body: CommunityBody, mode: 'create' | 'update'): Community {
@@ -78,7 +80,7 @@ export class ModelService {
     }
     const clash = this.store.findOverlappingLesson(body.lectureClassroomId, body.plannedStart, body.plannedEnd, id);
     if (clash) throw new AppError('CONFLICT', `the lecture classroom is already booked then (lesson ${clash})`);
-    return this.store.savePlannedLesson(
+    const saved = this.store.savePlannedLesson(
       {
         id,
         title: body.title || `${body.grade}${body.subject}`,
@@ -92,6 +94,8 @@ export class ModelService {
       },
       this.now(),
     );
+    if (!saved.created) this.onPlanChanged(id);
+    return saved;
   }
 
   private assertMode(mode: 'create' | 'update', exists: boolean, what: string): void {

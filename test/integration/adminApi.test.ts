@@ -85,6 +85,27 @@ describe('admin API: community model, timetable, CSV import, audit, reports', ()
     expect((await req('PUT', '/api/admin/timetable/l1', { ...body, plannedStart: '2025-03-03T08:00:00+08:00', plannedEnd: '2025-03-03T08:45:00+08:00' })).status).toBe(409);
   });
 
+  it('re-planning a lesson that a classroom already has open updates what that classroom sees', async () => {
+    const room = await ts.connect({ role: 'assistant', lessonId: ts.lesson.id, classroomId: 'demo-recv-1' });
+    const start = new Date(ts.lesson.plannedStart!).toISOString();
+    const end = new Date(ts.lesson.plannedEnd!).toISOString();
+    const res = await req('PUT', `/api/admin/timetable/${ts.lesson.id}`, {
+      title: '三年级数学：分数的大小',
+      subject: '数学',
+      grade: '三年级',
+      teacherName: '李老师',
+      lectureClassroomId: 'demo-lecture',
+      receivingClassroomIds: ['demo-recv-1', 'demo-recv-2'],
+      plannedStart: start,
+      plannedEnd: end,
+    });
+    expect(res.status).toBe(200);
+    const state = ts.server.service.state(ts.lesson.id);
+    expect(state.title).toBe('三年级数学：分数的大小');
+    expect(state.classrooms.map((c) => c.classroomId)).toEqual(['demo-recv-1', 'demo-recv-2']);
+    room.disconnect();
+  });
+
   it('imports a timetable CSV: good rows kept, bad rows reported by row number, nothing half-written', async () => {
     const before = counts();
     const csv =
