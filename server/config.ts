@@ -43,6 +43,8 @@ const envSchema = z.object({
   TONGKE_MEDIA_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /** How many classrooms the teacher may bring on stage at once. */
   TONGKE_MAX_ON_STAGE: z.coerce.number().int().min(1).max(8).default(2),
+  /** Days a question's text is kept before the daily purge deletes it (the counts stay). */
+  TONGKE_QUESTION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   MEDIASOUP_WORKER_BIN: executable,
 });
 
@@ -68,6 +70,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     logLevel: env.TONGKE_LOG_LEVEL,
     tokenSecret: env.TONGKE_TOKEN_SECRET ?? null,
     demo: { enabled: env.TONGKE_DEMO, tokenTtlHours: env.TONGKE_DEMO_TOKEN_TTL_HOURS },
+    privacy: { questionRetentionDays: env.TONGKE_QUESTION_RETENTION_DAYS },
   };
 }
 

@@ -6,7 +6,11 @@ import type { Grant } from '../shared/token.js';
 import { resolveTokenSecret } from './auth/secret.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
+import { SqliteAudit } from './audit/auditQueries.js';
 import { createHttpApp } from './http/app.js';
+import { startJobs, type Jobs } from './jobs/scheduler.js';
+import { ModelService } from './model/modelService.js';
+import { ReportService } from './reports/reportService.js';
 import { LessonService } from './lessons/lessonService.js';
 import type { Logger } from './logger.js';
 import { LessonMedia } from './media/lessonMedia.js';
@@ -21,6 +25,8 @@ export const DEFAULT_CLIENT_DIR = path.resolve(HERE, '../dist/client');
 export interface TongkeServer {
   config: Config;
   store: SqliteStore;
+  audit: SqliteAudit;
+  reports: ReportService;
   tokens: TokenService;
   service: LessonService;
   pool: WorkerPool;
@@ -44,6 +50,7 @@ export async function startTongke(
 ): Promise<TongkeServer> {
   const store = new SqliteStore(path.join(config.dataDir, 'tongke.sqlite'));
   let pool: WorkerPool | null = null;
+  let jobs: Jobs | null = null;
   try {
     const tokens = new TokenService(resolveTokenSecret(config, log));
     pool = await WorkerPool.create({ ...config.media }, log);
@@ -55,11 +62,18 @@ export async function startTongke(
       { maxOnStage: config.lessons.maxOnStage },
     );
     service.resumeInterruptedLessons();
+    const audit = new SqliteAudit(store);
+    const reports = new ReportService(audit, path.join(config.dataDir, 'reports'));
+    const model = new ModelService(store, Date.now, (lessonId) => service.planChanged(lessonId));
+    jobs = startJobs({ reports, store, retentionDays: config.privacy.questionRetentionDays, log });
 
     const app = createHttpApp({
       tokens,
       store,
       service,
+      model,
+      audit,
+      reports,
       log,
       clientDir: opts.clientDir ?? DEFAULT_CLIENT_DIR,
       health: async () => ({ workers: (await workers.resourceUsage()).length, liveLessons: service.liveLessonIds().length }),
@@ -81,6 +95,7 @@ export async function startTongke(
     const close = () =>
       (closing ??= (async () => {
         log.info('shutting down');
+        jobs?.stop();
         // Order matters for mediasoup 3.12: transports/routers, then WebRtcServers, then workers.
         broadcaster.close();
         io.disconnectSockets(true);
@@ -95,6 +110,8 @@ export async function startTongke(
     return {
       config,
       store,
+      audit,
+      reports,
       tokens,
       service,
       pool: workers,
@@ -108,6 +125,7 @@ export async function startTongke(
       close,
     };
   } catch (err) {
+    jobs?.stop();
     await pool?.close();
     store.close();
     throw err;

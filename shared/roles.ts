@@ -22,6 +22,7 @@ export const ACTIONS = [
   'quiz:manage', // open and close a quiz
   'quiz:answer', // report how many pupils chose each option
   'admin:read',
+  'admin:write', // the community model, the timetable, on-demand reports
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -44,6 +45,7 @@ const RULES: Record<Action, readonly Role[]> = {
   'quiz:manage': ['teacher'],
   'quiz:answer': ['teacher', 'assistant'],
   'admin:read': ['admin'],
+  'admin:write': ['admin'],
 };
 
 export function can(role: Role, action: Action): boolean {

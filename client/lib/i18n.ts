@@ -109,6 +109,53 @@ const zh = {
   audioOnly: '仅音频',
   notReceiving: '未接收',
   audioOnlyNotice: '仅音频模式：画面已关闭以保证声音',
+  audit: '开课审计',
+  from: '从',
+  to: '到',
+  query: '查询',
+  thisMonth: '本月',
+  lastMonth: '上月',
+  thisYear: '今年',
+  lessonsPlanned: '计划节数',
+  lessonsDelivered: '开课节数',
+  deliveryRate: '开课率',
+  minutesDelivered: '授课分钟',
+  classroomsReachedFig: '覆盖听讲课堂',
+  ruralSchoolsReached: '覆盖乡村学校',
+  pupilVisits: '受益学生人次',
+  quizzesRun: '课堂检测',
+  avgCorrectRate: '平均正确率',
+  groupBy: '分组',
+  byCommunity: '按共同体',
+  bySchool: '按学校',
+  byMonth: '按月份',
+  bySubject: '按学科',
+  group: '名称',
+  downloadCsv: '下载 CSV',
+  chartTitle: '每月开课节数与受益人次',
+  chartLessons: '开课节数',
+  chartVisits: '受益人次',
+  bundled: '捆绑评价（核心校与成员校）',
+  roleCore: '核心校',
+  roleMember: '成员校',
+  communityTotal: '共同体合计',
+  schoolReport: '学校报告（一校一报告）',
+  pickSchool: '在“按学校”表格中点击一所学校查看报告',
+  reports: '月报 / 季报 / 年报',
+  generate: '生成报告',
+  periodHint: '期间：2025-03、2025-Q1 或 2025',
+  noReports: '暂无报告',
+  timetableImport: '导入课表（CSV）',
+  importButton: '导入',
+  importResult: '新增 {c}，更新 {u}，拒绝 {r}',
+  rowError: '第 {row} 行：{msg}',
+  drillDown: '课程明细',
+  pickLesson: '点击上方课程查看明细与日志',
+  classroom: '课堂',
+  school: '学校',
+  reached: '到课',
+  yes: '是',
+  no: '否',
 } as const;
 
 export type Key = keyof typeof zh;
@@ -223,6 +270,53 @@ const en: Record<Key, string> = {
   audioOnly: 'audio only',
   notReceiving: 'not receiving',
   audioOnlyNotice: 'Audio only: video is off to keep the sound',
+  audit: 'Delivery audit',
+  from: 'From',
+  to: 'to',
+  query: 'Show',
+  thisMonth: 'This month',
+  lastMonth: 'Last month',
+  thisYear: 'This year',
+  lessonsPlanned: 'Planned',
+  lessonsDelivered: 'Delivered',
+  deliveryRate: 'Delivery rate',
+  minutesDelivered: 'Minutes',
+  classroomsReachedFig: 'Classrooms reached',
+  ruralSchoolsReached: 'Rural schools reached',
+  pupilVisits: 'Pupil-visits',
+  quizzesRun: 'Quizzes',
+  avgCorrectRate: 'Avg correct rate',
+  groupBy: 'Group by',
+  byCommunity: 'Community',
+  bySchool: 'School',
+  byMonth: 'Month',
+  bySubject: 'Subject',
+  group: 'Name',
+  downloadCsv: 'Download CSV',
+  chartTitle: 'Lessons delivered and pupil-visits per month',
+  chartLessons: 'Lessons delivered',
+  chartVisits: 'Pupil-visits',
+  bundled: 'Bundled evaluation (core and member schools)',
+  roleCore: 'Core school',
+  roleMember: 'Member school',
+  communityTotal: 'Community total',
+  schoolReport: 'School report',
+  pickSchool: 'Click a school in the by-school table to see its report',
+  reports: 'Monthly / quarterly / yearly reports',
+  generate: 'Generate',
+  periodHint: 'Period: 2025-03, 2025-Q1 or 2025',
+  noReports: 'No reports yet',
+  timetableImport: 'Import a timetable (CSV)',
+  importButton: 'Import',
+  importResult: '{c} created, {u} updated, {r} rejected',
+  rowError: 'Row {row}: {msg}',
+  drillDown: 'Lesson detail',
+  pickLesson: 'Click a lesson above to see its detail and log',
+  classroom: 'Classroom',
+  school: 'School',
+  reached: 'Reached',
+  yes: 'yes',
+  no: 'no',
 };
 
 export type Lang = 'zh-CN' | 'en';
@@ -233,8 +327,9 @@ export function currentLang(): Lang {
   return stored === 'en' ? 'en' : 'zh-CN';
 }
 
-export function t(key: Key): string {
-  return currentLang() === 'en' ? en[key] : zh[key];
+export function t(key: Key, vars: Record<string, string | number> = {}): string {
+  const text: string = currentLang() === 'en' ? en[key] : zh[key];
+  return text.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
 }
 
 /** Re-renders every [data-i18n] element, and lets the page re-render its own text. */
@@ -262,5 +357,6 @@ export function formatClock(ms: number): string {
 
 export function formatTime(ms: number | null): string {
   if (ms === null) return '—';
-  return new Date(ms).toLocaleString(currentLang(), { hour12: false });
+  // Lessons and audit days are Asia/Shanghai time, whatever the viewing machine's zone.
+  return new Date(ms).toLocaleString(currentLang(), { hour12: false, timeZone: 'Asia/Shanghai' });
 }

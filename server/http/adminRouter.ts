@@ -6,24 +6,36 @@ import type { TokenService } from '../auth/tokens.js';
 import { AppError } from '../errors.js';
 import type { LessonService } from '../lessons/lessonService.js';
 import type { Store } from '../store/types.js';
+import type { SqliteAudit } from '../audit/auditQueries.js';
+import type { ModelService } from '../model/modelService.js';
+import type { ReportService } from '../reports/reportService.js';
 import { requireGrant } from './adminAuth.js';
+import { auditRouter } from './auditRouter.js';
+import { modelRouter } from './modelRouter.js';
+import { reportsRouter } from './reportsRouter.js';
+import { parse } from './validate.js';
 
-const listQuery = z.object({ status: lessonStatusSchema.optional() }).strict();
+// The newest lessons only: a county's year holds tens of thousands (the audit covers them all).
+const listQuery = z
+  .object({ status: lessonStatusSchema.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) })
+  .strict();
 
-function parse<T extends z.ZodTypeAny>(schema: T, value: unknown): z.infer<T> {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new AppError('BAD_REQUEST', `${i?.path.join('.') || 'query'}: ${i?.message ?? 'invalid'}`);
-  }
-  return r.data;
-}
 
 /** Read-only lesson overview for administrators. */
-export function adminRouter(deps: { tokens: TokenService; store: Store; service: LessonService }): Router {
+export function adminRouter(deps: {
+  tokens: TokenService;
+  store: Store;
+  service: LessonService;
+  model: ModelService;
+  audit: SqliteAudit;
+  reports: ReportService;
+}): Router {
   const { tokens, store, service } = deps;
   const r = Router();
   r.use(requireGrant(tokens, 'admin:read'));
+  r.use(modelRouter(deps));
+  r.use('/audit', auditRouter(deps.audit));
+  r.use('/reports', reportsRouter(deps));
 
   r.get('/lessons', (req, res) => {
     const q = parse(listQuery, req.query);

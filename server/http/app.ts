@@ -1,6 +1,9 @@
 import path from 'node:path';
 import express, { type Express } from 'express';
+import type { SqliteAudit } from '../audit/auditQueries.js';
 import type { TokenService } from '../auth/tokens.js';
+import type { ModelService } from '../model/modelService.js';
+import type { ReportService } from '../reports/reportService.js';
 import type { LessonService } from '../lessons/lessonService.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
@@ -12,6 +15,9 @@ export interface HttpDeps {
   tokens: TokenService;
   store: Store;
   service: LessonService;
+  model: ModelService;
+  audit: SqliteAudit;
+  reports: ReportService;
   log: Logger;
   clientDir: string;
   health: () => Promise<Record<string, unknown>>;

@@ -103,6 +103,22 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     return c;
   }
 
+  /**
+   * The administrator changed a scheduled lesson's plan (title, rooms, times): reload it so
+   * the pages already open show the new plan instead of the cached one.
+   */
+  planChanged(lessonId: string): void {
+    const rt = this.runtimes.get(lessonId);
+    if (!rt) return;
+    const record = this.store.getLesson(lessonId);
+    const lecture = record ? this.store.getClassroom(record.lectureClassroomId) : null;
+    if (!record || !lecture) return;
+    rt.record = record;
+    rt.lecture = lecture;
+    rt.classrooms = this.store.lessonClassrooms(lessonId);
+    this.changed(rt);
+  }
+
   /** Throws unless the classroom is one of the lesson's receiving classrooms. */
   assertParticipant(lessonId: string, p: Participant): void {
     const rt = this.runtime(lessonId);

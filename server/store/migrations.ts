@@ -75,4 +75,89 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX IF NOT EXISTS question_texts_by_age ON question_texts (created_at);
     `,
   },
+  {
+    version: 3,
+    name: 'timetable grade, derived lesson summaries, audit indexes',
+    sql: `
+      -- The timetable IS the lessons table: a planned lesson is a row with planned_start set
+      -- (status 'scheduled' until it goes live); an ad-hoc lesson has planned_start NULL.
+      ALTER TABLE lessons ADD COLUMN grade TEXT NOT NULL DEFAULT '';
+      -- Derived from lesson_events only (see server/audit/lessonSummary.ts), one row per
+      -- delivered (ended) lesson: can be dropped and rebuilt at any time, so unlike the log it
+      -- is not append-only. The lesson facts the audit groups by (audit day, lecture room and
+      -- school, subject, planned) are copied in so that year-long audit queries need no joins.
+      CREATE TABLE lesson_summaries (
+        lesson_id TEXT PRIMARY KEY REFERENCES lessons(id),
+        day_at INTEGER NOT NULL,
+        month TEXT NOT NULL, -- YYYY-MM of day_at in Asia/Shanghai
+        lecture_classroom_id TEXT NOT NULL,
+        lecture_school_id TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        planned INTEGER NOT NULL,
+        minutes REAL NOT NULL,
+        quizzes_run INTEGER NOT NULL,
+        quizzes_scored INTEGER NOT NULL,
+        correct_rate_sum REAL NOT NULL,
+        last_seq INTEGER NOT NULL,
+        computed_at INTEGER NOT NULL
+      );
+      -- Covering indexes in GROUP BY order: SQLite then aggregates a year in one ordered scan
+      -- instead of sorting ~200k rows; the day_at-first ones serve short ranges.
+      CREATE INDEX lesson_summaries_by_day ON lesson_summaries (day_at, lecture_school_id, month, subject, planned,
+        minutes, quizzes_run, quizzes_scored, correct_rate_sum);
+      CREATE INDEX lesson_summaries_by_owner ON lesson_summaries (lecture_school_id, month, day_at, subject, planned,
+        minutes, quizzes_run, quizzes_scored, correct_rate_sum);
+      -- One row per receiving classroom of a delivered lesson (invited or joined). school_id is
+      -- the classroom's school when the lesson was summarised; school_first is 1 on one row per
+      -- (lesson, receiving school other than the lecture school), so sums count lessons once.
+      CREATE TABLE lesson_classroom_summaries (
+        lesson_id TEXT NOT NULL REFERENCES lessons(id),
+        classroom_id TEXT NOT NULL,
+        school_id TEXT NOT NULL,
+        day_at INTEGER NOT NULL,
+        month TEXT NOT NULL,
+        lecture_school_id TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        planned INTEGER NOT NULL,
+        reached INTEGER NOT NULL,
+        present INTEGER,
+        school_first INTEGER NOT NULL,
+        minutes REAL NOT NULL,
+        quizzes_run INTEGER NOT NULL,
+        quizzes_scored INTEGER NOT NULL,
+        correct_rate_sum REAL NOT NULL,
+        PRIMARY KEY (lesson_id, classroom_id)
+      );
+      CREATE INDEX lesson_classroom_summaries_by_day ON lesson_classroom_summaries (day_at, school_id, classroom_id,
+        lecture_school_id, month, subject, reached, present, school_first, planned, minutes, quizzes_run,
+        quizzes_scored, correct_rate_sum);
+      CREATE INDEX lesson_classroom_summaries_by_school ON lesson_classroom_summaries (school_id, classroom_id, month,
+        day_at, reached, present, school_first, planned, minutes, quizzes_run, quizzes_scored, correct_rate_sum);
+      CREATE INDEX lesson_classroom_summaries_by_owner ON lesson_classroom_summaries (lecture_school_id, classroom_id,
+        day_at, school_id, reached, present);
+      CREATE INDEX lesson_classroom_summaries_by_month ON lesson_classroom_summaries (month, school_id, classroom_id,
+        day_at, reached, present);
+      CREATE INDEX lesson_classroom_summaries_by_subject ON lesson_classroom_summaries (subject, school_id, classroom_id,
+        day_at, reached, present);
+      -- A lesson's audit day: planned start, else actual start, else creation (covering the
+      -- planned-lesson counts by lecture room and subject).
+      CREATE INDEX lessons_by_day ON lessons (COALESCE(planned_start, started_at, created_at), lecture_classroom_id,
+        subject, planned_start, status);
+      -- Lessons not (yet) delivered: few, and the only ones the audit reads through lesson_classrooms.
+      CREATE INDEX lessons_open_by_day ON lessons (COALESCE(planned_start, started_at, created_at), lecture_classroom_id)
+        WHERE status <> 'ended';
+      CREATE INDEX lessons_by_lecture_room ON lessons (lecture_classroom_id, planned_start);
+      CREATE INDEX lessons_by_created ON lessons (created_at);
+      CREATE INDEX schools_by_community ON schools (community_id);
+      CREATE INDEX classrooms_by_school ON classrooms (school_id);
+      CREATE INDEX lesson_classrooms_by_classroom ON lesson_classrooms (classroom_id);
+    `,
+  },
+  {
+    version: 4,
+    name: 'question_texts (purgeable): a no-op where version 2 created it',
+    sql: `
+      CREATE TABLE IF NOT EXISTS question_texts (question_id TEXT PRIMARY KEY, lesson_id TEXT NOT NULL, classroom_id TEXT NOT NULL, text TEXT NOT NULL, created_at INTEGER NOT NULL);
+    `,
+  },
 ];

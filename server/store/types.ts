@@ -27,10 +27,21 @@ export interface ClassroomWithSchool extends Classroom {
   schoolName: string;
   area: Area;
 }
+/** A timetable entry: a lesson with planned_start/planned_end set (status 'scheduled' until taught). */
+export interface PlannedLesson extends NewLesson {
+  grade: string;
+  plannedStart: number;
+  plannedEnd: number;
+}
+export interface TimetableEntry extends LessonRecord {
+  receivingClassroomIds: string[];
+}
 export interface LessonRecord {
   id: string;
   title: string;
   subject: string;
+  /** Year group, e.g. '三年级'; '' when unknown (lessons created before the timetable). */
+  grade: string;
   teacherName: string;
   lectureClassroomId: string;
   plannedStart: number | null;
@@ -91,6 +102,7 @@ export interface NewLesson {
   id: string;
   title: string;
   subject: string;
+  grade?: string;
   teacherName: string;
   lectureClassroomId: string;
   receivingClassroomIds: string[];
@@ -109,7 +121,7 @@ export interface Store {
   getClassroom(id: string): ClassroomWithSchool | null;
   createLesson(l: NewLesson, now: number): LessonRecord;
   getLesson(id: string): LessonRecord | null;
-  listLessons(filter?: { status?: LessonStatus }): LessonRecord[];
+  listLessons(filter?: { status?: LessonStatus; limit?: number }): LessonRecord[];
   lessonClassrooms(lessonId: string): ClassroomWithSchool[];
   /** Moves a lesson to a new status and logs the event, atomically. */
   transitionLesson(
@@ -122,5 +134,24 @@ export interface Store {
   /** Logs a raised question and keeps its text apart (purgeable), in one transaction. */
   appendQuestion(e: Omit<LessonEvent, 'seq'>, text: string | null): LessonEvent;
   listEvents(lessonId: string): LessonEvent[];
+
+  getCommunity(id: string): Community | null;
+  getSchool(id: string): School | null;
+  listCommunities(): Community[];
+  listSchools(filter?: { communityId?: string }): School[];
+  listClassrooms(filter?: { schoolId?: string }): ClassroomWithSchool[];
+  /** Planned lessons whose planned start lies in [from, to), by planned start. */
+  listTimetable(range: { from: number; to: number }): TimetableEntry[];
+  /**
+   * Creates or replaces a timetable entry and its receiving classrooms, atomically.
+   * Only a lesson still 'scheduled' may be replaced (CONFLICT otherwise).
+   */
+  savePlannedLesson(l: PlannedLesson, now: number): { lesson: LessonRecord; created: boolean };
+  /** A lesson in this lecture classroom whose plan overlaps [start, end), other than exceptId. */
+  findOverlappingLesson(lectureClassroomId: string, start: number, end: number, exceptId: string): string | null;
+  /** Recomputes the derived summaries of ended lessons from the log; returns how many. */
+  rebuildSummaries(filter?: { onlyMissing?: boolean }): number;
+  /** Deletes question texts created before `before` (ms); the log's counts stay. */
+  purgeQuestionTexts(before: number): number;
   close(): void;
 }

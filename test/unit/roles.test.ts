@@ -17,6 +17,7 @@ const EXPECTED: Record<Action, Role[]> = {
   'quiz:manage': ['teacher'],
   'quiz:answer': ['teacher', 'assistant'],
   'admin:read': ['admin'],
+  'admin:write': ['admin'],
 };
 
 describe('permissions', () => {

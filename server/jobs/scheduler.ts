@@ -1,0 +1,55 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import { SHANGHAI_TZ } from '../audit/period.js';
+import type { Logger } from '../logger.js';
+import type { ReportService } from '../reports/reportService.js';
+import type { Store } from '../store/types.js';
+import { purgeQuestionTexts } from './purgeJob.js';
+import { catchUpReports, runPeriodReport } from './reportJobs.js';
+
+export interface Jobs {
+  stop(): void;
+}
+
+/**
+ * node-cron jobs in Asia/Shanghai time, early in the morning when no lesson runs:
+ * 月报 on the 1st for the previous month, 季报 on the 1st of Jan/Apr/Jul/Oct, 年报 on Jan 1st,
+ * and the daily purge of question texts. Reports the server missed while down are produced
+ * shortly after start-up.
+ */
+export function startJobs(deps: {
+  reports: ReportService;
+  store: Store;
+  retentionDays: number;
+  log: Logger;
+  now?: () => number;
+  catchUpDelayMs?: number;
+}): Jobs {
+  const { reports, store, retentionDays, log } = deps;
+  const now = deps.now ?? Date.now;
+  const guard = (name: string, fn: () => unknown) => () => {
+    try {
+      const result = fn();
+      log.info({ job: name, result }, 'job done');
+    } catch (err) {
+      log.error({ err, job: name }, 'job failed');
+    }
+  };
+  const opts = (name: string) => ({ timezone: SHANGHAI_TZ, name, noOverlap: true });
+  const tasks: ScheduledTask[] = [
+    cron.schedule('10 2 1 * *', guard('monthly-report', () => runPeriodReport(reports, 'monthly', now()).key), opts('monthly-report')),
+    cron.schedule('20 2 1 1,4,7,10 *', guard('quarterly-report', () => runPeriodReport(reports, 'quarterly', now()).key), opts('quarterly-report')),
+    cron.schedule('30 2 1 1 *', guard('yearly-report', () => runPeriodReport(reports, 'yearly', now()).key), opts('yearly-report')),
+    cron.schedule('0 3 * * *', guard('purge-question-texts', () => purgeQuestionTexts(store, retentionDays, now())), opts('purge-question-texts')),
+  ];
+  const catchUp = setTimeout(
+    guard('catch-up-reports', () => catchUpReports(reports, now()).map((p) => p.key)),
+    deps.catchUpDelayMs ?? 30_000,
+  );
+  catchUp.unref();
+  return {
+    stop() {
+      clearTimeout(catchUp);
+      for (const t of tasks) void t.destroy();
+    },
+  };
+}

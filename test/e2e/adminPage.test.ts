@@ -1,0 +1,58 @@
+import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAuditFixture } from '../helpers/auditFixture.js';
+import { launchBrowser, waitForPage } from '../helpers/browser.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+describe('the administrator page in Chromium', () => {
+  let ts: TestServer;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  beforeAll(async () => {
+    ts = await startTestServer();
+    buildAuditFixture(ts.server.store);
+    ts.server.reports.generate((await import('../../server/audit/period.js')).parsePeriod('2025-03'));
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await ts?.close();
+  });
+
+  it('shows totals, the monthly chart, the grouped table, bundled evaluation, reports and a drill-down', async () => {
+    const page = await browser.browser.newPage();
+    await page.setViewport({ width: 1280, height: 900 });
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(String(e)));
+    const token = await ts.token({ role: 'admin', name: '管理员' });
+    await page.goto(`${ts.url}/admin.html#token=${token}&from=2025-03-01&to=2025-04-30`);
+
+    const cards = await waitForPage(page, () => {
+      const v = [...document.querySelectorAll('#cards .card .value')].map((n) => n.textContent);
+      return v.length === 9 ? v : null;
+    });
+    // planned, delivered, rate, minutes, classrooms, rural schools, pupil-visits, quizzes, correct rate
+    expect(cards).toEqual(['4', '3', '50.0%', '115', '3', '2', '128', '4', '41.1%']);
+    expect(await page.$$eval('#chart svg rect.bar-lessons', (n) => n.length)).toBe(3); // legend + 2 months
+    expect(await page.$$eval('#bundled-body tr[data-role="core"]', (n) => n.length)).toBe(3); // A, B and the demo
+    await waitForPage(page, () => document.querySelectorAll('#reports li button').length === 2);
+
+    await page.select('#group-by', 'school');
+    await waitForPage(page, () => document.querySelector('#table-body tr[data-key="R1"]') !== null);
+    await page.click('#table-body tr[data-key="R1"]');
+    await waitForPage(page, () => document.querySelector('#school-report h3')?.textContent?.includes('东高小学'));
+    await page.click('#school-report table:last-of-type tbody tr');
+    await waitForPage(page, () => document.querySelectorAll('#events li').length > 5);
+
+    await page.click('#lang');
+    await waitForPage(page, () => document.querySelector('#cards .label')?.textContent === 'Planned');
+    await page.click('#lang');
+    await waitForPage(page, () => document.querySelector('#cards .label')?.textContent === '计划节数');
+
+    mkdirSync('test-results', { recursive: true });
+    await page.screenshot({ path: 'test-results/admin.png', fullPage: true });
+    expect(problems).toEqual([]);
+  });
+});
