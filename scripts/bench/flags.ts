@@ -4,7 +4,8 @@ import { z } from 'zod';
 /** The hard cap on one run: beyond it the generator's own sockets start to distort the figures. */
 export const MAX_CLASSROOMS = 1000;
 
-const DEFAULT_STEPS = '25,50,100,150,200,300,400,500,600,700,800,900,1000';
+/** Dense where one core is expected to saturate on a small VM, then coarse up to the cap. */
+const DEFAULT_STEPS = '25,50,100,125,150,175,200,250,300,400,500,600,700,800,900,1000';
 
 const stepsSchema = z
   .string()

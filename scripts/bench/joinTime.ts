@@ -9,6 +9,7 @@ import { startTongke, type TongkeServer } from '../../server/tongkeServer.js';
 import { onCleanup } from './cleanup.js';
 import type { Flags } from './flags.js';
 import { connect, FAKE_DTLS, request, teacherCamera, teacherMicrophone, type ClientSocket } from './signalling.js';
+import { percentile } from './results.js';
 import { loadavg, pinToCore, round, sleep } from './system.js';
 
 export interface JoinResult {
@@ -152,11 +153,4 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
       timer = setTimeout(() => reject(new Error(`join took longer than ${ms} ms`)), ms);
     }),
   ]);
-}
-
-/** Nearest-rank percentile of sorted values. */
-export function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return round(sorted[rank]!);
 }

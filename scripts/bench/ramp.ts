@@ -12,6 +12,13 @@ export interface StepResult {
   consumers: number;
   /** Worker user+system CPU over the hold, in % of one core. */
   workerCpuPct: number;
+  /**
+   * The system part of it: on loopback the kernel delivers each datagram to the receiving
+   * socket in the sender's context, so receive-side kernel work lands here too.
+   */
+  workerSysPct: number;
+  /** Worker CPU per packet sent to classrooms (ingress packets × classrooms), in µs. */
+  workerUsPerPacket: number | null;
   /** This process (load generator + mediasoup's Node side), in % of one core. */
   generatorCpuPct: number;
   serverRssMB: number;
@@ -48,6 +55,7 @@ const CREATE_CONCURRENCY = 10;
 interface Snapshot {
   at: number;
   workerCpuMs: number;
+  workerSysMs: number;
   generatorCpuMs: number;
   ingress: IngressCounters;
   udp: UdpCounters;
@@ -137,6 +145,7 @@ async function snapshot(pooled: PooledWorker, publisher: Publisher, classrooms: 
   return {
     at: performance.now(),
     workerCpuMs: usage.ru_utime + usage.ru_stime,
+    workerSysMs: usage.ru_stime,
     generatorCpuMs: (cpu.user + cpu.system) / 1000,
     ingress: await ingressCounters(publisher),
     udp: udpCounters(),
@@ -158,10 +167,13 @@ async function summarize(
   const scores = sample.map((c) => c.score);
   const packets = b.ingress.packets - a.ingress.packets;
   const lost = b.ingress.lost - a.ingress.lost;
+  const sent = packets * classrooms;
   return {
     classrooms,
     consumers: all.reduce((n, c) => n + c.consumers.length, 0),
     workerCpuPct: round((100 * (b.workerCpuMs - a.workerCpuMs)) / wallMs),
+    workerSysPct: round((100 * (b.workerSysMs - a.workerSysMs)) / wallMs),
+    workerUsPerPacket: sent > 0 ? round((1000 * (b.workerCpuMs - a.workerCpuMs)) / sent, 2) : null,
     generatorCpuPct: round((100 * (b.generatorCpuMs - a.generatorCpuMs)) / wallMs),
     serverRssMB: round(process.memoryUsage().rss / 2 ** 20),
     workerRssMB: nullableRound(rssOfPidMB(pooled.worker.pid)),
@@ -185,7 +197,7 @@ const nullableRound = (x: number | null, digits = 1) => (x === null ? null : rou
 
 function stepLine(s: StepResult): string {
   return (
-    `${String(s.classrooms).padStart(5)} classrooms: worker CPU ${s.workerCpuPct}%, loss ${s.sampledLossPct ?? '–'}% ` +
+    `${String(s.classrooms).padStart(5)} classrooms: worker CPU ${s.workerCpuPct}% (sys ${s.workerSysPct}%), loss ${s.sampledLossPct ?? '–'}% ` +
     `(${s.sampledPackets} pkts read), ingress ${s.ingressKbps} kbit/s, RSS ${s.serverRssMB}+${s.workerRssMB ?? '?'} MB, ` +
     `load ${s.loadavg.join(' ')}`
   );

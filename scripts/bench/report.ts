@@ -6,6 +6,8 @@ const dash = (x: number | null | undefined) => (x === null || x === undefined ? 
 const COLUMNS: [string, (s: StepResult) => string][] = [
   ['classrooms', (s) => String(s.classrooms)],
   ['worker CPU %', (s) => String(s.workerCpuPct)],
+  ['of which sys %', (s) => String(s.workerSysPct)],
+  ['µs/packet out', (s) => dash(s.workerUsPerPacket)],
   ['sampled loss %', (s) => dash(s.sampledLossPct)],
   ['ingress loss %', (s) => dash(s.ingressLossPct)],
   ['ingress kbit/s', (s) => String(s.ingressKbps)],

@@ -56,5 +56,13 @@ export const NOTES = [
   'Bulk receivers send no RTCP (no receiver reports, NACKs or PLIs: that would need SRTCP on our side), so consumer scores only reflect the producer side and NACK/PLI counts stay at zero; transport-cc is left out of their capabilities for the same reason.',
   'Join time is signalling only (Socket.IO connect → … → resumeConsumer acks) through the production server in-process with one worker; it excludes ICE, DTLS and first-frame decode: no WebRTC receivers (@roamhq/wrtc) in this version.',
   'addedLatencyP99Ms is null: measuring SFU-added latency needs a WebRTC publisher stamping frames and WebRTC receivers reading them (wrtc), not part of this version.',
+  'The worker is the project\'s build of mediasoup 3.12.16 against Debian 12 system libraries: SRTP goes through Debian\'s libsrtp2 (2.5.0, NSS crypto backend), whose per-packet cost this run does not isolate.',
   'Other engineers may run tests on this machine: each step records os.loadavg() so readers can judge noise.',
 ];
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return round(sorted[rank]!);
+}
