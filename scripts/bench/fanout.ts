@@ -17,7 +17,7 @@ import { measureJoins, type JoinResult } from './joinTime.js';
 import { ensureTestFile, startPublisher } from './publisher.js';
 import { runRamp, type RampResult } from './ramp.js';
 import { markdown, stepsTable } from './report.js';
-import { classroomsPerCore, NOTES, rssSlopeMB, TARGETS, type FanoutResults } from './results.js';
+import { classroomsPerCore, NOT_MEASURED, NOTES, rssSlopeMB, TARGETS, type FanoutResults } from './results.js';
 import { machine, pinToCore } from './system.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -72,6 +72,7 @@ function assemble(flags: Flags, ramp: RampResult, join: JoinResult | null, publi
     joinP95Ms: join?.p95Ms ?? null,
     addedLatencyP99Ms: null,
     rssPerClassroomMB: rssSlopeMB(ramp.steps),
+    notMeasured: NOT_MEASURED,
     targets: TARGETS,
     stoppedBy: ramp.stoppedBy,
     steps: ramp.steps,

@@ -20,6 +20,8 @@ export interface FanoutResults {
   joinP95Ms: number | null;
   addedLatencyP99Ms: null;
   rssPerClassroomMB: number | null;
+  /** Why a headline figure is missing or narrower than the definition. */
+  notMeasured: Record<string, string>;
   targets: typeof TARGETS;
   stoppedBy: string;
   steps: StepResult[];
@@ -46,6 +48,14 @@ export function rssSlopeMB(steps: StepResult[]): number | null {
   if (sxx === 0) return null;
   return round(pts.reduce((t, [x, y]) => t + (x - mx) * (y - my), 0) / sxx, 3);
 }
+
+export const NOT_MEASURED = {
+  addedLatencyP99Ms:
+    'null: SFU-added latency needs a WebRTC publisher stamping time into frames and WebRTC receivers reading it, against a direct wrtc-to-wrtc baseline (@roamhq/wrtc); not in this version.',
+  joinP95Ms:
+    'signalling join only (connect → resumeConsumer acks); ICE, DTLS and first-frame decode are not included, there are no WebRTC receivers in this run.',
+  realReceivers: 'no mediasoup-client/wrtc receivers: packetsLost, framesDecoded and jitter-buffer delay on real receivers are not reported.',
+};
 
 export const NOTES = [
   'One mediasoup worker pinned to core 0 (taskset); this Node process (load generator, mediasoup channel, sample readers) and the ffmpeg publisher pinned to core 1.',
