@@ -47,6 +47,21 @@ export const USAGE = `usage: scripts/bench-fanout [flags]
   --log-level LEVEL     server log level (default warn)`;
 
 export function parseFlags(argv: string[]): Flags {
+  let values: Record<string, unknown>;
+  try {
+    values = readArgs(argv);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n\n${USAGE}`);
+  }
+  const parsed = flagsSchema.safeParse(values);
+  if (!parsed.success) {
+    const why = parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`${why}\n\n${USAGE}`);
+  }
+  return parsed.data;
+}
+
+function readArgs(argv: string[]): Record<string, unknown> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -65,10 +80,5 @@ export function parseFlags(argv: string[]): Flags {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const parsed = flagsSchema.safeParse(values);
-  if (!parsed.success) {
-    const why = parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new Error(`${why}\n\n${USAGE}`);
-  }
-  return parsed.data;
+  return values;
 }
