@@ -1,0 +1,132 @@
+/**
+ * scripts/bench-fanout: how many receiving classrooms one mediasoup worker core serves.
+ * Phase 1 ramps bulk SRTP receivers on a pinned worker fed by an ffmpeg publisher;
+ * phase 2 times classroom joins through the production signalling path. Writes
+ * bench/results/fanout.{json,md,svg}. See README "Benchmarks".
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mediasoup from 'mediasoup';
+import { createLogger } from '../../server/logger.js';
+import { WorkerPool } from '../../server/media/workerPool.js';
+import { chartSvg } from './chart.js';
+import { cleanupAll, installSignalHandlers, onCleanup } from './cleanup.js';
+import { parseFlags, USAGE, type Flags } from './flags.js';
+import { measureJoins, type JoinResult } from './joinTime.js';
+import { ensureTestFile, startPublisher } from './publisher.js';
+import { runRamp, type RampResult } from './ramp.js';
+import { markdown, stepsTable } from './report.js';
+import { classroomsPerCore, NOT_MEASURED, NOTES, rssSlopeMB, TARGETS, type FanoutResults } from './results.js';
+import { machine, pinToCore } from './system.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const WORKER_CORE = 0;
+const GENERATOR_CORE = 1;
+/** The whole run must end; a hung phase fails instead of holding cores forever. */
+const RUN_DEADLINE_MS = 15 * 60_000;
+
+const say = (line: string) => process.stderr.write(`[bench-fanout] ${line}\n`);
+
+async function rampPhase(flags: Flags): Promise<{ ramp: RampResult; publisherFile: string }> {
+  const workerBin = process.env.MEDIASOUP_WORKER_BIN;
+  if (!workerBin) throw new Error('MEDIASOUP_WORKER_BIN is not set: run scripts/bench-fanout, not this file');
+  const publisherFile = await ensureTestFile(path.join(ROOT, 'bench/tmp'), flags['video-kbps']);
+  const pool = await WorkerPool.create(
+    { workerBin, numWorkers: 1, listenIp: '127.0.0.1', announcedIp: '127.0.0.1', rtcPort: null, consumerBudget: 100_000 },
+    createLogger(flags['log-level']),
+  );
+  onCleanup('worker pool', () => pool.close());
+  const pooled = pool.worker(0);
+  if (!pooled) throw new Error('the worker under test did not start');
+  await pinToCore(pooled.worker.pid, WORKER_CORE);
+  const router = await pool.createRouterOn(pooled);
+  onCleanup('router', () => router.close());
+  const publisher = await startPublisher(router, publisherFile);
+  say(`publisher streaming ${path.relative(ROOT, publisherFile)}; worker pid ${pooled.worker.pid} on core ${WORKER_CORE}`);
+  const ramp = await runRamp(flags, pool, pooled, router, publisher, say);
+  say(`ramp ended: ${ramp.stoppedBy}`);
+  return { ramp, publisherFile };
+}
+
+function assemble(flags: Flags, ramp: RampResult, join: JoinResult | null, publisherFile: string): FanoutResults {
+  const best = classroomsPerCore(ramp.steps);
+  return {
+    benchmark: 'fanout',
+    date: new Date().toISOString(),
+    machine: machine(),
+    versions: { node: process.version, mediasoup: mediasoup.version },
+    setup: {
+      workerCore: WORKER_CORE,
+      generatorCore: GENERATOR_CORE,
+      publisherFile: path.relative(ROOT, publisherFile),
+      receivers: 'PlainTransport, enableSrtp AES_CM_128_HMAC_SHA1_80, one UDP socket each on 127.0.0.1, unread except the sample',
+    },
+    flags,
+    publisher: {
+      description: `720p25 VP8 single layer (target ${flags['video-kbps']} kbit/s, key frame every 2 s) + Opus 64 kbit/s stereo, ffmpeg -re -stream_loop -1 -c copy`,
+      measuredKbps: ramp.publisherKbps,
+    },
+    classroomsPerCore: best?.classrooms ?? null,
+    lossPct: best?.sampledLossPct ?? null,
+    joinP95Ms: join?.p95Ms ?? null,
+    addedLatencyP99Ms: null,
+    rssPerClassroomMB: rssSlopeMB(ramp.steps),
+    notMeasured: NOT_MEASURED,
+    targets: TARGETS,
+    stoppedBy: ramp.stoppedBy,
+    steps: ramp.steps,
+    join,
+    notes: NOTES,
+  };
+}
+
+function write(flags: Flags, results: FanoutResults): void {
+  const dir = path.resolve(ROOT, flags.out);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'fanout.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(path.join(dir, 'fanout.md'), markdown(results));
+  const title = `Tongke fan-out: one worker core (${results.machine.cpuModel})`;
+  writeFileSync(path.join(dir, 'fanout.svg'), chartSvg(results.steps, title, flags['cpu-stop'], flags['loss-stop']));
+  say(`wrote ${path.relative(ROOT, dir)}/fanout.{json,md,svg}`);
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  if (flags.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  installSignalHandlers();
+  setTimeout(() => {
+    say(`run exceeded ${RUN_DEADLINE_MS / 60_000} min: aborting`);
+    void cleanupAll().finally(() => process.exit(1));
+  }, RUN_DEADLINE_MS).unref();
+  await pinToCore(process.pid, GENERATOR_CORE);
+
+  const { ramp, publisherFile } = await rampPhase(flags);
+  // Tear the ramp down before timing joins, so the join phase owns the worker core.
+  await cleanupAll();
+  const join = flags['join-classrooms'] > 0 ? await measureJoins(flags, say) : null;
+  await cleanupAll();
+
+  const results = assemble(flags, ramp, join, publisherFile);
+  write(flags, results);
+  process.stdout.write(`${stepsTable(results.steps)}\n\n`);
+  process.stdout.write(
+    `classroomsPerCore ${results.classroomsPerCore ?? '–'} (loss ${results.lossPct ?? '–'}%), joinP95Ms ${results.joinP95Ms ?? '–'} ` +
+      `(signalling only: excludes ICE/DTLS and first-frame decode), rssPerClassroomMB ${results.rssPerClassroomMB ?? '–'}, ` +
+      `addedLatencyP99Ms not measured; publisher ${results.publisher.measuredKbps ?? '–'} kbit/s\n`,
+  );
+}
+
+main()
+  .catch(async (err: unknown) => {
+    say(`failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await cleanupAll();
+    // Socket.IO clients or timers must not keep a finished benchmark alive.
+    setTimeout(() => process.exit(), 200).unref();
+  });

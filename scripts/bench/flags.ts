@@ -1,0 +1,84 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+/** The hard cap on one run: beyond it the generator's own sockets start to distort the figures. */
+export const MAX_CLASSROOMS = 1000;
+
+/** Dense where one core is expected to saturate on a small VM, then coarse up to the cap. */
+const DEFAULT_STEPS = '25,50,100,125,150,175,200,250,300,400,500,600,700,800,900,1000';
+
+const stepsSchema = z
+  .string()
+  .transform((s) => s.split(',').map((x) => Number(x.trim())))
+  .pipe(z.array(z.number().int().min(1).max(MAX_CLASSROOMS)).min(1))
+  .refine((a) => a.every((n, i) => i === 0 || n > a[i - 1]!), 'steps must be strictly increasing');
+
+const flagsSchema = z
+  .object({
+    steps: stepsSchema.default(DEFAULT_STEPS),
+    'hold-s': z.coerce.number().min(2).max(120).default(10),
+    /** After a step's consumers exist: at least one key-frame interval (2 s) so video flows everywhere. */
+    'settle-s': z.coerce.number().min(0).max(30).default(3),
+    'sample-readers': z.coerce.number().int().min(1).max(50).default(10),
+    'cpu-stop': z.coerce.number().min(1).max(100).default(85),
+    'loss-stop': z.coerce.number().min(0).max(100).default(1),
+    'video-kbps': z.coerce.number().int().min(100).max(8000).default(2000),
+    'join-classrooms': z.coerce.number().int().min(0).max(500).default(100),
+    'join-rate': z.coerce.number().min(1).max(200).default(20),
+    out: z.string().min(1).default('bench/results'),
+    'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('warn'),
+    help: z.boolean().default(false),
+  })
+  .strict();
+
+export type Flags = z.infer<typeof flagsSchema>;
+
+export const USAGE = `usage: scripts/bench-fanout [flags]
+  --steps LIST          classrooms per step, increasing, each ≤ ${MAX_CLASSROOMS} (default ${DEFAULT_STEPS})
+  --hold-s N            seconds each step is measured (default 10)
+  --settle-s N          seconds between creating a step's classrooms and measuring (default 3)
+  --sample-readers N    classrooms whose RTP is read and checked for sequence gaps (default 10)
+  --cpu-stop PCT        stop the ramp at this worker CPU % (default 85)
+  --loss-stop PCT       stop the ramp above this sampled loss % (default 1)
+  --video-kbps N        publisher video bitrate when the test file is first encoded (default 2000)
+  --join-classrooms N   classrooms joining through the production signalling path; 0 skips (default 100)
+  --join-rate N         joins started per second (default 20)
+  --out DIR             where fanout.json/.md/.svg go (default bench/results)
+  --log-level LEVEL     server log level (default warn)`;
+
+export function parseFlags(argv: string[]): Flags {
+  let values: Record<string, unknown>;
+  try {
+    values = readArgs(argv);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n\n${USAGE}`);
+  }
+  const parsed = flagsSchema.safeParse(values);
+  if (!parsed.success) {
+    const why = parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`${why}\n\n${USAGE}`);
+  }
+  return parsed.data;
+}
+
+function readArgs(argv: string[]): Record<string, unknown> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      steps: { type: 'string' },
+      'hold-s': { type: 'string' },
+      'settle-s': { type: 'string' },
+      'sample-readers': { type: 'string' },
+      'cpu-stop': { type: 'string' },
+      'loss-stop': { type: 'string' },
+      'video-kbps': { type: 'string' },
+      'join-classrooms': { type: 'string' },
+      'join-rate': { type: 'string' },
+      out: { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  return values;
+}

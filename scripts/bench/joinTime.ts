@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../server/config.js';
+import { createLogger } from '../../server/logger.js';
+import { DEMO, seedDemo } from '../../server/store/demoSeed.js';
+import { startTongke, type TongkeServer } from '../../server/tongkeServer.js';
+import { onCleanup } from './cleanup.js';
+import type { Flags } from './flags.js';
+import { connect, FAKE_DTLS, request, teacherCamera, teacherMicrophone, type ClientSocket } from './signalling.js';
+import { percentile } from './results.js';
+import { loadavg, pinToCore, round, sleep } from './system.js';
+
+export interface JoinResult {
+  classrooms: number;
+  ratePerSecond: number;
+  completed: number;
+  failed: number;
+  firstError: string | null;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  maxMs: number | null;
+  loadavg: [number, number, number];
+  measures: string;
+}
+
+const MEASURES =
+  'signalling only: socket connect → lesson:sync → getRouterRtpCapabilities → createTransport → connectTransport → ' +
+  'consume video + audio → resumeConsumer acks. Excludes ICE, DTLS and first-frame decode (no WebRTC receivers in this run).';
+
+/** Every join must end within this, or it counts as failed (bounds the phase). */
+const JOIN_TIMEOUT_MS = 15_000;
+
+/**
+ * Starts a real Tongke server in this process (one worker, pinned to core 0), creates a
+ * lesson with N receiving classrooms, has the teacher publish (signalling only: no media
+ * flows), then starts N classroom joins at a fixed rate through the production path.
+ */
+export async function measureJoins(flags: Flags, log: (line: string) => void): Promise<JoinResult> {
+  const n = flags['join-classrooms'];
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tongke-bench-'));
+  onCleanup('join data dir', () => rmSync(dataDir, { recursive: true, force: true }));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN,
+    TONGKE_HOST: '127.0.0.1',
+    TONGKE_PORT: '0',
+    TONGKE_RTC_PORT: '0',
+    TONGKE_NUM_WORKERS: '1',
+    TONGKE_ANNOUNCED_IP: '127.0.0.1',
+    TONGKE_RTC_LISTEN_IP: '127.0.0.1',
+    TONGKE_DATA_DIR: dataDir,
+    TONGKE_LOG_LEVEL: flags['log-level'],
+    TONGKE_TOKEN_SECRET: randomBytes(32).toString('hex'),
+    TONGKE_DEMO: '0',
+    TONGKE_WORKER_CONSUMER_BUDGET: '100000',
+  });
+  const server = await startTongke(config, createLogger(config.logLevel));
+  onCleanup('tongke server', () => server.close());
+  for (const pid of server.pool.pids()) await pinToCore(pid, 0);
+
+  const lessonId = createLessonWith(server, n);
+  const sockets: ClientSocket[] = [];
+  onCleanup('join sockets', () => sockets.forEach((s) => s.disconnect()));
+
+  const teacher = await connect(server.url, await server.tokens.sign({ role: 'teacher', lessonId, name: '基准老师' }, 600));
+  sockets.push(teacher);
+  await request(teacher, 'lesson:start', {});
+  const send = await request(teacher, 'media:createTransport', { direction: 'send' });
+  await request(teacher, 'media:produce', { transportId: send.id, kind: 'video', source: 'camera', rtpParameters: teacherCamera });
+  await request(teacher, 'media:produce', { transportId: send.id, kind: 'audio', source: 'microphone', rtpParameters: teacherMicrophone });
+
+  const tokens = await Promise.all(
+    Array.from({ length: n }, (_, i) => server.tokens.sign({ role: 'assistant', lessonId, classroomId: benchClassroomId(i) }, 600)),
+  );
+  const times: number[] = [];
+  const errors: string[] = [];
+  const t0 = performance.now();
+  const joins = tokens.map(async (token, i) => {
+    await sleep(Math.max(0, t0 + (i * 1000) / flags['join-rate'] - performance.now()));
+    try {
+      times.push(await withTimeout(joinOnce(server.url, token, sockets), JOIN_TIMEOUT_MS));
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  });
+  await Promise.all(joins);
+  times.sort((a, b) => a - b);
+  const result: JoinResult = {
+    classrooms: n,
+    ratePerSecond: flags['join-rate'],
+    completed: times.length,
+    failed: errors.length,
+    firstError: errors[0] ?? null,
+    p50Ms: percentile(times, 50),
+    p95Ms: percentile(times, 95),
+    maxMs: times.length ? round(times[times.length - 1]!) : null,
+    loadavg: loadavg(),
+    measures: MEASURES,
+  };
+  log(`join: ${result.completed}/${n} at ${flags['join-rate']}/s, p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms, max ${result.maxMs} ms`);
+  return result;
+}
+
+const benchClassroomId = (i: number) => `bench-recv-${String(i + 1).padStart(4, '0')}`;
+
+/** Through the store API, as an administrator's tooling would: N classrooms, one lesson. */
+function createLessonWith(server: TongkeServer, n: number): string {
+  seedDemo(server.store);
+  const ids = Array.from({ length: n }, (_, i) => benchClassroomId(i));
+  ids.forEach((id, i) =>
+    server.store.upsertClassroom({ id, schoolId: DEMO.ruralSchools[i % DEMO.ruralSchools.length]!.id, name: `基准教室 ${i + 1}`, kind: 'receiving' }),
+  );
+  const lesson = server.store.createLesson(
+    {
+      id: `bench-lesson-${randomBytes(4).toString('hex')}`,
+      title: '扇出基准（bench-fanout）',
+      subject: '基准',
+      teacherName: '基准老师',
+      lectureClassroomId: DEMO.lectureClassroom.id,
+      receivingClassroomIds: ids,
+    },
+    Date.now(),
+  );
+  return lesson.id;
+}
+
+/** One classroom joining as the classroom page does, up to the acks of its resumed consumers. */
+async function joinOnce(url: string, token: string, sockets: ClientSocket[]): Promise<number> {
+  const start = performance.now();
+  const socket = await connect(url, token);
+  sockets.push(socket);
+  const state = await request(socket, 'lesson:sync', {});
+  const { rtpCapabilities } = await request(socket, 'media:getRouterRtpCapabilities', {});
+  const recv = await request(socket, 'media:createTransport', { direction: 'recv' });
+  await request(socket, 'media:connectTransport', { transportId: recv.id, dtlsParameters: FAKE_DTLS });
+  // The teacher's producers are the ones no classroom owns.
+  const teacherMedia = state.producers.filter((p) => p.ownerClassroomId === null);
+  if (teacherMedia.length < 2) throw new Error(`lesson:sync listed ${teacherMedia.length} producers, expected the teacher's 2`);
+  for (const p of teacherMedia) {
+    const c = await request(socket, 'media:consume', { transportId: recv.id, producerId: p.producerId, rtpCapabilities });
+    await request(socket, 'media:resumeConsumer', { consumerId: c.consumerId });
+  }
+  return performance.now() - start;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`join took longer than ${ms} ms`)), ms);
+    }),
+  ]);
+}

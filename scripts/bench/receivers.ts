@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
+import type { types } from 'mediasoup';
+import type { PooledWorker, WorkerPool } from '../../server/media/workerPool.js';
+import { SeqGapTracker } from './seqGaps.js';
+
+/**
+ * Bulk receiving classrooms for the benchmark only (never reachable from the public API):
+ * each is a PlainTransport with SRTP, so the worker encrypts every packet as it would for
+ * a browser, sending to a UDP socket of ours. Most sockets are bound and never read; a
+ * few are read and checked for sequence gaps.
+ */
+export interface BulkClassroom {
+  index: number;
+  socket: dgram.Socket;
+  transport: types.PlainTransport;
+  consumers: types.Consumer[];
+  /** Only the sampled classrooms read their socket. */
+  tracker: SeqGapTracker | null;
+}
+
+/** A small receive buffer for unread sockets: they only need to exist, not to hold 200 KB each. */
+const UNREAD_RCVBUF = 16 * 1024;
+const READ_RCVBUF = 1024 * 1024;
+
+/**
+ * What a receiving classroom says it can decode: the router's own capabilities without
+ * transport-wide congestion control, since nobody here would send the feedback it needs.
+ */
+export function receiverCapabilities(router: types.Router): types.RtpCapabilities {
+  const caps = router.rtpCapabilities;
+  return {
+    codecs: caps.codecs?.map((c) => ({ ...c, rtcpFeedback: c.rtcpFeedback?.filter((f) => f.type !== 'transport-cc') })),
+    headerExtensions: caps.headerExtensions?.filter((h) => !h.uri.includes('transport-wide-cc')),
+  };
+}
+
+function bindSocket(read: boolean): Promise<dgram.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: read ? READ_RCVBUF : UNREAD_RCVBUF });
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => {
+      socket.off('error', reject);
+      if (!read) stopReading(socket);
+      resolve(socket);
+    });
+  });
+}
+
+/**
+ * Node starts reading every bound UDP socket, listener or not: left alone, this process
+ * would receive all the fan-out (hundreds of thousands of packets a second) and take the
+ * core ffmpeg needs. Node has no public API to stop, so this calls its handle's recvStop()
+ * (Node 20 keeps the handle under the 'state symbol'); the kernel then just queues and drops.
+ */
+function stopReading(socket: dgram.Socket): void {
+  const stateKey = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
+  const state = stateKey ? (socket as unknown as Record<symbol, { handle?: { recvStop?: () => number } }>)[stateKey] : undefined;
+  if (typeof state?.handle?.recvStop !== 'function') {
+    throw new Error('cannot stop reading a UDP socket on this Node version: bulk receivers would be read');
+  }
+  state.handle.recvStop();
+}
+
+export async function addClassroom(
+  index: number,
+  pool: WorkerPool,
+  pooled: PooledWorker,
+  router: types.Router,
+  producers: types.Producer[],
+  caps: types.RtpCapabilities,
+  read: boolean,
+): Promise<BulkClassroom> {
+  const socket = await bindSocket(read);
+  const tracker = read ? new SeqGapTracker() : null;
+  if (tracker) socket.on('message', (msg) => tracker.onDatagram(msg));
+  let transport: types.PlainTransport | null = null;
+  try {
+    transport = await router.createPlainTransport({
+      listenIp: '127.0.0.1',
+      rtcpMux: true,
+      comedia: false,
+      enableSrtp: true,
+      srtpCryptoSuite: 'AES_CM_128_HMAC_SHA1_80',
+      appData: { benchClassroom: index },
+    });
+    const { port } = socket.address();
+    await transport.connect({
+      ip: '127.0.0.1',
+      port,
+      // 16-byte key + 14-byte salt; we never decrypt, the worker must only pay for encrypting.
+      srtpParameters: { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: randomBytes(30).toString('base64') },
+    });
+    const consumers: types.Consumer[] = [];
+    for (const producer of producers) {
+      const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: caps });
+      pool.trackConsumer(pooled, consumer);
+      consumers.push(consumer);
+    }
+    return { index, socket, transport, consumers, tracker };
+  } catch (err) {
+    transport?.close();
+    socket.close();
+    throw err;
+  }
+}
+
+export function removeClassroom(c: BulkClassroom): void {
+  if (!c.transport.closed) c.transport.close();
+  try {
+    c.socket.close();
+  } catch {
+    // already closed
+  }
+}

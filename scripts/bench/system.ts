@@ -1,0 +1,71 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Pins a process to one CPU core, so the worker under test never shares its core with us. */
+export async function pinToCore(pid: number, core: number): Promise<void> {
+  await run('taskset', ['-pc', String(core), String(pid)]);
+}
+
+export interface Machine {
+  cpuModel: string;
+  cores: number;
+  memoryGiB: number;
+  kernel: string;
+  os: string;
+}
+
+export function machine(): Machine {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown';
+  let distro = os.type();
+  try {
+    distro = /^PRETTY_NAME="?([^"\n]+)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? distro;
+  } catch {
+    // not Linux-like: keep os.type()
+  }
+  return {
+    cpuModel: model,
+    cores: os.cpus().length,
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    kernel: os.release(),
+    os: distro,
+  };
+}
+
+export type UdpCounters = { InErrors: number; RcvbufErrors: number; SndbufErrors: number };
+
+/** The kernel's host-wide UDP counters (every UDP socket, not only ours). */
+export function udpCounters(): UdpCounters {
+  const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+  const names = lines[0]?.split(/\s+/).slice(1) ?? [];
+  const values = lines[1]?.split(/\s+/).slice(1).map(Number) ?? [];
+  const get = (n: string) => values[names.indexOf(n)] ?? 0;
+  return { InErrors: get('InErrors'), RcvbufErrors: get('RcvbufErrors'), SndbufErrors: get('SndbufErrors') };
+}
+
+export function udpDelta(a: UdpCounters, b: UdpCounters): UdpCounters {
+  return { InErrors: b.InErrors - a.InErrors, RcvbufErrors: b.RcvbufErrors - a.RcvbufErrors, SndbufErrors: b.SndbufErrors - a.SndbufErrors };
+}
+
+/** Resident memory of another process (the mediasoup worker), in MB; null once it is gone. */
+export function rssOfPidMB(pid: number): number | null {
+  try {
+    const kb = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+export const loadavg = (): [number, number, number] => os.loadavg().map((x) => round(x, 2)) as [number, number, number];
+
+export const round = (x: number, digits = 1): number => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
