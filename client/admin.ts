@@ -1,3 +1,4 @@
+import type { Figures } from '../shared/audit.js';
 import { apiGet, apiSend, download } from './lib/api.js';
 import { barChart } from './lib/chart.js';
 import { byId, el } from './lib/dom.js';
@@ -22,18 +23,6 @@ interface EventRow {
   at: number;
   type: string;
   classroomId: string | null;
-}
-interface Figures {
-  lessonsPlanned: number;
-  lessonsDelivered: number;
-  plannedDelivered: number;
-  deliveryRate: number | null;
-  minutesDelivered: number;
-  classroomsReached: number;
-  ruralSchoolsReached: number;
-  pupilVisits: number;
-  quizzesRun: number;
-  avgCorrectRate: number | null;
 }
 interface GroupRow extends Figures {
   key: string;

@@ -8,7 +8,7 @@ import { t } from './lib/i18n.js';
 import { MediaSession, sessionCount } from './lib/media.js';
 import { attachTrack, detachTrack, playWithSound } from './lib/players.js';
 import { Receivers } from './lib/receivers.js';
-import { renderLessonHeader, startShell } from './lib/shell.js';
+import { renderLessonHeader, startShell, wireLessonEvents } from './lib/shell.js';
 import { request } from './lib/socket.js';
 
 /** The classroom's own picture for the teacher's wall: small, so weak uplinks cope. */
@@ -195,14 +195,15 @@ function render(s: LessonState): void {
 
 if (shell) {
   const { socket } = shell;
-  socket.on('lesson:state', (s) => {
-    state = s;
-    reconcile(s);
-    render(s);
+  wireLessonEvents(socket, {
+    onState: (s) => {
+      state = s;
+      reconcile(s);
+      render(s);
+    },
+    onConsumerClosed: (id) => receivers.consumerClosed(id),
+    rebuild,
   });
-  socket.on('media:consumerClosed', ({ consumerId }) => receivers.consumerClosed(consumerId));
-  socket.on('media:transportClosed', () => rebuild());
-  socket.on('media:reset', () => rebuild());
   qualitySelect.addEventListener('change', () => {
     const mode = qualityModeSchema.safeParse(qualitySelect.value);
     if (mode.success) request(socket, 'media:setQuality', { mode: mode.data }).catch((err: unknown) => console.warn(err));

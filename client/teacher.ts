@@ -5,7 +5,7 @@ import { t } from './lib/i18n.js';
 import { CAMERA_SIMULCAST, MediaSession, sessionCount } from './lib/media.js';
 import { attachTrack, detachTrack } from './lib/players.js';
 import { Receivers } from './lib/receivers.js';
-import { renderLessonHeader, startShell } from './lib/shell.js';
+import { renderLessonHeader, startShell, wireLessonEvents } from './lib/shell.js';
 import { request } from './lib/socket.js';
 import { questionsPanel } from './teacher/questionsPanel.js';
 import { quizPanel } from './teacher/quizPanel.js';
@@ -166,14 +166,15 @@ async function publish(): Promise<void> {
 
 if (shell) {
   const { socket } = shell;
-  socket.on('lesson:state', (s) => {
-    state = s;
-    reconcile(s);
-    render(s);
+  wireLessonEvents(socket, {
+    onState: (s) => {
+      state = s;
+      reconcile(s);
+      render(s);
+    },
+    onConsumerClosed: (id) => receivers.consumerClosed(id),
+    rebuild,
   });
-  socket.on('media:consumerClosed', ({ consumerId }) => receivers.consumerClosed(consumerId));
-  socket.on('media:transportClosed', () => rebuild());
-  socket.on('media:reset', () => rebuild());
   shareBtn.addEventListener('click', () => {
     toggleScreen().then(() => state && render(state), showError);
   });

@@ -55,3 +55,21 @@ export function renderLessonHeader(state: LessonState): void {
   status.dataset.status = state.status;
   status.textContent = statusText(state.status);
 }
+
+/**
+ * The socket events both lesson pages handle alike: every state goes through reconcile
+ * and render; lost consumers are dropped; a lost transport or a media reset rebuilds.
+ */
+export function wireLessonEvents(
+  socket: TongkeSocket,
+  handlers: {
+    onState: (s: LessonState) => void;
+    onConsumerClosed: (consumerId: string) => void;
+    rebuild: () => void;
+  },
+): void {
+  socket.on('lesson:state', handlers.onState);
+  socket.on('media:consumerClosed', ({ consumerId }) => handlers.onConsumerClosed(consumerId));
+  socket.on('media:transportClosed', () => handlers.rebuild());
+  socket.on('media:reset', () => handlers.rebuild());
+}

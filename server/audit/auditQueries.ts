@@ -1,3 +1,4 @@
+import type { Figures } from '../../shared/audit.js';
 import { AppError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import type { ClassroomWithSchool, Community, LessonEvent, LessonRecord, School } from '../store/types.js';
@@ -20,18 +21,7 @@ import { SHANGHAI_OFFSET_MS, type DayRange } from './period.js';
  * - average correct rate = mean over quizzes with a correct option and ≥ 1 answer of
  *   counts[correct] / Σ counts.
  */
-export interface Figures {
-  lessonsPlanned: number;
-  lessonsDelivered: number;
-  plannedDelivered: number;
-  deliveryRate: number | null;
-  minutesDelivered: number;
-  classroomsReached: number;
-  ruralSchoolsReached: number;
-  pupilVisits: number;
-  quizzesRun: number;
-  avgCorrectRate: number | null;
-}
+export type { Figures } from '../../shared/audit.js';
 
 export const GROUP_BYS = ['community', 'school', 'month', 'subject'] as const;
 export type GroupBy = (typeof GROUP_BYS)[number];
