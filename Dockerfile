@@ -5,6 +5,8 @@ FROM debian:bookworm-slim AS build
 ENV DEBIAN_FRONTEND=noninteractive
 RUN printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
       > /etc/apt/sources.list.d/bookworm-backports.sources \
+ && printf 'Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      > /etc/apt/sources.list.d/tongke-deb-src.sources \
  && apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates curl gnupg build-essential python3 \
       ninja-build pkg-config libuv1-dev libssl-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev \
@@ -16,7 +18,9 @@ COPY package.json package-lock.json .puppeteerrc.cjs ./
 # A set MEDIASOUP_WORKER_BIN skips mediasoup's postinstall (it would download).
 RUN MEDIASOUP_WORKER_BIN=/nonexistent PUPPETEER_SKIP_DOWNLOAD=true npm install --no-save --no-audit --no-fund
 COPY scripts ./scripts
-RUN bash scripts/build-worker /opt/mediasoup
+# libsrtp2 against OpenSSL (Debian's is built on NSS, much slower per packet), then the worker.
+RUN bash scripts/build-srtp /opt/srtp \
+ && PKG_CONFIG_PATH=/opt/srtp/lib/pkgconfig bash scripts/build-worker /opt/mediasoup
 COPY shared ./shared
 COPY client ./client
 COPY server ./server
@@ -26,9 +30,9 @@ RUN node scripts/build-client.mjs \
 
 FROM debian:bookworm-slim AS runtime
 ENV DEBIAN_FRONTEND=noninteractive
-# Runtime libraries only: what the worker and better-sqlite3 link against.
+# Runtime libraries only: what the worker and better-sqlite3 link against (libsrtp2 is static).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends nodejs libuv1 libssl3 libsrtp2-1 libusrsctp2 \
+ && apt-get install -y --no-install-recommends nodejs libuv1 libssl3 libusrsctp2 \
       libabsl20220623 ca-certificates tini \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app

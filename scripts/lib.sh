@@ -14,6 +14,13 @@ as_root() {
 }
 
 MEDIASOUP_VERSION="3.12.16"
+# libsrtp2 is rebuilt from this Debian source version against OpenSSL (see build-srtp).
+SRTP_DEBIAN_VERSION="2.5.0-3"
+export SRTP_DEBIAN_VERSION
+
+srtp_prefix() {
+  printf '%s/tongke/libsrtp2-openssl-%s' "${XDG_CACHE_HOME:-$HOME/.cache}" "$SRTP_DEBIAN_VERSION"
+}
 
 # The worker links against Debian's libraries, so its cache key includes their
 # versions: an apt upgrade of any of them triggers a rebuild.
@@ -21,7 +28,7 @@ worker_cache_key() {
   local libs="libuv1-dev libssl-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev"
   local v
   v=$(dpkg-query -W -f='${Package}=${Version};' $libs 2>/dev/null)
-  printf '%s' "mediasoup-${MEDIASOUP_VERSION};${v}" | sha256sum | cut -c1-16
+  printf '%s' "mediasoup-${MEDIASOUP_VERSION};${v};srtp=openssl-${SRTP_DEBIAN_VERSION}" | sha256sum | cut -c1-16
 }
 
 worker_cache_dir() {

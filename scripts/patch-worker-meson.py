@@ -15,8 +15,10 @@ SYSTEM_DEPS = """
 openssl_dep = dependency('openssl')
 nlohmann_json_dep = dependency('nlohmann_json')
 libuv_dep = dependency('libuv')
-# Debian puts libsrtp2's headers under /usr/include/srtp2.
-libsrtp2_dep = [dependency('libsrtp2'), declare_dependency(compile_args: ['-I/usr/include/srtp2'])]
+# mediasoup includes <srtp.h>; libsrtp2 installs it under <includedir>/srtp2 (Debian's
+# and our OpenSSL build alike), so that directory goes on the include path.
+libsrtp2_pc = dependency('libsrtp2')
+libsrtp2_dep = [libsrtp2_pc, declare_dependency(compile_args: ['-I' + libsrtp2_pc.get_variable(pkgconfig: 'includedir') + '/srtp2'])]
 usrsctp_dep = dependency('usrsctp')
 absl_container_dep = dependency('absl_flat_hash_map')
 absl_strings_dep = dependency('absl_strings')

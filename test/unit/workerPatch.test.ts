@@ -20,7 +20,7 @@ describe('scripts/patch-worker-meson.py', () => {
       for (const dep of ['openssl', 'nlohmann_json', 'libuv', 'libsrtp2', 'usrsctp', 'absl_flat_hash_map']) {
         expect(top).toContain(`dependency('${dep}')`);
       }
-      expect(top).toContain('-I/usr/include/srtp2');
+      expect(top).toContain("get_variable(pkgconfig: 'includedir') + '/srtp2'");
       // Only libwebrtc is linked whole; the system libraries are shared.
       const linkWhole = /link_whole = \[([^\]]*)\]/.exec(top)?.[1] ?? '';
       expect(linkWhole.replace(/\s/g, '')).toBe('libwebrtc,');
