@@ -4,6 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Grant } from '../shared/token.js';
 import { resolveTokenSecret } from './auth/secret.js';
+import { AccountService } from './auth/accountService.js';
+import { DeviceService } from './auth/deviceService.js';
+import { SocketTokenIssuer } from './auth/socketTokens.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { SqliteAudit } from './audit/auditQueries.js';
@@ -28,6 +31,8 @@ export interface TongkeServer {
   audit: SqliteAudit;
   reports: ReportService;
   tokens: TokenService;
+  accounts: AccountService;
+  devices: DeviceService;
   service: LessonService;
   pool: WorkerPool;
   io: TongkeIo;
@@ -67,8 +72,15 @@ export async function startTongke(
     const model = new ModelService(store, Date.now, (lessonId) => service.planChanged(lessonId));
     jobs = startJobs({ reports, store, retentionDays: config.privacy.questionRetentionDays, log });
 
+    const accounts = new AccountService(store.db, store, config.auth);
+    const devices = new DeviceService(store.db, store, config.auth.enrolCodeMs);
+    const issuer = new SocketTokenIssuer(tokens, store, store.db, config.auth.socketTokenMarginMs);
     const app = createHttpApp({
+      config,
       tokens,
+      accounts,
+      devices,
+      issuer,
       store,
       service,
       model,
@@ -79,7 +91,7 @@ export async function startTongke(
       health: async () => ({ workers: (await workers.resourceUsage()).length, liveLessons: service.liveLessonIds().length }),
     });
     const http = createServer(app);
-    const { io, broadcaster } = attachRealtime(http, { tokens, service, log });
+    const { io, broadcaster } = attachRealtime(http, { tokens, service, log, handshakeLimit: config.rateLimits.handshake });
 
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
@@ -113,6 +125,8 @@ export async function startTongke(
       audit,
       reports,
       tokens,
+      accounts,
+      devices,
       service,
       pool: workers,
       io,

@@ -1,5 +1,6 @@
 import { handshakeAuthSchema, type Grant } from '../../shared/token.js';
 import type { TokenService } from '../auth/tokens.js';
+import type { IpBuckets } from '../http/ipRateLimit.js';
 import { AppError, toErrorBody } from '../errors.js';
 import type { LessonService } from '../lessons/lessonService.js';
 import type { Logger } from '../logger.js';
@@ -24,9 +25,19 @@ export function withInspectedLesson(grant: Grant, chosen: string | undefined): G
  * Socket.IO middleware: a connection without a valid, unexpired token for an existing
  * lesson is refused, and the client sees why (connect_error with message and data.code).
  */
-export function authMiddleware(tokens: TokenService, service: LessonService, log: Logger, flood: FloodGuard) {
+export function authMiddleware(
+  tokens: TokenService,
+  service: LessonService,
+  log: Logger,
+  flood: FloodGuard,
+  handshakes?: IpBuckets,
+) {
   return (socket: TongkeSocket, next: (err?: Error) => void) => {
     void (async () => {
+      // Per-IP bucket first: a handshake storm costs no token verification.
+      if (handshakes && !handshakes.take(socket.handshake.address)) {
+        throw new AppError('RATE_LIMITED', 'too many connections from this address: try again shortly');
+      }
       const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
       if (!auth.success) throw new AppError('UNAUTHENTICATED', 'no token: open the link you were given');
       const grant = withInspectedLesson(await tokens.verify(auth.data.token), auth.data.lessonId);
