@@ -1,5 +1,6 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Grant } from '../shared/token.js';
@@ -37,6 +38,8 @@ export interface TongkeServer {
   pool: WorkerPool;
   io: TongkeIo;
   http: HttpServer;
+  /** The Express app (tests read its router stack for the authorization matrix). */
+  app: Express;
   /** Base URL the server is reachable at (after listen). */
   url: string;
   /** A link to a page carrying a token in the fragment (never sent to servers or logs). */
@@ -131,6 +134,7 @@ export async function startTongke(
       pool: workers,
       io,
       http,
+      app,
       url,
       async link(page, grant, ttlSeconds) {
         const token = await tokens.sign(grant, ttlSeconds);
