@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -33,6 +33,23 @@ const envSchema = z.object({
   TONGKE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** HMAC secret for Socket.IO tokens. Required in production; generated in demo mode. */
   TONGKE_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Or a file holding it (Docker/systemd secrets): the file wins over the variable. */
+  TONGKE_TOKEN_SECRET_FILE: z.string().min(1).optional(),
+  /** How long a login session lasts, in hours. */
+  TONGKE_SESSION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  /** Failed logins in a row that lock an account, and for how long. */
+  TONGKE_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  TONGKE_LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  /** How long a classroom device's one-time enrolment code stays valid. */
+  TONGKE_ENROL_CODE_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(30),
+  /** A socket token for a lesson expires this long after the lesson's planned end. */
+  TONGKE_SOCKET_TOKEN_MARGIN_MINUTES: z.coerce.number().int().min(0).max(24 * 60).default(30),
+  /** Per-IP token buckets: the whole HTTP API, login attempts, Socket.IO handshakes. */
+  TONGKE_HTTP_RATE_PER_SECOND: z.coerce.number().min(0.1).max(100_000).default(50),
+  TONGKE_HTTP_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(500),
+  TONGKE_LOGIN_RATE_PER_MINUTE: z.coerce.number().min(0.1).max(100_000).default(20),
+  TONGKE_HANDSHAKE_RATE_PER_SECOND: z.coerce.number().min(0.1).max(100_000).default(50),
+  TONGKE_HANDSHAKE_RATE_BURST: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   /** How long demo links stay valid, in hours. */
   TONGKE_DEMO_TOKEN_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
   /** Seed the demo community and lesson at start-up (idempotent). */
@@ -69,6 +86,18 @@ function toConfig(env: z.infer<typeof envSchema>) {
     lessons: { maxOnStage: env.TONGKE_MAX_ON_STAGE },
     logLevel: env.TONGKE_LOG_LEVEL,
     tokenSecret: env.TONGKE_TOKEN_SECRET ?? null,
+    auth: {
+      sessionMs: env.TONGKE_SESSION_HOURS * 3600_000,
+      maxFailures: env.TONGKE_LOGIN_MAX_FAILURES,
+      lockMs: env.TONGKE_LOGIN_LOCK_MINUTES * 60_000,
+      enrolCodeMs: env.TONGKE_ENROL_CODE_MINUTES * 60_000,
+      socketTokenMarginMs: env.TONGKE_SOCKET_TOKEN_MARGIN_MINUTES * 60_000,
+    },
+    rateLimits: {
+      http: { perSecond: env.TONGKE_HTTP_RATE_PER_SECOND, burst: env.TONGKE_HTTP_RATE_BURST },
+      login: { perSecond: env.TONGKE_LOGIN_RATE_PER_MINUTE / 60, burst: Math.max(1, Math.ceil(env.TONGKE_LOGIN_RATE_PER_MINUTE)) },
+      handshake: { perSecond: env.TONGKE_HANDSHAKE_RATE_PER_SECOND, burst: env.TONGKE_HANDSHAKE_RATE_BURST },
+    },
     demo: { enabled: env.TONGKE_DEMO, tokenTtlHours: env.TONGKE_DEMO_TOKEN_TTL_HOURS },
     privacy: { questionRetentionDays: env.TONGKE_QUESTION_RETENTION_DAYS },
   };
@@ -76,6 +105,20 @@ function toConfig(env: z.infer<typeof envSchema>) {
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/** The secret file's content, trimmed; a missing or short file refuses to start. */
+function readSecretFile(file: string): string {
+  let secret: string;
+  try {
+    secret = readFileSync(file, 'utf8').trim();
+  } catch {
+    throw new ConfigError(`Invalid configuration:\n  TONGKE_TOKEN_SECRET_FILE: cannot read ${file}`);
+  }
+  if (secret.length < 32) {
+    throw new ConfigError('Invalid configuration:\n  TONGKE_TOKEN_SECRET_FILE: must hold at least 32 characters');
+  }
+  return secret;
 }
 
 /** Parses the environment; throws a ConfigError naming every bad variable. */
@@ -89,9 +132,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
+  if (parsed.data.TONGKE_TOKEN_SECRET_FILE) {
+    parsed.data.TONGKE_TOKEN_SECRET = readSecretFile(parsed.data.TONGKE_TOKEN_SECRET_FILE);
+  }
   if (parsed.data.NODE_ENV === 'production' && !parsed.data.TONGKE_TOKEN_SECRET) {
     throw new ConfigError(
-      'Invalid configuration:\n  TONGKE_TOKEN_SECRET: is required when NODE_ENV=production',
+      'Invalid configuration:\n  TONGKE_TOKEN_SECRET: is required when NODE_ENV=production (or TONGKE_TOKEN_SECRET_FILE)',
     );
   }
   const config = toConfig(parsed.data);

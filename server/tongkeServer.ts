@@ -1,9 +1,13 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Grant } from '../shared/token.js';
 import { resolveTokenSecret } from './auth/secret.js';
+import { AccountService } from './auth/accountService.js';
+import { DeviceService } from './auth/deviceService.js';
+import { SocketTokenIssuer } from './auth/socketTokens.js';
 import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { SqliteAudit } from './audit/auditQueries.js';
@@ -28,10 +32,14 @@ export interface TongkeServer {
   audit: SqliteAudit;
   reports: ReportService;
   tokens: TokenService;
+  accounts: AccountService;
+  devices: DeviceService;
   service: LessonService;
   pool: WorkerPool;
   io: TongkeIo;
   http: HttpServer;
+  /** The Express app (tests read its router stack for the authorization matrix). */
+  app: Express;
   /** Base URL the server is reachable at (after listen). */
   url: string;
   /** A link to a page carrying a token in the fragment (never sent to servers or logs). */
@@ -67,8 +75,15 @@ export async function startTongke(
     const model = new ModelService(store, Date.now, (lessonId) => service.planChanged(lessonId));
     jobs = startJobs({ reports, store, retentionDays: config.privacy.questionRetentionDays, log });
 
+    const accounts = new AccountService(store.db, store, config.auth);
+    const devices = new DeviceService(store.db, store, config.auth.enrolCodeMs);
+    const issuer = new SocketTokenIssuer(tokens, store, store.db, config.auth.socketTokenMarginMs);
     const app = createHttpApp({
+      config,
       tokens,
+      accounts,
+      devices,
+      issuer,
       store,
       service,
       model,
@@ -79,7 +94,7 @@ export async function startTongke(
       health: async () => ({ workers: (await workers.resourceUsage()).length, liveLessons: service.liveLessonIds().length }),
     });
     const http = createServer(app);
-    const { io, broadcaster } = attachRealtime(http, { tokens, service, log });
+    const { io, broadcaster } = attachRealtime(http, { tokens, service, log, handshakeLimit: config.rateLimits.handshake });
 
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
@@ -113,10 +128,13 @@ export async function startTongke(
       audit,
       reports,
       tokens,
+      accounts,
+      devices,
       service,
       pool: workers,
       io,
       http,
+      app,
       url,
       async link(page, grant, ttlSeconds) {
         const token = await tokens.sign(grant, ttlSeconds);

@@ -58,7 +58,7 @@ export const lessonStateSchema = z.object({
   reception: z.object({ layers: z.array(z.number()), audioOnly: z.number(), none: z.number() }),
   /** Who this state was built for, and the quality mode it chose. */
   viewer: z.object({
-    role: z.enum(['teacher', 'assistant']),
+    role: z.enum(['teacher', 'assistant', 'inspector']),
     classroomId: idSchema.nullable(),
     qualityMode: qualityModeSchema,
   }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const ROLES = ['teacher', 'assistant', 'admin'] as const;
+export const ROLES = ['teacher', 'assistant', 'inspector', 'admin'] as const;
 export const roleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof roleSchema>;
 
@@ -29,13 +29,14 @@ export type Action = (typeof ACTIONS)[number];
 /*
  * The teacher acts for the lecture classroom: it may report that room's attendance and
  * quiz answers (the city side of "city and rural side by side"). Only a receiving
- * classroom raises hands; only the teacher decides who is on stage.
+ * classroom raises hands; only the teacher decides who is on stage. The inspector (巡课)
+ * watches any live lesson and reads audits, but never speaks, publishes or changes anything.
  */
 const RULES: Record<Action, readonly Role[]> = {
-  'lesson:join': ['teacher', 'assistant'],
+  'lesson:join': ['teacher', 'assistant', 'inspector'],
   'lesson:start': ['teacher'],
   'lesson:end': ['teacher'],
-  'media:setup': ['teacher', 'assistant'],
+  'media:setup': ['teacher', 'assistant', 'inspector'],
   'media:publish': ['teacher', 'assistant'],
   'attendance:report': ['teacher', 'assistant'],
   'question:raise': ['assistant'],
@@ -44,7 +45,7 @@ const RULES: Record<Action, readonly Role[]> = {
   'stage:manage': ['teacher'],
   'quiz:manage': ['teacher'],
   'quiz:answer': ['teacher', 'assistant'],
-  'admin:read': ['admin'],
+  'admin:read': ['admin', 'inspector'],
   'admin:write': ['admin'],
 };
 

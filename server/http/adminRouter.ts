@@ -2,15 +2,17 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { idSchema } from '../../shared/ids.js';
 import { lessonStatusSchema } from '../../shared/lesson.js';
-import type { TokenService } from '../auth/tokens.js';
+import type { AccountService } from '../auth/accountService.js';
+import type { DeviceService } from '../auth/deviceService.js';
 import { AppError } from '../errors.js';
 import type { LessonService } from '../lessons/lessonService.js';
 import type { Store } from '../store/types.js';
 import type { SqliteAudit } from '../audit/auditQueries.js';
 import type { ModelService } from '../model/modelService.js';
 import type { ReportService } from '../reports/reportService.js';
-import { requireGrant } from './adminAuth.js';
+import { requireAction } from './adminAuth.js';
 import { auditRouter } from './auditRouter.js';
+import { accountsRouter } from './accountsRouter.js';
 import { modelRouter } from './modelRouter.js';
 import { reportsRouter } from './reportsRouter.js';
 import { parse } from './validate.js';
@@ -21,19 +23,21 @@ const listQuery = z
   .strict();
 
 
-/** Read-only lesson overview for administrators. */
+/** The admin API: reads need admin:read (admins, inspectors); every write needs admin:write. */
 export function adminRouter(deps: {
-  tokens: TokenService;
+  accounts: AccountService;
+  devices: DeviceService;
   store: Store;
   service: LessonService;
   model: ModelService;
   audit: SqliteAudit;
   reports: ReportService;
 }): Router {
-  const { tokens, store, service } = deps;
+  const { store, service } = deps;
   const r = Router();
-  r.use(requireGrant(tokens, 'admin:read'));
+  r.use(requireAction('admin:read'));
   r.use(modelRouter(deps));
+  r.use(accountsRouter(deps));
   r.use('/audit', auditRouter(deps.audit));
   r.use('/reports', reportsRouter(deps));
 

@@ -3,13 +3,22 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import type { SqliteAudit } from '../audit/auditQueries.js';
+import type { AccountService } from '../auth/accountService.js';
+import type { DeviceService } from '../auth/deviceService.js';
+import type { SocketTokenIssuer } from '../auth/socketTokens.js';
 import type { TokenService } from '../auth/tokens.js';
+import type { Config } from '../config.js';
 import type { ModelService } from '../model/modelService.js';
 import type { ReportService } from '../reports/reportService.js';
 import type { LessonService } from '../lessons/lessonService.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
+import { authenticate } from './adminAuth.js';
 import { adminRouter } from './adminRouter.js';
+import { authRouter, sessionCookie } from './authRouter.js';
+import { originCheck } from './csrf.js';
+import { deviceRouter } from './deviceRouter.js';
+import { IpBuckets, rateLimitByIp } from './ipRateLimit.js';
 import { errorHandler, notFound } from './errorMiddleware.js';
 import { securityHeaders } from './securityHeaders.js';
 
@@ -18,7 +27,11 @@ const OPENAPI_PATH = fileURLToPath(new URL('./openapi.json', import.meta.url));
 const OPENAPI_JSON = JSON.stringify(JSON.parse(readFileSync(OPENAPI_PATH, 'utf8')));
 
 export interface HttpDeps {
+  config: Pick<Config, 'env' | 'http' | 'rateLimits'>;
   tokens: TokenService;
+  accounts: AccountService;
+  devices: DeviceService;
+  issuer: SocketTokenIssuer;
   store: Store;
   service: LessonService;
   model: ModelService;
@@ -33,7 +46,12 @@ export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(securityHeaders);
+  const production = deps.config.env === 'production';
+  const limits = deps.config.rateLimits;
+  const cookie = sessionCookie(production);
+  const loginLimit = new IpBuckets(limits.login.perSecond, limits.login.burst);
+  app.use(securityHeaders({ hsts: production }));
+  app.use('/api', rateLimitByIp(new IpBuckets(limits.http.perSecond, limits.http.burst), 'API'));
   app.use(express.json({ limit: '32kb' }));
 
   app.get('/healthz', async (_req, res) => {
@@ -43,6 +61,11 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.type('application/json').send(OPENAPI_JSON);
   });
+  // Who is calling (bearer token or session cookie), then CSRF, before any /api route.
+  app.use('/api', authenticate({ tokens: deps.tokens, accounts: deps.accounts, cookieName: cookie.name }));
+  app.use('/api', originCheck(deps.config.http.publicUrl));
+  app.use('/api/auth', authRouter({ accounts: deps.accounts, issuer: deps.issuer, cookie, loginLimit }));
+  app.use('/api/devices', deviceRouter({ devices: deps.devices, issuer: deps.issuer, loginLimit }));
   app.use('/api/admin', adminRouter(deps));
   app.use(express.static(path.resolve(deps.clientDir), { index: 'index.html', maxAge: '1h' }));
   app.use(notFound);

@@ -2,7 +2,6 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import { idSchema } from '../../shared/ids.js';
 import { rangeQuerySchema, dayRange } from '../audit/period.js';
-import type { TokenService } from '../auth/tokens.js';
 import { AppError } from '../errors.js';
 import type { ModelService } from '../model/modelService.js';
 import {
@@ -13,7 +12,7 @@ import {
 } from '../model/schemas.js';
 import { importTimetable } from '../model/timetableImport.js';
 import type { Store } from '../store/types.js';
-import { requireGrant } from './adminAuth.js';
+import { requireAction } from './adminAuth.js';
 import { parse } from './validate.js';
 
 const byCommunity = z.object({ communityId: idSchema.optional() }).strict();
@@ -26,9 +25,9 @@ function withPathId<T extends { id?: string | undefined }>(body: T, id: string):
 }
 
 /** Communities, schools, classrooms and the timetable (admin API; writes need admin:write). */
-export function modelRouter(deps: { tokens: TokenService; store: Store; model: ModelService }): Router {
-  const { tokens, store, model } = deps;
-  const write = requireGrant(tokens, 'admin:write');
+export function modelRouter(deps: { store: Store; model: ModelService }): Router {
+  const { store, model } = deps;
+  const write = requireAction('admin:write');
   const r = Router();
 
   r.get('/communities', (req, res) => {

@@ -1,23 +1,22 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { parsePeriod, periodKeySchema } from '../audit/period.js';
-import type { TokenService } from '../auth/tokens.js';
 import type { ReportService } from '../reports/reportService.js';
-import { requireGrant } from './adminAuth.js';
+import { requireAction } from './adminAuth.js';
 import { parse } from './validate.js';
 
 const generateBody = z.object({ period: periodKeySchema }).strict();
 const reportName = z.string().max(64).regex(/^[A-Za-z0-9.-]+$/, 'not a report name');
 
 /** Scheduled and on-demand reports: list, generate any period, download. */
-export function reportsRouter(deps: { tokens: TokenService; reports: ReportService }): Router {
-  const { tokens, reports } = deps;
+export function reportsRouter(deps: { reports: ReportService }): Router {
+  const { reports } = deps;
   const r = Router();
   r.get('/', (req, res) => {
     parse(z.object({}).strict(), req.query);
     res.json({ reports: reports.list() });
   });
-  r.post('/', requireGrant(tokens, 'admin:write'), (req, res) => {
+  r.post('/', requireAction('admin:write'), (req, res) => {
     const { period } = parse(generateBody, req.body);
     res.status(201).json({ reports: reports.generate(parsePeriod(period)) });
   });

@@ -17,12 +17,20 @@ const CSP = [
   "form-action 'self'",
 ].join('; ');
 
-export const securityHeaders: RequestHandler = (_req, res, next) => {
+/** HSTS only in production: the demo and tests speak plain HTTP on a LAN address. */
+export function securityHeaders(opts: { hsts: boolean } = { hsts: false }): RequestHandler {
+  return (_req, res, next) => {
+    if (opts.hsts) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    applyHeaders(res);
+    next();
+  };
+}
+
+function applyHeaders(res: Parameters<RequestHandler>[1]): void {
   res.setHeader('Content-Security-Policy', CSP);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
   res.setHeader('Permissions-Policy', 'camera=(self), microphone=(self), geolocation=()');
-  next();
-};
+}

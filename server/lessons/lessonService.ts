@@ -137,6 +137,8 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     this.assertParticipant(lessonId, p);
     const rt = this.runtime(lessonId);
     rt.peers.set(peerId, p);
+    // An inspector watches unseen: no presence, no log entry, no state change for others.
+    if (p.kind === 'inspector') return;
     if (rt.presence.add(identityOf(p))) {
       this.record(rt, p.kind === 'teacher' ? 'teacher_joined' : 'classroom_joined', p.kind === 'classroom' ? p.classroomId : null);
       this.changed(rt);
@@ -149,6 +151,7 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     if (!rt) return;
     rt.peers.delete(peerId);
     rt.media?.closePeer(peerId);
+    if (p.kind === 'inspector') return;
     const identity = identityOf(p);
     if (rt.publishers.get(identity) === peerId) rt.publishers.delete(identity);
     if (rt.presence.remove(identity)) {
@@ -251,6 +254,8 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     peerId: string,
     req: { transportId: string; kind: MediaKind; source: MediaSource; rtpParameters: types.RtpParameters },
   ): Promise<string> {
+    // The permission table already refuses an inspector; the domain refuses it again.
+    if (p.kind === 'inspector') throw new AppError('FORBIDDEN', 'an inspector may not publish');
     const allowed = p.kind === 'teacher' ? TEACHER_SOURCES : CLASSROOM_SOURCES;
     if (!allowed.includes(req.source)) throw new AppError('FORBIDDEN', `a classroom may not publish ${req.source}`);
     if ((req.source === 'microphone') !== (req.kind === 'audio')) {
@@ -284,6 +289,11 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
   /** 自动 / 高清 / 流畅 / 仅音频, chosen by a classroom and enforced by the server. */
   async setQualityMode(lessonId: string, p: Participant, peerId: string, mode: QualityMode): Promise<void> {
     const rt = this.live(lessonId);
+    if (p.kind === 'inspector') {
+      // An inspector's choice is its own connection's: nothing in the lesson's state changes.
+      await rt.media?.setQualityMode(peerId, mode);
+      return;
+    }
     if (p.kind === 'classroom') rt.qualityModes.set(p.classroomId, mode);
     await rt.media?.setQualityMode(peerId, mode);
     this.changed(rt);
@@ -291,7 +301,8 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
 
   /**
    * What a connection may receive: the teacher receives every classroom (the wall); a
-   * classroom receives the teacher and the classrooms on stage, never itself.
+   * classroom receives the teacher and the classrooms on stage, never itself; an inspector
+   * receives what every classroom sees (the teacher and the stage).
    */
   consumableProducerIds(lessonId: string, viewer: Participant): Set<string> {
     const rt = this.runtime(lessonId);
@@ -301,7 +312,9 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
       const ok =
         viewer.kind === 'teacher'
           ? owner !== null
-          : owner === null || (owner !== viewer.classroomId && rt.stage.has(owner));
+          : viewer.kind === 'inspector'
+            ? owner === null || rt.stage.has(owner)
+            : owner === null || (owner !== viewer.classroomId && rt.stage.has(owner));
       if (ok) ids.add(prod.producerId);
     }
     return ids;

@@ -80,7 +80,7 @@ export function buildView(rt: Runtime, viewer: Participant): LessonState {
     quiz: rt.quiz.view(viewerClassroomId, sideOf(rt)),
     reception: viewer.kind === 'teacher' ? reception(rt) : { layers: [], audioOnly: 0, none: 0 },
     viewer: {
-      role: viewer.kind === 'teacher' ? 'teacher' : 'assistant',
+      role: viewer.kind === 'classroom' ? 'assistant' : viewer.kind,
       classroomId: viewerClassroomId,
       qualityMode: viewerClassroomId ? (rt.qualityModes.get(viewerClassroomId) ?? 'auto') : 'auto',
     },

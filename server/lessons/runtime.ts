@@ -1,3 +1,4 @@
+import { AppError } from '../errors.js';
 import type { QualityMode } from '../../shared/media.js';
 import type { LessonMedia } from '../media/lessonMedia.js';
 import type { ClassroomWithSchool, LessonRecord } from '../store/types.js';
@@ -8,10 +9,14 @@ import { QuestionQueue } from './questionQueue.js';
 import { QuizBoard, type Side } from './quiz.js';
 import { Stage } from './stage.js';
 
-/** Who is acting in a lesson: the master teacher, or one receiving classroom. */
-export type Participant = { kind: 'teacher' } | { kind: 'classroom'; classroomId: string };
+/**
+ * Who is in a lesson: the master teacher, one receiving classroom, or an inspector (巡课),
+ * who only watches: never in presence or the log, never publishing, never reporting.
+ */
+export type Participant = { kind: 'teacher' } | { kind: 'classroom'; classroomId: string } | { kind: 'inspector' };
 
-export const identityOf = (p: Participant) => (p.kind === 'teacher' ? 'teacher' : `classroom:${p.classroomId}`);
+export const identityOf = (p: Participant) =>
+  p.kind === 'classroom' ? `classroom:${p.classroomId}` : p.kind;
 
 /** Everything a live lesson holds in memory; the durable truth is the store's log. */
 export interface Runtime {
@@ -65,6 +70,7 @@ export function createRuntime(
 
 /** The classroom a participant reports for: the teacher reports for the lecture classroom. */
 export function reportingClassroom(rt: Runtime, p: Participant): string {
+  if (p.kind === 'inspector') throw new AppError('FORBIDDEN', 'an inspector reports nothing');
   return p.kind === 'teacher' ? rt.lecture.id : p.classroomId;
 }
 

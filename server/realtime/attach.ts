@@ -3,6 +3,7 @@ import { Server } from 'socket.io';
 import type { TokenService } from '../auth/tokens.js';
 import type { LessonService } from '../lessons/lessonService.js';
 import type { Logger } from '../logger.js';
+import { IpBuckets } from '../http/ipRateLimit.js';
 import { authMiddleware } from './auth.js';
 import { StateBroadcaster } from './broadcast.js';
 import { FloodGuard } from './floodGuard.js';
@@ -18,7 +19,12 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 
 export function attachRealtime(
   httpServer: HttpServer,
-  deps: { tokens: TokenService; service: LessonService; log: Logger },
+  deps: {
+    tokens: TokenService;
+    service: LessonService;
+    log: Logger;
+    handshakeLimit: { perSecond: number; burst: number };
+  },
 ): { io: TongkeIo; broadcaster: StateBroadcaster } {
   const { tokens, service, log } = deps;
   const io: TongkeIo = new Server(httpServer, {
@@ -28,7 +34,8 @@ export function attachRealtime(
     pingTimeout: 8_000,
   });
   const floodGuard = new FloodGuard();
-  io.use(authMiddleware(tokens, service, log, floodGuard));
+  const handshakes = new IpBuckets(deps.handshakeLimit.perSecond, deps.handshakeLimit.burst);
+  io.use(authMiddleware(tokens, service, log, floodGuard, handshakes));
 
   const handlers: Handlers = {
     ...lessonHandlers(service),

@@ -1,5 +1,6 @@
-import { handshakeAuthSchema } from '../../shared/token.js';
+import { handshakeAuthSchema, type Grant } from '../../shared/token.js';
 import type { TokenService } from '../auth/tokens.js';
+import type { IpBuckets } from '../http/ipRateLimit.js';
 import { AppError, toErrorBody } from '../errors.js';
 import type { LessonService } from '../lessons/lessonService.js';
 import type { Logger } from '../logger.js';
@@ -8,21 +9,47 @@ import { identityOfGrant, lessonOf } from './participant.js';
 import type { TongkeSocket } from './types.js';
 
 /**
+ * An inspector's token may pin a lesson or leave the choice to the handshake; a handshake
+ * lesson that contradicts a pinned one is refused. Other roles may not choose at all.
+ */
+export function withInspectedLesson(grant: Grant, chosen: string | undefined): Grant {
+  if (chosen === undefined) return grant;
+  if (grant.role !== 'inspector') throw new AppError('BAD_REQUEST', 'only an inspector chooses a lesson at connect');
+  if (grant.lessonId !== undefined && grant.lessonId !== chosen) {
+    throw new AppError('FORBIDDEN', 'this token is for another lesson');
+  }
+  return { ...grant, lessonId: chosen };
+}
+
+/**
  * Socket.IO middleware: a connection without a valid, unexpired token for an existing
  * lesson is refused, and the client sees why (connect_error with message and data.code).
  */
-export function authMiddleware(tokens: TokenService, service: LessonService, log: Logger, flood: FloodGuard) {
+export function authMiddleware(
+  tokens: TokenService,
+  service: LessonService,
+  log: Logger,
+  flood: FloodGuard,
+  handshakes?: IpBuckets,
+) {
   return (socket: TongkeSocket, next: (err?: Error) => void) => {
     void (async () => {
+      // Per-IP bucket first: a handshake storm costs no token verification.
+      if (handshakes && !handshakes.take(socket.handshake.address)) {
+        throw new AppError('RATE_LIMITED', 'too many connections from this address: try again shortly');
+      }
       const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
       if (!auth.success) throw new AppError('UNAUTHENTICATED', 'no token: open the link you were given');
-      const grant = await tokens.verify(auth.data.token);
+      const grant = withInspectedLesson(await tokens.verify(auth.data.token), auth.data.lessonId);
       if (flood.isBanned(identityOfGrant(grant))) {
         throw new AppError('RATE_LIMITED', 'disconnected for flooding: try again in a minute');
       }
       if (grant.role !== 'admin') {
         const { lessonId, participant } = lessonOf(grant);
         service.assertParticipant(lessonId, participant);
+        if (grant.role === 'inspector' && service.state(lessonId, participant).status === 'ended') {
+          throw new AppError('CONFLICT', 'this lesson has ended: nothing to watch');
+        }
       }
       socket.data.grant = grant;
     })().then(

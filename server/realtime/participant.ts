@@ -2,13 +2,19 @@ import type { Grant } from '../../shared/token.js';
 import { AppError } from '../errors.js';
 import type { Participant } from '../lessons/lessonService.js';
 
-/** The lesson and participant a grant acts for; admins act for no lesson. */
+/**
+ * The lesson and participant a grant acts for; admins act for no lesson. An inspector's
+ * lesson is written into its grant by the auth middleware at connect.
+ */
 export function lessonOf(grant: Grant): { lessonId: string; participant: Participant } {
   switch (grant.role) {
     case 'teacher':
       return { lessonId: grant.lessonId, participant: { kind: 'teacher' } };
     case 'assistant':
       return { lessonId: grant.lessonId, participant: { kind: 'classroom', classroomId: grant.classroomId } };
+    case 'inspector':
+      if (!grant.lessonId) throw new AppError('BAD_REQUEST', 'an inspector names the lesson to watch');
+      return { lessonId: grant.lessonId, participant: { kind: 'inspector' } };
     default:
       throw new AppError('FORBIDDEN', 'this role takes part in no lesson');
   }
@@ -28,6 +34,8 @@ export function identityOfGrant(grant: Grant): string {
       return `teacher:${grant.lessonId}`;
     case 'assistant':
       return `classroom:${grant.lessonId}:${grant.classroomId}`;
+    case 'inspector':
+      return `inspector:${grant.name}`;
     default:
       return `admin:${grant.name}`;
   }

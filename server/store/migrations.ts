@@ -160,4 +160,52 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE TABLE IF NOT EXISTS question_texts (question_id TEXT PRIMARY KEY, lesson_id TEXT NOT NULL, classroom_id TEXT NOT NULL, text TEXT NOT NULL, created_at INTEGER NOT NULL);
     `,
   },
+  {
+    version: 5,
+    name: 'accounts, login sessions, classroom devices and their one-time enrolment codes',
+    sql: `
+      -- Scope: a teacher runs the lessons that carry its teacher_name; an assistant acts for
+      -- one classroom; inspectors and admins have no scope.
+      CREATE TABLE accounts (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        display_name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('teacher', 'assistant', 'inspector', 'admin')),
+        teacher_name TEXT,
+        classroom_id TEXT REFERENCES classrooms(id),
+        password_hash TEXT NOT NULL,
+        failed_attempts INTEGER NOT NULL DEFAULT 0,
+        locked_until INTEGER,
+        created_at INTEGER NOT NULL,
+        CHECK ((role = 'teacher') = (teacher_name IS NOT NULL)),
+        CHECK ((role = 'assistant') = (classroom_id IS NOT NULL))
+      );
+      -- Only hashes of session ids, codes and device secrets are stored: a copy of the
+      -- database lets nobody log in.
+      CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX sessions_by_account ON sessions (account_id);
+      CREATE TABLE device_enrolments (
+        code_hash TEXT PRIMARY KEY,
+        classroom_id TEXT NOT NULL REFERENCES classrooms(id),
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER
+      );
+      CREATE TABLE devices (
+        id TEXT PRIMARY KEY,
+        classroom_id TEXT NOT NULL REFERENCES classrooms(id),
+        label TEXT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        revoked_at INTEGER
+      );
+    `,
+  },
 ];

@@ -20,7 +20,8 @@ export interface TestServer {
   dataDir: string;
   url: string;
   token(grant: Grant, ttlSeconds?: number): Promise<string>;
-  connect(grant: Grant | string): Promise<ClientSocket>;
+  /** `auth` adds handshake fields (an inspector's `lessonId`). */
+  connect(grant: Grant | string, auth?: Record<string, unknown>): Promise<ClientSocket>;
   close(): Promise<void>;
 }
 
@@ -56,9 +57,9 @@ export async function startTestServer(extra: Record<string, string> = {}): Promi
     dataDir,
     url,
     token,
-    async connect(grant) {
+    async connect(grant, auth = {}) {
       const t = typeof grant === 'string' ? grant : await token(grant);
-      const socket: ClientSocket = ioClient(url, { auth: { token: t }, transports: ['websocket'], reconnection: false });
+      const socket: ClientSocket = ioClient(url, { auth: { ...auth, token: t }, transports: ['websocket'], reconnection: false });
       sockets.push(socket);
       await new Promise<void>((resolve, reject) => {
         socket.once('connect', () => resolve());
@@ -101,4 +102,9 @@ export const classroomGrant = (lessonId: string, classroomId = 'demo-recv-1'): G
   role: 'assistant',
   lessonId,
   classroomId,
+});
+export const inspectorGrant = (lessonId?: string): Grant => ({
+  role: 'inspector',
+  name: '督学王',
+  ...(lessonId ? { lessonId } : {}),
 });

@@ -4,10 +4,10 @@ import { ACTIONS, can, ROLES, type Action, type Role } from '../../shared/roles.
 
 /** The whole matrix, written out: a new action or role without a row here fails. */
 const EXPECTED: Record<Action, Role[]> = {
-  'lesson:join': ['teacher', 'assistant'],
+  'lesson:join': ['teacher', 'assistant', 'inspector'],
   'lesson:start': ['teacher'],
   'lesson:end': ['teacher'],
-  'media:setup': ['teacher', 'assistant'],
+  'media:setup': ['teacher', 'assistant', 'inspector'],
   'media:publish': ['teacher', 'assistant'],
   'attendance:report': ['teacher', 'assistant'],
   'question:raise': ['assistant'],
@@ -16,7 +16,7 @@ const EXPECTED: Record<Action, Role[]> = {
   'stage:manage': ['teacher'],
   'quiz:manage': ['teacher'],
   'quiz:answer': ['teacher', 'assistant'],
-  'admin:read': ['admin'],
+  'admin:read': ['admin', 'inspector'],
   'admin:write': ['admin'],
 };
 

@@ -1,4 +1,5 @@
 import type { types } from 'mediasoup';
+import { AppError } from '../../errors.js';
 import type { LessonService } from '../../lessons/lessonService.js';
 import { lessonOf } from '../participant.js';
 import type { Handlers } from '../register.js';
@@ -24,8 +25,11 @@ export function mediaHandlers(service: LessonService): Pick<Handlers, MediaEvent
     'media:getRouterRtpCapabilities': async ({ grant }) => ({
       rtpCapabilities: (await mediaFor(grant)).rtpCapabilities as Record<string, unknown>,
     }),
-    'media:createTransport': async ({ grant, socket }, { direction }) =>
-      (await mediaFor(grant)).createTransport(socket.id, direction) as never,
+    'media:createTransport': async ({ grant, socket }, { direction }) => {
+      // An inspector only receives: a send transport would be a way to publish later.
+      if (grant.role === 'inspector' && direction !== 'recv') throw new AppError('FORBIDDEN', 'an inspector only receives');
+      return (await mediaFor(grant)).createTransport(socket.id, direction) as never;
+    },
     'media:connectTransport': async ({ grant, socket }, { transportId, dtlsParameters }) => {
       await (await mediaFor(grant)).connectTransport(socket.id, transportId, dtlsParameters as types.DtlsParameters);
       return {};

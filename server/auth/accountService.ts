@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import type { Role } from '../../shared/roles.js';
+import { AppError } from '../errors.js';
+import type { Db } from '../store/db.js';
+import type { Store } from '../store/types.js';
+import type { NewAccount } from './accountSchemas.js';
+import { dummyHash, hashPassword, randomSecret, sha256, verifyPassword } from './passwords.js';
+
+export interface Account {
+  id: string;
+  username: string;
+  displayName: string;
+  role: Role;
+  teacherName: string | null;
+  classroomId: string | null;
+  lockedUntil: number | null;
+  createdAt: number;
+}
+
+interface AccountRow {
+  id: string;
+  username: string;
+  display_name: string;
+  role: Role;
+  teacher_name: string | null;
+  classroom_id: string | null;
+  password_hash: string;
+  failed_attempts: number;
+  locked_until: number | null;
+  created_at: number;
+}
+
+const toAccount = (r: AccountRow): Account => ({
+  id: r.id,
+  username: r.username,
+  displayName: r.display_name,
+  role: r.role,
+  teacherName: r.teacher_name,
+  classroomId: r.classroom_id,
+  lockedUntil: r.locked_until,
+  createdAt: r.created_at,
+});
+
+export interface AccountOptions {
+  sessionMs: number;
+  maxFailures: number;
+  lockMs: number;
+}
+
+const WRONG = 'wrong username or password';
+
+/**
+ * Admin-created accounts and their login sessions. A session id lives only in the
+ * browser's HttpOnly cookie; the database keeps its hash.
+ */
+export class AccountService {
+  constructor(
+    private readonly db: Db,
+    private readonly store: Store,
+    private readonly options: AccountOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async create(input: NewAccount): Promise<Account> {
+    if (input.classroomId) {
+      const room = this.store.getClassroom(input.classroomId);
+      if (!room) throw new AppError('NOT_FOUND', 'classroomId: unknown classroom');
+      if (room.kind !== 'receiving') throw new AppError('BAD_REQUEST', 'classroomId: not a receiving classroom');
+    }
+    const hash = await hashPassword(input.password);
+    const id = `acct-${randomBytes(6).toString('hex')}`;
+    try {
+      this.db
+        .prepare(
+          `INSERT INTO accounts (id, username, display_name, role, teacher_name, classroom_id, password_hash, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(id, input.username, input.displayName, input.role, input.teacherName ?? null, input.classroomId ?? null, hash, this.now());
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new AppError('CONFLICT', 'username: already taken');
+      throw err;
+    }
+    return this.get(id)!;
+  }
+
+  get(id: string): Account | null {
+    const row = this.db.prepare('SELECT * FROM accounts WHERE id = ?').get(id) as AccountRow | undefined;
+    return row ? toAccount(row) : null;
+  }
+
+  list(): Account[] {
+    return (this.db.prepare('SELECT * FROM accounts ORDER BY username').all() as AccountRow[]).map(toAccount);
+  }
+
+  /** Deletes the account; its sessions go with it (ON DELETE CASCADE). */
+  remove(id: string): void {
+    if (this.db.prepare('DELETE FROM accounts WHERE id = ?').run(id).changes === 0) {
+      throw new AppError('NOT_FOUND', 'unknown account');
+    }
+  }
+
+  /**
+   * Checks the password and opens a session. After maxFailures wrong passwords in a row
+   * the account is locked for lockMs, whatever password comes next.
+   */
+  async login(username: string, password: string): Promise<{ sessionId: string; account: Account; expiresAt: number }> {
+    const row = this.db.prepare('SELECT * FROM accounts WHERE username = ?').get(username) as AccountRow | undefined;
+    if (!row) {
+      await verifyPassword(password, await dummyHash());
+      throw new AppError('UNAUTHENTICATED', WRONG);
+    }
+    const t = this.now();
+    if (row.locked_until !== null && row.locked_until > t) {
+      throw new AppError('RATE_LIMITED', 'account locked after repeated failures: try again later');
+    }
+    if (!(await verifyPassword(password, row.password_hash))) {
+      const failures = row.failed_attempts + 1;
+      const lock = failures >= this.options.maxFailures;
+      this.db
+        .prepare('UPDATE accounts SET failed_attempts = ?, locked_until = ? WHERE id = ?')
+        .run(lock ? 0 : failures, lock ? t + this.options.lockMs : null, row.id);
+      throw new AppError(lock ? 'RATE_LIMITED' : 'UNAUTHENTICATED', lock ? 'account locked after repeated failures: try again later' : WRONG);
+    }
+    this.db.prepare('UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE id = ?').run(row.id);
+    const sessionId = randomSecret();
+    const expiresAt = t + this.options.sessionMs;
+    this.db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(t);
+    this.db
+      .prepare('INSERT INTO sessions (id_hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
+      .run(sha256(sessionId), row.id, t, expiresAt);
+    return { sessionId, account: toAccount(row), expiresAt };
+  }
+
+  /** The account behind a session cookie, or null when unknown or expired. */
+  session(sessionId: string): Account | null {
+    const row = this.db
+      .prepare(
+        `SELECT a.* FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id_hash = ? AND s.expires_at > ?`,
+      )
+      .get(sha256(sessionId), this.now()) as AccountRow | undefined;
+    return row ? toAccount(row) : null;
+  }
+
+  logout(sessionId: string): void {
+    this.db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(sha256(sessionId));
+  }
+}

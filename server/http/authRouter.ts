@@ -1,0 +1,80 @@
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { loginSchema, socketTokenRequestSchema } from '../auth/accountSchemas.js';
+import type { AccountService } from '../auth/accountService.js';
+import type { SocketTokenIssuer } from '../auth/socketTokens.js';
+import { AppError } from '../errors.js';
+import { requireSession } from './adminAuth.js';
+import { rateLimitByIp, type IpBuckets } from './ipRateLimit.js';
+import { parse } from './validate.js';
+
+export interface SessionCookie {
+  name: string;
+  /** Secure (HTTPS only) in production; the test and demo servers speak plain HTTP. */
+  secure: boolean;
+}
+
+/** `__Host-` binds the cookie to our exact origin, but requires Secure: production only. */
+export const sessionCookie = (production: boolean): SessionCookie => ({
+  name: production ? '__Host-tongke_session' : 'tongke_session',
+  secure: production,
+});
+
+function setCookie(res: Response, c: SessionCookie, value: string, maxAgeMs: number): void {
+  const attrs = [`${c.name}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${Math.max(0, Math.floor(maxAgeMs / 1000))}`];
+  if (c.secure) attrs.push('Secure');
+  res.setHeader('Set-Cookie', attrs.join('; '));
+}
+
+/** Login, logout, who am I, and a socket token for the logged-in account's lesson. */
+export function authRouter(deps: {
+  accounts: AccountService;
+  issuer: SocketTokenIssuer;
+  cookie: SessionCookie;
+  loginLimit: IpBuckets;
+  now?: () => number;
+}): Router {
+  const { accounts, issuer, cookie } = deps;
+  const now = deps.now ?? Date.now;
+  const r = Router();
+
+  r.post('/login', rateLimitByIp(deps.loginLimit, 'login'), async (req, res) => {
+    const { username, password } = parse(loginSchema, req.body);
+    const { sessionId, account, expiresAt } = await accounts.login(username, password);
+    setCookie(res, cookie, sessionId, expiresAt - now());
+    res.json({ account, expiresAt });
+  });
+
+  r.post('/logout', (req, res) => {
+    const { sessionId } = requireSession(req);
+    accounts.logout(sessionId);
+    setCookie(res, cookie, '', 0);
+    res.status(204).end();
+  });
+
+  r.get('/me', (req, res) => {
+    parse(z.object({}).strict(), req.query);
+    res.json({ account: requireSession(req).account });
+  });
+
+  r.post('/socket-token', async (req, res) => {
+    const { account } = requireSession(req);
+    const { lessonId } = parse(socketTokenRequestSchema, req.body ?? {});
+    switch (account.role) {
+      case 'teacher':
+        if (!lessonId) throw new AppError('BAD_REQUEST', 'lessonId: required');
+        res.json(await issuer.forTeacher(account.teacherName ?? '', lessonId));
+        return;
+      case 'assistant':
+        res.json(await issuer.forClassroom(account.classroomId ?? '', lessonId));
+        return;
+      case 'inspector':
+        res.json(await issuer.forInspector(account.displayName, lessonId));
+        return;
+      default:
+        // An administrator manages and audits; it joins no lesson.
+        throw new AppError('FORBIDDEN', 'role admin may not join a lesson');
+    }
+  });
+  return r;
+}
