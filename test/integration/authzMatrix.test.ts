@@ -4,6 +4,7 @@ import { clientEvents, type ClientEventName } from '../../shared/events.js';
 import type { Role } from '../../shared/roles.js';
 import type { Grant } from '../../shared/token.js';
 import { adminToken, http, loginAs } from '../helpers/http.js';
+import { registeredEndpoints } from '../helpers/routes.js';
 import { call, classroomGrant, inspectorGrant, startTestServer, teacherGrant, type ClientSocket, type TestServer } from '../helpers/server.js';
 
 /**
@@ -95,30 +96,6 @@ const HTTP: Record<string, Endpoint> = {
   'GET /api/admin/lessons': { allowed: READ, path: '/api/admin/lessons' },
   'GET /api/admin/lessons/:lessonId/events': { allowed: READ, path: '/api/admin/lessons/LESSON/events' },
 };
-
-interface Layer {
-  rawPath?: unknown;
-  route?: { path: string; methods: Record<string, boolean> };
-  handle?: { stack?: Layer[] };
-}
-
-/** Every route registered under /api, as "METHOD /full/path", read from Express's router stack. */
-function registeredEndpoints(app: Express): string[] {
-  const out: string[] = [];
-  const walk = (stack: Layer[], prefix: string) => {
-    for (const layer of stack) {
-      const raw = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';
-      if (layer.route) {
-        const full = `${prefix}${layer.route.path === '/' ? '' : layer.route.path}`;
-        for (const m of Object.keys(layer.route.methods)) if (m !== '_all') out.push(`${m.toUpperCase()} ${full}`);
-      } else if (layer.handle?.stack) {
-        walk(layer.handle.stack, `${prefix}${raw}`);
-      }
-    }
-  };
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack, '');
-  return out.filter((e) => e.split(' ')[1]!.startsWith('/api/')).sort();
-}
 
 const TABLES = ['communities', 'schools', 'classrooms', 'lessons', 'lesson_classrooms', 'lesson_events', 'accounts', 'sessions', 'devices', 'device_enrolments'];
 
