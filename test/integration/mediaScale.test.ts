@@ -129,3 +129,37 @@ describe('media at scale and under faults', () => {
     expect(incident?.data).toMatchObject({ kind: 'media_reset' });
   });
 });
+
+describe('a classroom whose media link stays down', () => {
+  let ts: TestServer;
+  afterEach(async () => {
+    await ts?.close();
+  });
+
+  /** The mediasoup transport behind an id: emitting its ICE events stands in for a network drop. */
+  async function transportObject(server: TestServer, peerId: string, transportId: string) {
+    const media = await server.server.service.media(server.lesson.id);
+    const peers = Reflect.get(media, 'peers') as Map<string, { transports: Map<string, import('node:events').EventEmitter & { closed: boolean }> }>;
+    return peers.get(peerId)!.transports.get(transportId)!;
+  }
+
+  it('has its transport closed after the grace period, and is told; a recovery in time keeps it', async () => {
+    ts = await startTestServer({ TONGKE_MEDIA_GRACE_SECONDS: '1' });
+    const teacher = await ts.connect(teacherGrant(ts.lesson.id));
+    await ok(teacher, 'lesson:start', {});
+    const room = await ts.connect(classroomGrant(ts.lesson.id));
+    const kept = await ok(room, 'media:createTransport', { direction: 'recv' });
+    const dropped = await ok(room, 'media:createTransport', { direction: 'recv' });
+    const keptT = await transportObject(ts, room.id!, kept.id);
+    const droppedT = await transportObject(ts, room.id!, dropped.id);
+
+    const told = new Promise<string>((resolve) => room.once('media:transportClosed', ({ transportId }) => resolve(transportId)));
+    keptT.emit('icestatechange', 'disconnected');
+    droppedT.emit('icestatechange', 'disconnected');
+    await new Promise((r) => setTimeout(r, 400));
+    keptT.emit('icestatechange', 'completed'); // back within the grace period
+    expect(await told).toBe(dropped.id);
+    expect(droppedT.closed).toBe(true);
+    expect(keptT.closed).toBe(false);
+  });
+});
