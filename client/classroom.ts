@@ -50,6 +50,7 @@ const device = deviceAccess({
   showEnrol: (on) => {
     byId('enrol-main').hidden = !on;
     byId('lesson-main').hidden = on;
+    document.body.classList.toggle('enrolling', on);
   },
   notice: (text) => {
     overlay.hidden = false;

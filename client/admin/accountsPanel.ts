@@ -68,7 +68,7 @@ export function accountsPanel(): { load: () => Promise<void>; render: () => void
     message.textContent = note ? note() : '';
     byId('accounts-body').replaceChildren(
       ...(accounts.length === 0
-        ? [el('tr', {}, [el('td', { text: t('noAccounts') })])]
+        ? [el('tr', {}, [Object.assign(el('td', { className: 'hint', text: t('noAccounts') }), { colSpan: 5 })])]
         : accounts.map((a) => {
             const del = el('button', { className: 'small', text: t('delete') });
             del.type = 'button';
@@ -88,7 +88,7 @@ export function accountsPanel(): { load: () => Promise<void>; render: () => void
     );
     byId('devices-body').replaceChildren(
       ...(devices.length === 0
-        ? [el('tr', {}, [el('td', { text: t('noDevices') })])]
+        ? [el('tr', {}, [Object.assign(el('td', { className: 'hint', text: t('noDevices') }), { colSpan: 4 })])]
         : devices.map((d) => {
             let action: HTMLElement;
             if (d.revokedAt === null) {

@@ -45,6 +45,8 @@ describe('signing in through the pages in Chromium', () => {
     await page.click('#login-submit');
     await waitForPage(page, () => document.getElementById('login-message')?.textContent?.includes('用户名或密码错误'));
     await page.screenshot({ path: 'test-results/login.png' });
+    // The lesson step is not shown to someone who has not logged in yet.
+    expect(await page.$eval('#lesson-form', (n) => getComputedStyle(n).display)).toBe('none');
 
     await page.$eval('#password', (n) => ((n as HTMLInputElement).value = ''));
     await page.type('#password', 'admin-password-1');
