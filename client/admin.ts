@@ -1,5 +1,6 @@
 import type { Figures } from '../shared/audit.js';
-import { apiGet, apiSend, download } from './lib/api.js';
+import { accountsPanel } from './admin/accountsPanel.js';
+import { apiCall, apiGet, apiSend, download, viaBearer } from './lib/api.js';
 import { barChart } from './lib/chart.js';
 import { byId, el } from './lib/dom.js';
 import { applyI18n, formatTime, installLanguageToggle, t, type Key } from './lib/i18n.js';
@@ -246,6 +247,7 @@ function renderAll(): void {
   renderReports();
   renderLessons();
   renderLesson();
+  accounts.render();
 }
 
 // ---- loading ------------------------------------------------------------------------------
@@ -299,7 +301,19 @@ async function loadLessons(): Promise<void> {
   await loadLesson();
 }
 
-const refreshAll = () => guard(Promise.all([loadAudit(), loadReports(), loadLessons()]));
+const accounts = accountsPanel();
+const refreshAll = () => guard(Promise.all([loadAudit(), loadReports(), loadLessons(), accounts.load()]));
+
+/** Opened after logging in (no link token): show who, and offer to sign out. */
+async function sessionHeader(): Promise<void> {
+  if (viaBearer) return;
+  const { account } = await apiGet<{ account: { displayName: string; username: string } }>('/api/auth/me');
+  byId('signed-in').textContent = `${account.displayName}（${account.username}）`;
+  byId('logout').hidden = false;
+}
+byId('logout').addEventListener('click', () => {
+  void guard(apiCall('POST', '/api/auth/logout').then(() => location.assign('login.html')));
+});
 
 // ---- wiring -------------------------------------------------------------------------------
 applyI18n();
@@ -353,5 +367,5 @@ byId('import').addEventListener('submit', (e) => {
   );
 });
 renderAll();
-void refreshAll();
+void sessionHeader().then(refreshAll, () => location.assign('login.html'));
 setInterval(() => void guard(loadLessons()), 15_000);

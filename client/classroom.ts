@@ -1,5 +1,6 @@
 import type { LessonState } from '../shared/lesson.js';
 import { qualityModeSchema, type ProducerInfo } from '../shared/media.js';
+import { deviceAccess } from './classroom/deviceAccess.js';
 import { handPanel } from './classroom/handPanel.js';
 import { quizPanel } from './classroom/quizPanel.js';
 import { attendanceForm } from './lib/attendanceForm.js';
@@ -44,7 +45,22 @@ const stageTiles = byId('stage-tiles');
 const selfView = byId<HTMLVideoElement>('self-view');
 const cameraState = byId('camera-state');
 
-const shell = startShell(() => state && render(state));
+/** Without a link token, the classroom PC signs in with its enrolled device credential. */
+const device = deviceAccess({
+  showEnrol: (on) => {
+    byId('enrol-main').hidden = !on;
+    byId('lesson-main').hidden = on;
+    document.body.classList.toggle('enrolling', on);
+  },
+  notice: (text) => {
+    overlay.hidden = false;
+    overlay.textContent = text;
+  },
+});
+const shell = startShell(() => {
+  device.relabel();
+  if (state) render(state);
+}, device);
 
 /** Players for classrooms on stage, by classroom id. */
 const stagePlayers = new Map<string, { video: HTMLVideoElement; audio: HTMLAudioElement; box: HTMLElement }>();

@@ -1,4 +1,4 @@
-// Bundles the three role pages with esbuild into dist/client, next to their HTML and CSS.
+// Bundles the role pages and the login page with esbuild into dist/client, next to their HTML and CSS.
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
 await build({
-  entryPoints: ['teacher', 'classroom', 'admin'].map((p) => path.join(root, 'client', `${p}.ts`)),
+  entryPoints: ['teacher', 'classroom', 'admin', 'login'].map((p) => path.join(root, 'client', `${p}.ts`)),
   outdir: out,
   bundle: true,
   format: 'esm',

@@ -1,7 +1,7 @@
 import type { LessonState, LessonStatus } from '../../shared/lesson.js';
 import { byId, tokenFromLocation } from './dom.js';
 import { applyI18n, installLanguageToggle, t } from './i18n.js';
-import { connect, type TongkeSocket } from './socket.js';
+import { connect, type TokenProvider, type TongkeSocket } from './socket.js';
 
 export type ConnState = 'connecting' | 'connected' | 'reconnecting' | 'refused';
 
@@ -12,7 +12,20 @@ export const statusText = (s: LessonStatus) => t(STATUS_KEY[s]);
  * What every lesson page shares: the token from the link, the socket, the connection
  * badge, the language toggle and the lesson header.
  */
-export function startShell(onLanguage: () => void): { socket: TongkeSocket; setConn: (s: ConnState, detail?: string) => void } | null {
+export interface TokenFallback {
+  /** Asked at every connection attempt; should answer quickly. */
+  token: TokenProvider;
+  /** Resolves once a token can be had (may wait for a person, e.g. to enrol the device). */
+  ready: () => Promise<void>;
+  /** After the server refused our token: true once a new one can be tried. */
+  recover: (code: string) => Promise<boolean>;
+}
+
+export function startShell(
+  onLanguage: () => void,
+  /** Used when the link carries no token (a classroom PC with a device credential). */
+  fallback?: TokenFallback,
+): { socket: TongkeSocket; setConn: (s: ConnState, detail?: string) => void } | null {
   applyI18n();
   const conn = byId('conn');
   let connState: ConnState = 'connecting';
@@ -27,18 +40,29 @@ export function startShell(onLanguage: () => void): { socket: TongkeSocket; setC
     setConn(connState, connDetail);
     onLanguage();
   });
-  const token = tokenFromLocation();
-  if (!token) {
+  const linkToken = tokenFromLocation();
+  if (!linkToken && !fallback) {
     setConn('refused', 'no token');
     return null;
   }
-  const socket = connect(token);
+  const socket = connect(linkToken ?? fallback!.token);
   setConn('connecting');
+  if (!linkToken) {
+    void fallback!.ready().then(() => socket.connect());
+  }
   socket.on('connect', () => setConn('connected'));
   socket.on('disconnect', () => setConn('reconnecting'));
   socket.on('connect_error', (err) => {
     // The server refused us (bad or expired token): retrying will not help.
-    if ((err as Error & { data?: { code?: string } }).data?.code) {
+    const code = (err as Error & { data?: { code?: string } }).data?.code;
+    if (code && !linkToken && code === 'UNAUTHENTICATED') {
+      // …unless the token came from the device credential: an expired or missing one is renewed.
+      setConn('reconnecting');
+      void fallback!.recover(code).then((again) => {
+        if (again) socket.connect();
+        else setConn('refused', err.message);
+      });
+    } else if (code) {
       setConn('refused', err.message);
       socket.disconnect();
     } else {

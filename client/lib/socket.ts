@@ -19,9 +19,26 @@ export class RequestError extends Error {
   }
 }
 
-export function connect(token: string): TongkeSocket {
+/** Where a page gets a socket token when its link carries none (a classroom device): quick, may fail. */
+export type TokenProvider = () => Promise<string>;
+
+/**
+ * A fixed token connects at once. A provider is asked at every (re)connection attempt, so a
+ * renewed token is used after a network drop; such a socket is connected by the caller.
+ */
+export function connect(token: string | TokenProvider): TongkeSocket {
+  const provider = typeof token === 'string' ? null : token;
   return io({
-    auth: { token },
+    auth: provider
+      ? (cb: (data: object) => void) => {
+          // No token (refused credential, no lesson): the server answers UNAUTHENTICATED and the page recovers.
+          provider().then(
+            (t) => cb({ token: t }),
+            () => cb({}),
+          );
+        }
+      : { token },
+    autoConnect: !provider,
     transports: ['websocket', 'polling'],
     reconnectionDelay: 500,
     reconnectionDelayMax: 5000,

@@ -1,0 +1,128 @@
+import { ApiError, apiGet, checked } from './lib/api.js';
+import { byId, el } from './lib/dom.js';
+import { applyI18n, installLanguageToggle, t } from './lib/i18n.js';
+
+type Role = 'teacher' | 'assistant' | 'inspector' | 'admin';
+interface Account {
+  username: string;
+  displayName: string;
+  role: Role;
+}
+interface Issued {
+  token: string;
+  lessonId: string | null;
+  expiresAt: number;
+}
+
+const loginForm = byId<HTMLFormElement>('login-form');
+const lessonForm = byId<HTMLFormElement>('lesson-form');
+const message = byId('login-message');
+const lessonInput = byId<HTMLInputElement>('lesson-id');
+/** A teacher may be sent here with the lesson already chosen: login.html?lesson=<id>. */
+const lessonParam = new URLSearchParams(location.search).get('lesson');
+let account: Account | null = null;
+let lastError: (() => string) | null = null;
+
+function showError(text: (() => string) | null): void {
+  lastError = text;
+  message.textContent = text ? text() : '';
+}
+
+/** The server's answers, in words a teacher can act on. */
+function explain(err: unknown): () => string {
+  if (err instanceof ApiError) {
+    if (err.code === 'UNAUTHENTICATED') return () => t('wrongPassword');
+    if (err.code === 'RATE_LIMITED') return err.message.startsWith('account locked') ? () => t('accountLocked') : () => t('tooManyAttempts');
+    if (err.code === 'NOT_FOUND') return () => t('unknownLesson');
+    if (err.code === 'FORBIDDEN') return () => `${t('notYourLesson')}（${err.message}）`;
+    if (err.code === 'CONFLICT') return () => t('lessonEnded');
+    return () => err.message;
+  }
+  return () => t('networkError');
+}
+
+async function post<T>(path: string, body: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    credentials: 'same-origin',
+  });
+  return (await (await checked(res)).json()) as T;
+}
+
+const PAGE: Record<Exclude<Role, 'admin'>, string> = {
+  teacher: 'teacher.html',
+  assistant: 'classroom.html',
+  // No inspector page yet: an inspector watches with the classroom page's protocol.
+  inspector: 'classroom.html',
+};
+
+async function enter(role: Exclude<Role, 'admin'>, lessonId: string | null): Promise<void> {
+  const issued = await post<Issued>('/api/auth/socket-token', lessonId ? { lessonId } : {});
+  location.assign(`${PAGE[role]}#token=${encodeURIComponent(issued.token)}`);
+}
+
+async function afterLogin(a: Account): Promise<void> {
+  account = a;
+  if (a.role === 'admin') {
+    location.assign('admin.html');
+    return;
+  }
+  // An assistant's account knows its classroom, and the server finds the current lesson.
+  if (a.role === 'assistant' || lessonParam) {
+    await enter(a.role, lessonParam);
+    return;
+  }
+  loginForm.hidden = true;
+  lessonForm.hidden = false;
+  renderWelcome();
+  lessonInput.focus();
+  if (a.role === 'inspector') {
+    // An inspector may read the admin API: offer the lessons that have not ended.
+    const { lessons } = await apiGet<{ lessons: { id: string; title: string; status: string }[] }>('/api/admin/lessons').catch(() => ({ lessons: [] }));
+    byId('lesson-list').replaceChildren(
+      ...lessons.filter((l) => l.status !== 'ended').map((l) => Object.assign(el('option', { text: l.title }), { value: l.id })),
+    );
+  }
+}
+
+function renderWelcome(): void {
+  if (account) byId('welcome').textContent = t('welcome', { name: account.displayName });
+}
+
+function busy(form: HTMLFormElement, on: boolean): void {
+  form.querySelectorAll('button').forEach((b) => (b.disabled = on));
+}
+
+loginForm.addEventListener('submit', (e) => {
+  e.preventDefault();
+  showError(null);
+  busy(loginForm, true);
+  const username = byId<HTMLInputElement>('username').value.trim();
+  const password = byId<HTMLInputElement>('password').value;
+  post<{ account: Account }>('/api/auth/login', { username, password })
+    .then((r) => afterLogin(r.account))
+    .catch((err: unknown) => {
+      showError(explain(err));
+      byId<HTMLInputElement>('password').select();
+    })
+    .finally(() => busy(loginForm, false));
+});
+
+lessonForm.addEventListener('submit', (e) => {
+  e.preventDefault();
+  if (!account || account.role === 'admin') return;
+  showError(null);
+  busy(lessonForm, true);
+  enter(account.role, lessonInput.value.trim())
+    .catch((err: unknown) => showError(explain(err)))
+    .finally(() => busy(lessonForm, false));
+});
+
+applyI18n();
+installLanguageToggle(byId<HTMLButtonElement>('lang'), () => {
+  renderWelcome();
+  message.textContent = lastError ? lastError() : '';
+});
+byId<HTMLInputElement>('username').focus();
