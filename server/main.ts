@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { DEMO, seedDemo } from './store/demoSeed.js';
-import { startTongke } from './tongkeServer.js';
+import { startTongke, type TongkeServer } from './tongkeServer.js';
 
 /** Prints the demo links: a person copies them into Chromium, one per role and classroom. */
 async function printDemoLinks(server: Awaited<ReturnType<typeof startTongke>>): Promise<void> {
@@ -36,9 +36,10 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
-  const server = await startTongke(config, log);
-  if (config.demo.enabled) await printDemoLinks(server);
-
+  // Signal handlers first: a SIGTERM that arrives while the server is still starting (or
+  // printing its links) must still shut down in order, not kill the process mid-way.
+  let server: TongkeServer | null = null;
+  let startFailed = false;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -46,7 +47,11 @@ async function main(): Promise<void> {
     log.info({ signal }, 'stopping');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    server.close().then(
+    void (async () => {
+      // Still starting: wait for it, so workers and the database close properly.
+      while (!server && !startFailed) await new Promise((r) => setTimeout(r, 20));
+      await server?.close();
+    })().then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');
@@ -56,6 +61,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  try {
+    server = await startTongke(config, log);
+  } catch (err) {
+    startFailed = true;
+    throw err;
+  }
+  if (config.demo.enabled && !stopping) await printDemoLinks(server);
 }
 
 main().catch((err: unknown) => {
