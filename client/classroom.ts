@@ -156,7 +156,8 @@ function reconcile(s: LessonState): void {
   if (!session) {
     session = new MediaSession(shell.socket);
     session.onBroken = rebuild;
-    void publishOwn(session);
+    // An inspector watches; it never publishes (the server would refuse it anyway).
+    if (s.viewer.role !== 'inspector') void publishOwn(session);
   }
   receivers.reconcile(wanted(s));
 }
@@ -186,6 +187,9 @@ const renderQuiz = shell ? quizPanel(shell.socket) : () => {};
 
 function render(s: LessonState): void {
   renderLessonHeader(s);
+  document.body.dataset.role = s.viewer.role;
+  byId('role-label').textContent = t(s.viewer.role === 'inspector' ? 'roleInspector' : 'roleClassroom');
+  document.body.dataset.quiz = s.quiz?.status ?? 'none';
   const me = s.classrooms.find((c) => c.classroomId === s.viewer.classroomId);
   byId('classroom-name').textContent = me ? `${me.schoolName} ${me.name}` : '';
   const receiving = s.status === 'live' && s.producers.some((p) => p.ownerClassroomId === null && receivers.has(p.producerId));

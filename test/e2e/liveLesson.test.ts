@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, waitForPage } from '../helpers/browser.js';
-import { classroomGrant, startTestServer, teacherGrant, type TestServer } from '../helpers/server.js';
+import { classroomGrant, inspectorGrant, startTestServer, teacherGrant, type TestServer } from '../helpers/server.js';
 
 import '../helpers/pageApi.js';
 
@@ -55,16 +55,34 @@ describe('a live lesson in Chromium', () => {
       expect(status).toBe('上课中');
     }
 
+    // An inspector (巡课) watches through the same page: it receives, publishes nothing and
+    // sees no reporting forms.
+    const inspector = await open('classroom', await ts.token(inspectorGrant(lessonId)));
+    await waitForPage(inspector, async () => {
+      const s = await window.tongke.stats();
+      return s.videoFramesDecoded > 0 && s.audioPacketsReceived > 0;
+    });
+    expect(await inspector.$eval('#attendance-submit', (n) => (n as HTMLElement).offsetParent === null)).toBe(true);
+    expect(await inspector.$eval('#raise', (n) => (n as HTMLElement).offsetParent === null)).toBe(true);
+    // It never opened a camera: nothing in its self view, and its role is shown as such.
+    expect(await inspector.$eval('#self-view', (v) => (v as HTMLVideoElement).srcObject)).toBeNull();
+    expect(await inspector.evaluate(() => document.body.dataset.role)).toBe('inspector');
+
     mkdirSync('test-results', { recursive: true });
+    await inspector.screenshot({ path: 'test-results/inspector.png' });
+    // Headless Chromium renders only the tab in front: bring each to the front to capture it.
+    await teacher.bringToFront();
     await teacher.screenshot({ path: 'test-results/teacher.png' });
+    await rooms[0]!.bringToFront();
     await rooms[0]!.screenshot({ path: 'test-results/classroom.png' });
 
     // The teacher ends the lesson: classrooms see it ended and the log has it.
+    await teacher.bringToFront();
     await teacher.click('#end');
     await waitForPage(rooms[0]!, () => window.tongke.state()?.status === 'ended');
     const types = ts.server.store.listEvents(lessonId).map((e) => e.type);
     expect(types).toContain('lesson_started');
     expect(types).toContain('lesson_ended');
     expect(types.filter((t) => t === 'classroom_joined')).toHaveLength(2);
-  });
+  }, 60_000);
 });
