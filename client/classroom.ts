@@ -188,7 +188,7 @@ const renderQuiz = shell ? quizPanel(shell.socket) : () => {};
 function render(s: LessonState): void {
   renderLessonHeader(s);
   document.body.dataset.role = s.viewer.role;
-  byId('role-label').textContent = t(s.viewer.role === 'inspector' ? 'roleInspector' : 'roleClassroom');
+  byId('role-label').textContent = t(s.viewer.role === 'inspector' ? 'inspectorWatching' : 'roleClassroom');
   document.body.dataset.quiz = s.quiz?.status ?? 'none';
   const me = s.classrooms.find((c) => c.classroomId === s.viewer.classroomId);
   byId('classroom-name').textContent = me ? `${me.schoolName} ${me.name}` : '';
