@@ -38,7 +38,7 @@ export interface RealPhaseResult {
   receivers: RealReceiverStats[];
   latency: {
     seconds: number;
-    /** The camera-only probe classroom through the SFU. */
+    /** The probe classroom through the SFU: the single-layer 720p copy, video only. */
     sfu: LatencySummary;
     sfuInbound: Omit<RealReceiverStats, 'classroomId' | 'joinMs' | 'latency'>;
     direct: LatencySummary;
@@ -93,7 +93,8 @@ async function joinClassroom(
   classroomId: string,
   reading: () => boolean,
   keep: (j: Joined) => void,
-  videoOnly = false,
+  /** The latency probe: only this video source, no audio. */
+  probeSource: 'screen' | null = null,
 ): Promise<Joined> {
   const start = performance.now();
   const socket = await connect(url, token);
@@ -104,13 +105,13 @@ async function joinClassroom(
   try {
     const state = await pageRequest(socket as never, 'lesson:sync', {});
     const teacher = state.producers.filter((p) => p.ownerClassroomId === null);
-    const camera = teacher.find((p) => p.source === 'camera');
-    if (!camera) throw new Error('lesson:sync listed no teacher camera');
+    const camera = teacher.find((p) => p.source === (probeSource ?? 'camera'));
+    if (!camera) throw new Error(`lesson:sync listed no teacher ${probeSource ?? 'camera'}`);
     const video = await session.receive(camera);
     const reader = readFrames(video.track, { reading, onFirstFrame: () => firstFrame() });
     const joined: Joined = { ...partial, reader, joinMs: 0 };
     keep(joined);
-    if (!videoOnly) for (const p of teacher.filter((p) => p !== camera)) await session.receive(p);
+    if (!probeSource) for (const p of teacher.filter((p) => p.source === 'microphone')) await session.receive(p);
     await decoded;
     joined.joinMs = performance.now() - start;
     return joined;
@@ -190,7 +191,9 @@ export async function measureRealReceivers(flags: Flags, log: (line: string) => 
   await pageRequest(teacherSocket as never, 'lesson:start', {});
   await teacher.publish(camera.video, 'camera', { simulcast: CAMERA_SIMULCAST });
   await teacher.publish(camera.audio, 'microphone');
-  log(`real: teacher publishing 720p VP8 simulcast + Opus from wrtc`);
+  // The same track once more as one 720p layer, for the latency probe only (see below).
+  await teacher.publish(camera.video, 'screen', { maxBitrate: 1_800_000 });
+  log(`real: teacher publishing 720p VP8 simulcast + Opus (+ one 720p layer for the latency probe) from wrtc`);
 
   let reading = false;
   const isReading = () => reading;
@@ -206,13 +209,14 @@ export async function measureRealReceivers(flags: Flags, log: (line: string) => 
     const j = await withTimeout(joinClassroom(server.url, await token(i), benchClassroomId(i), isReading, (x) => receivers.push(x)), JOIN_TIMEOUT_MS, 'real receiver join');
     log(`real: ${j.classroomId} first frame after ${round(j.joinMs)} ms`);
   }
-  // The latency probe: one more classroom through the same page code, camera only, so that
-  // lip sync (video held back to match audio whose jitter buffer follows Node's timer
-  // jitter) does not enter the comparison; the direct baseline is video-only too.
+  // The latency probe: one more classroom through the same page code, receiving only the
+  // single-layer copy of the camera (published as the 'screen' source), so that both paths
+  // have one 720p VP8 encoder and neither has lip sync (video held back to match audio
+  // whose jitter buffer follows Node's timer jitter). The direct baseline is the same.
   const probeId = benchClassroomId(nReal + nJoin);
   const probes: Joined[] = [];
   onCleanup('latency probe', () => probes.forEach(close));
-  const probe = await withTimeout(joinClassroom(server.url, await token(nReal + nJoin), probeId, isReading, (x) => probes.push(x), true), JOIN_TIMEOUT_MS, 'latency probe join');
+  const probe = await withTimeout(joinClassroom(server.url, await token(nReal + nJoin), probeId, isReading, (x) => probes.push(x), 'screen'), JOIN_TIMEOUT_MS, 'latency probe join');
   await sleep(WARMUP_MS);
   reading = true;
   await sleep(latencySeconds * 1000);
@@ -288,7 +292,7 @@ export async function measureRealReceivers(flags: Flags, log: (line: string) => 
       addedP99Ms: added(sfu.p99Ms, directSummary.p99Ms),
       measures:
         'capture (performance.now() stamped into the I420 frame) → VP8 encode → send → [SFU] → jitter buffer → decode → RTCVideoSink callback, ' +
-        'same process and clock; SFU path (a camera-only probe classroom) and direct wrtc-to-wrtc baseline (video only) sampled at the same time from the same track. ' +
+        'same process and clock; SFU path (a probe classroom receiving a single-layer 720p copy of the camera, video only) and direct wrtc-to-wrtc baseline (one 720p layer, video only) sampled at the same time from the same track. ' +
         'receiversWithAudio: the same on the audio+video receivers, whose video also waits for lip sync.',
     },
     join,
