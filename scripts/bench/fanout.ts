@@ -80,7 +80,7 @@ function assemble(flags: Flags, ramp: RampResult, join: JoinResult | null, real:
     realReceivers: real?.receivers ?? null,
     latency: real?.latency ?? null,
     realJoin: real?.join ?? null,
-    realPhase: real ? { publisherFramesSent: real.publisherFramesSent, loadavg: real.loadavg } : null,
+    realPhase: real ? { publisherFramesSent: real.publisherFramesSent, publisherFps: real.publisherFps, loadavg: real.loadavg } : null,
     notMeasured: NOT_MEASURED,
     targets: TARGETS,
     stoppedBy: ramp.stoppedBy,

@@ -62,6 +62,8 @@ export interface RealPhaseResult {
     measures: string;
   };
   publisherFramesSent: number;
+  /** Frames the synthetic camera actually produced per second (25 asked; timers slip under load). */
+  publisherFps: number;
   loadavg: [number, number, number];
 }
 
@@ -180,6 +182,7 @@ export async function measureRealReceivers(flags: Flags, log: (line: string) => 
   const token = (i: number) => server.tokens.sign({ role: 'assistant', lessonId, classroomId: benchClassroomId(i) }, 600);
 
   // Bounded: the camera stops by itself even if this phase hangs.
+  const cameraStart = performance.now();
   const camera = startSyntheticCamera(latencySeconds + nJoin / flags['join-rate'] + 120);
   onCleanup('synthetic camera', () => camera.stop());
   const teacherSocket = await connect(server.url, await server.tokens.sign({ role: 'teacher', lessonId, name: '基准老师' }, 600));
@@ -297,6 +300,7 @@ export async function measureRealReceivers(flags: Flags, log: (line: string) => 
     },
     join,
     publisherFramesSent: camera.framesSent(),
+    publisherFps: round(camera.framesSent() / ((performance.now() - cameraStart) / 1000)),
     loadavg: loadavg(),
   };
 }

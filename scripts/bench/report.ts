@@ -37,7 +37,7 @@ export function markdown(r: FanoutResults): string {
     ? `${rj.completed}/${rj.classrooms} WebRTC classrooms at ${rj.ratePerSecond}/s: p50 ${dash(rj.p50Ms)} ms, p95 ${dash(rj.p95Ms)} ms, max ${dash(rj.maxMs)} ms (${rj.failed} failed${rj.firstError ? `: ${rj.firstError}` : ''}). ${rj.measures}`
     : 'not run';
   const latency = lat
-    ? `SFU (camera-only probe classroom) p50/p95/p99 ${dash(lat.sfu.p50Ms)}/${dash(lat.sfu.p95Ms)}/${dash(lat.sfu.p99Ms)} ms over ${lat.sfu.samples} frames ` +
+    ? `SFU (probe classroom, single-layer 720p copy of the camera) p50/p95/p99 ${dash(lat.sfu.p50Ms)}/${dash(lat.sfu.p95Ms)}/${dash(lat.sfu.p99Ms)} ms over ${lat.sfu.samples} frames ` +
       `(${lat.sfu.unreadable} unreadable, widths ${JSON.stringify(lat.sfu.widths)}, jitter buffer ${dash(lat.sfuInbound.jitterBufferMs)} ms); ` +
       `direct wrtc-to-wrtc p50/p95/p99 ${dash(lat.direct.p50Ms)}/${dash(lat.direct.p95Ms)}/${dash(lat.direct.p99Ms)} ms over ${lat.direct.samples} frames ` +
       `(jitter buffer ${dash(lat.directInbound.jitterBufferMs)} ms); added p50 ${dash(lat.addedP50Ms)} ms, p99 ${dash(lat.addedP99Ms)} ms. ` +
@@ -69,7 +69,7 @@ ${stepsTable(r.steps)}
 
 Join, signalling only: ${join}
 
-## WebRTC phase (mediasoup-client on @roamhq/wrtc)${r.realPhase ? `, loadavg ${r.realPhase.loadavg.join(' ')}, publisher frames sent ${r.realPhase.publisherFramesSent}` : ''}
+## WebRTC phase (mediasoup-client on @roamhq/wrtc)${r.realPhase ? `, loadavg ${r.realPhase.loadavg.join(' ')}, synthetic camera ${r.realPhase.publisherFps} fps (target 25)` : ''}
 
 ${realTable}
 

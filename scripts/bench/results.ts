@@ -30,7 +30,7 @@ export interface FanoutResults {
   realReceivers: RealReceiverStats[] | null;
   latency: RealPhaseResult['latency'] | null;
   realJoin: RealPhaseResult['join'] | null;
-  realPhase: { publisherFramesSent: number; loadavg: [number, number, number] } | null;
+  realPhase: { publisherFramesSent: number; publisherFps: number; loadavg: [number, number, number] } | null;
   /** Why a headline figure is missing or narrower than the issue's definition. */
   notMeasured: Record<string, string>;
   targets: typeof TARGETS;
@@ -67,12 +67,12 @@ export const NOT_MEASURED = {
   joinUnderLoad:
     'joinP95Ms is measured on a worker serving only the WebRTC phase, not while hundreds of classrooms are already connected; the joining classrooms leave right after their first decoded frame (CPU of this 2-core host).',
   latencyUnderLoad:
-    'addedLatencyP99Ms is measured with one camera-only probe classroom and a few receivers on the worker, not at the ramp\'s load; and on one host, so the network adds ~nothing on either path.',
+    'addedLatencyP99Ms is measured with one probe classroom (single-layer 720p copy of the camera) and a few receivers on the worker, not at the ramp\'s load; and on one host, so the network adds ~nothing on either path.',
   simulcastInRamp: 'the ramp\'s publisher is one 720p VP8 layer from ffmpeg; simulcast (3 layers) is only in the WebRTC phase.',
 };
 
 export const NOTES = [
-  'One mediasoup worker pinned to core 0 (taskset); this Node process (load generator, mediasoup channel, sample readers, wrtc peers) and the ffmpeg publisher pinned to core 1.',
+  'One mediasoup worker pinned to core 0 (taskset); this Node process (load generator, mediasoup channel, sample readers) and the ffmpeg publisher pinned to core 1 for the ramp and the signalling join.',
   'Bulk receivers are PlainTransports with SRTP (AES_CM_128_HMAC_SHA1_80), so the worker encrypts every packet as for a browser; their UDP sockets are bound and never read (Node reading stopped), so kernel RcvbufErrors grows by design and is not a loss signal.',
   'Loss is measured on the sampled readers only, from RTP sequence gaps per SSRC (headers are in clear under SRTP); it includes loss on the way in (ingressLossPct: the publisher → worker leg).',
   'On loopback the kernel delivers a sent datagram in the sender\'s context, so the worker CPU figure also carries part of the receive-side kernel work of its 1000 receivers: pessimistic against a real NIC.',
@@ -80,8 +80,9 @@ export const NOTES = [
   'Bulk receivers send no RTCP (no receiver reports, NACKs or PLIs: that would need SRTCP on our side), so consumer scores only reflect the producer side and NACK/PLI counts stay at zero; transport-cc is left out of their capabilities for the same reason.',
   'WebRTC phase: a fresh Tongke server in this process (one worker, core 0). The teacher and every classroom run the page\'s own media code (client/lib/media.ts MediaSession → mediasoup-client 3.18.7, Chrome111 handler) on @roamhq/wrtc 0.10.0 (libwebrtc in Node), over the production Socket.IO protocol. The teacher publishes a synthetic 720p25 camera as VP8 simulcast (3 layers, as CAMERA_SIMULCAST) + Opus; the real receivers get video + audio and report inbound-rtp packetsLost, framesDecoded, jitter-buffer delay (from the recv transport\'s RTCPeerConnection.getStats(): wrtc lacks RTCRtpReceiver.getStats()).',
   'joinP95Ms: socket connect → first decoded video frame on a WebRTC classroom (RTCVideoSink), classrooms starting at --join-rate per second while the real receivers keep playing; each leaves after its first frame. The signalling-only figure (no media) is signallingJoinP95Ms.',
-  'Latency: the publisher draws performance.now() into large luma blocks of every frame (scripts/bench/stamp.ts), the receiver\'s RTCVideoSink reads it back: capture → encode → send → [SFU] → jitter buffer → decode, same process and clock. The SFU figure comes from a camera-only probe classroom, the baseline from a direct wrtc-to-wrtc connection fed the same track at the same time (video-only both, so lip sync does not enter); addedLatency = SFU − direct. The real receivers\' own figures (with audio, so video waits for lip sync) are under latency.receiversWithAudio.',
-  'All wrtc peers (encoder of 3 simulcast layers + a direct 720p encode, decoders) share core 1 with the rest of the load generator: on a loaded 2-core host the latency and join figures carry scheduling delay on both paths; read them with each phase\'s loadavg.',
+  'Join to first frame has a floor near 1 s: the first classroom decodes within ~0.2 s, later ones wait for a key frame, and the server asks the teacher for at most one key frame per KEY_FRAME_REQUEST_DELAY_MS (1000 ms, server/media/lessonMedia.ts, so a join storm does not flood the encoder); a join arriving just after a key frame waits up to ~1 s plus the encoder\'s response.',
+  'Latency: the publisher draws performance.now() into large luma blocks of every frame (scripts/bench/stamp.ts), the receiver\'s RTCVideoSink reads it back: capture → encode → send → [SFU] → jitter buffer → decode, same process and clock. The SFU figure comes from a probe classroom receiving a single-layer 720p copy of the camera (published as the teacher\'s screen source, so the encoder matches the baseline\'s), the baseline from a direct wrtc-to-wrtc connection fed the same track at the same time (video-only both, so lip sync does not enter); addedLatency = SFU − direct. The real receivers\' own figures (with audio, so video waits for lip sync) are under latency.receiversWithAudio.',
+  'During the WebRTC phase this process is unpinned (both cores): its wrtc peers (a 3-layer simulcast encode, two single 720p encodes, 5 decoders) share the 2 cores with the worker and anything else running; on a loaded host the latency and join figures carry scheduling delay on both paths (the jitter buffers grow with it) and the synthetic camera may not keep 25 fps: read them with the phase\'s loadavg and publisherFps.',
   'The worker is the project\'s build of mediasoup 3.12.16 against Debian 12 system libraries, with libsrtp2 rebuilt against OpenSSL.',
   'Other engineers may run tests on this machine: each step records os.loadavg() so readers can judge noise.',
 ];
