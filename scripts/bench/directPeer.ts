@@ -8,6 +8,7 @@ import { readFrames, type StampReader } from './wrtc.js';
 export interface DirectPeer {
   reader: StampReader;
   receiver: InstanceType<typeof wrtc.RTCPeerConnection>;
+  sender: InstanceType<typeof wrtc.RTCPeerConnection>;
   close(): void;
 }
 
@@ -44,7 +45,7 @@ export async function startDirectPeer(video: MediaStreamTrack, reading: () => bo
         timer = setTimeout(() => reject(new Error('direct peer: no track')), timeoutMs);
       }),
     ]);
-    return { reader: readFrames(track, { reading }), receiver: b, close };
+    return { reader: readFrames(track, { reading }), receiver: b, sender: a, close };
   } catch (err) {
     close();
     throw err;

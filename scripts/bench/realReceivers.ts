@@ -46,6 +46,14 @@ export interface RealPhaseResult {
     directInbound: Omit<RealReceiverStats, 'classroomId' | 'joinMs' | 'latency'>;
     /** The real receivers (video + audio, so video waits for lip sync): not the headline. */
     receiversWithAudio: LatencySummary;
+    /**
+     * Mean time a video packet waited in the sender's pacer (outbound-rtp totalPacketSendDelay /
+     * packetsSent), since each connection started: the teacher's send transport (which also
+     * carries the 3 simulcast layers and Opus) for the probe's stream, and the direct sender.
+     */
+    senderDelay: { sfuMs: number | null; directMs: number | null };
+    /** Per frame (same stamp on both paths): SFU latency − direct latency, p50/p99. */
+    pairedAdded: { frames: number; p50Ms: number | null; p99Ms: number | null };
     addedP50Ms: number | null;
     addedP99Ms: number | null;
     measures: string;
@@ -195,7 +203,7 @@ export async function measureRealReceivers(flags: Flags, log: (line: string) => 
   await teacher.publish(camera.video, 'camera', { simulcast: CAMERA_SIMULCAST });
   await teacher.publish(camera.audio, 'microphone');
   // The same track once more as one 720p layer, for the latency probe only (see below).
-  await teacher.publish(camera.video, 'screen', { maxBitrate: 1_800_000 });
+  const probeProducer = await teacher.publish(camera.video, 'screen', { maxBitrate: 1_800_000 });
   log(`real: teacher publishing 720p VP8 simulcast + Opus (+ one 720p layer for the latency probe) from wrtc`);
 
   let reading = false;
@@ -233,7 +241,18 @@ export async function measureRealReceivers(flags: Flags, log: (line: string) => 
     mergeWidths(receivers.map((r) => r.reader.widths)),
   );
   const directSummary = summarize(direct.reader.latencies, direct.reader.unreadable(), direct.reader.widths);
+  // The same frame (same stamp) through both paths: the capture side is common to both.
+  const paired = [...probe.reader.byStamp].flatMap(([stamp, ms]) => {
+    const d = direct.reader.byStamp.get(stamp);
+    return d === undefined ? [] : [ms - d];
+  });
+  const pairedSummary = summarize(paired, 0, new Map());
   const directInbound = await pcInboundStats(direct.receiver as unknown as RTCPeerConnection);
+  const teacherPc = (await (teacher as unknown as { sendTransport: Promise<{ _handler?: { _pc?: RTCPeerConnection } }> }).sendTransport)._handler?._pc;
+  const senderDelay = {
+    sfuMs: await pacerDelayMs(teacherPc, probeProducer.rtpParameters.encodings?.[0]?.ssrc),
+    directMs: await pacerDelayMs(direct.sender as unknown as RTCPeerConnection, undefined),
+  };
   direct.reader.stop();
   direct.close();
   log(
@@ -291,6 +310,8 @@ export async function measureRealReceivers(flags: Flags, log: (line: string) => 
       direct: directSummary,
       directInbound,
       receiversWithAudio: withAudio,
+      senderDelay,
+      pairedAdded: { frames: pairedSummary.samples, p50Ms: pairedSummary.p50Ms, p99Ms: pairedSummary.p99Ms },
       addedP50Ms: added(sfu.p50Ms, directSummary.p50Ms),
       addedP99Ms: added(sfu.p99Ms, directSummary.p99Ms),
       measures:
@@ -303,6 +324,18 @@ export async function measureRealReceivers(flags: Flags, log: (line: string) => 
     publisherFps: round(camera.framesSent() / ((performance.now() - cameraStart) / 1000)),
     loadavg: loadavg(),
   };
+}
+
+async function pacerDelayMs(pc: RTCPeerConnection | undefined, ssrc: number | undefined): Promise<number | null> {
+  if (!pc) return null;
+  let result: number | null = null;
+  (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+    if (s.type !== 'outbound-rtp' || s.kind !== 'video') return;
+    if (ssrc !== undefined && Number(s.ssrc) !== ssrc) return;
+    const sent = Number(s.packetsSent ?? 0);
+    if (sent > 0 && s.totalPacketSendDelay !== undefined) result = round((Number(s.totalPacketSendDelay) / sent) * 1000);
+  });
+  return result;
 }
 
 function mergeWidths(maps: Map<number, number>[]): Map<number, number> {

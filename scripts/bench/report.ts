@@ -41,6 +41,8 @@ export function markdown(r: FanoutResults): string {
       `(${lat.sfu.unreadable} unreadable, widths ${JSON.stringify(lat.sfu.widths)}, jitter buffer ${dash(lat.sfuInbound.jitterBufferMs)} ms); ` +
       `direct wrtc-to-wrtc p50/p95/p99 ${dash(lat.direct.p50Ms)}/${dash(lat.direct.p95Ms)}/${dash(lat.direct.p99Ms)} ms over ${lat.direct.samples} frames ` +
       `(jitter buffer ${dash(lat.directInbound.jitterBufferMs)} ms); added p50 ${dash(lat.addedP50Ms)} ms, p99 ${dash(lat.addedP99Ms)} ms. ` +
+      `Paired per frame (SFU − direct, same frame): p50 ${dash(lat.pairedAdded.p50Ms)} ms, p99 ${dash(lat.pairedAdded.p99Ms)} ms over ${lat.pairedAdded.frames} frames. ` +
+      `Mean sender pacer delay: teacher's send transport ${dash(lat.senderDelay.sfuMs)} ms, direct ${dash(lat.senderDelay.directMs)} ms. ` +
       `Real receivers (video + audio, lip sync) p50/p99 ${dash(lat.receiversWithAudio.p50Ms)}/${dash(lat.receiversWithAudio.p99Ms)} ms. ${lat.measures}`
     : 'not run';
   const realRows = (r.realReceivers ?? []).map(

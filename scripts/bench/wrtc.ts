@@ -79,6 +79,8 @@ export interface StampReader {
   frames: () => number;
   /** One-way latencies (ms) of frames whose stamp read back, and the widths they came at. */
   latencies: number[];
+  /** Stamp → latency, to pair the same frame across two paths. */
+  byStamp: Map<number, number>;
   widths: Map<number, number>;
   unreadable: () => number;
   stop(): void;
@@ -94,6 +96,7 @@ export function readFrames(track: MediaStreamTrack, opts: { reading: () => boole
   let frames = 0;
   let unreadable = 0;
   const latencies: number[] = [];
+  const byStamp = new Map<number, number>();
   const widths = new Map<number, number>();
   const max = opts.maxSamples ?? 10_000;
   sink.onframe = (ev: { frame: { width: number; height: number; data: Uint8Array } }) => {
@@ -110,13 +113,16 @@ export function readFrames(track: MediaStreamTrack, opts: { reading: () => boole
       unreadable++;
       return;
     }
-    latencies.push(elapsedMs(stamp, now));
+    const ms = elapsedMs(stamp, now);
+    latencies.push(ms);
+    byStamp.set(stamp, ms);
     widths.set(width, (widths.get(width) ?? 0) + 1);
   };
   return {
     firstFrameAt: () => first,
     frames: () => frames,
     latencies,
+    byStamp,
     widths,
     unreadable: () => unreadable,
     stop: () => sink.stop(),
