@@ -1,7 +1,9 @@
 /**
  * scripts/bench-fanout: how many receiving classrooms one mediasoup worker core serves.
  * Phase 1 ramps bulk SRTP receivers on a pinned worker fed by an ffmpeg publisher;
- * phase 2 times classroom joins through the production signalling path. Writes
+ * phase 2 times classroom joins through the production signalling path; phase 3 runs WebRTC
+ * classrooms (mediasoup-client on @roamhq/wrtc): join to first frame, inbound stats, and
+ * SFU-added frame latency against a direct wrtc-to-wrtc baseline. Writes
  * bench/results/fanout.{json,md,svg}. See README "Benchmarks".
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,9 +18,10 @@ import { parseFlags, USAGE, type Flags } from './flags.js';
 import { measureJoins, type JoinResult } from './joinTime.js';
 import { ensureTestFile, startPublisher } from './publisher.js';
 import { runRamp, type RampResult } from './ramp.js';
+import { measureRealReceivers, type RealPhaseResult } from './realReceivers.js';
 import { markdown, stepsTable } from './report.js';
 import { classroomsPerCore, NOT_MEASURED, NOTES, rssSlopeMB, TARGETS, type FanoutResults } from './results.js';
-import { machine, pinToCore } from './system.js';
+import { machine, pinToCore, unpin } from './system.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const WORKER_CORE = 0;
@@ -49,7 +52,7 @@ async function rampPhase(flags: Flags): Promise<{ ramp: RampResult; publisherFil
   return { ramp, publisherFile };
 }
 
-function assemble(flags: Flags, ramp: RampResult, join: JoinResult | null, publisherFile: string): FanoutResults {
+function assemble(flags: Flags, ramp: RampResult, join: JoinResult | null, real: RealPhaseResult | null, publisherFile: string): FanoutResults {
   const best = classroomsPerCore(ramp.steps);
   return {
     benchmark: 'fanout',
@@ -69,9 +72,15 @@ function assemble(flags: Flags, ramp: RampResult, join: JoinResult | null, publi
     },
     classroomsPerCore: best?.classrooms ?? null,
     lossPct: best?.sampledLossPct ?? null,
-    joinP95Ms: join?.p95Ms ?? null,
-    addedLatencyP99Ms: null,
+    joinP95Ms: real?.join.p95Ms ?? null,
+    signallingJoinP95Ms: join?.p95Ms ?? null,
+    addedLatencyP99Ms: real?.latency.addedP99Ms ?? null,
+    addedLatencyP50Ms: real?.latency.addedP50Ms ?? null,
     rssPerClassroomMB: rssSlopeMB(ramp.steps),
+    realReceivers: real?.receivers ?? null,
+    latency: real?.latency ?? null,
+    realJoin: real?.join ?? null,
+    realPhase: real ? { publisherFramesSent: real.publisherFramesSent, publisherFps: real.publisherFps, loadavg: real.loadavg } : null,
     notMeasured: NOT_MEASURED,
     targets: TARGETS,
     stoppedBy: ramp.stoppedBy,
@@ -109,14 +118,19 @@ async function main(): Promise<void> {
   await cleanupAll();
   const join = flags['join-classrooms'] > 0 ? await measureJoins(flags, say) : null;
   await cleanupAll();
+  // The WebRTC phase's worker does little; its wrtc encoders and decoders (libwebrtc threads,
+  // created from here on) would starve on one core, so this process may use every core now.
+  if (flags['real-receivers'] > 0) await unpin(process.pid);
+  const real = flags['real-receivers'] > 0 ? await measureRealReceivers(flags, say) : null;
+  await cleanupAll();
 
-  const results = assemble(flags, ramp, join, publisherFile);
+  const results = assemble(flags, ramp, join, real, publisherFile);
   write(flags, results);
   process.stdout.write(`${stepsTable(results.steps)}\n\n`);
   process.stdout.write(
     `classroomsPerCore ${results.classroomsPerCore ?? '–'} (loss ${results.lossPct ?? '–'}%), joinP95Ms ${results.joinP95Ms ?? '–'} ` +
-      `(signalling only: excludes ICE/DTLS and first-frame decode), rssPerClassroomMB ${results.rssPerClassroomMB ?? '–'}, ` +
-      `addedLatencyP99Ms not measured; publisher ${results.publisher.measuredKbps ?? '–'} kbit/s\n`,
+      `(connect → first decoded frame; signalling only ${results.signallingJoinP95Ms ?? '–'}), rssPerClassroomMB ${results.rssPerClassroomMB ?? '–'}, ` +
+      `addedLatencyP99Ms ${results.addedLatencyP99Ms ?? '–'} (p50 ${results.addedLatencyP50Ms ?? '–'}); publisher ${results.publisher.measuredKbps ?? '–'} kbit/s\n`,
   );
 }
 

@@ -25,6 +25,9 @@ const flagsSchema = z
     'video-kbps': z.coerce.number().int().min(100).max(8000).default(2000),
     'join-classrooms': z.coerce.number().int().min(0).max(500).default(100),
     'join-rate': z.coerce.number().min(1).max(200).default(20),
+    'real-receivers': z.coerce.number().int().min(0).max(10).default(3),
+    'real-joins': z.coerce.number().int().min(0).max(100).default(20),
+    'latency-seconds': z.coerce.number().min(3).max(120).default(15),
     out: z.string().min(1).default('bench/results'),
     'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('warn'),
     help: z.boolean().default(false),
@@ -42,7 +45,10 @@ export const USAGE = `usage: scripts/bench-fanout [flags]
   --loss-stop PCT       stop the ramp above this sampled loss % (default 1)
   --video-kbps N        publisher video bitrate when the test file is first encoded (default 2000)
   --join-classrooms N   classrooms joining through the production signalling path; 0 skips (default 100)
-  --join-rate N         joins started per second (default 20)
+  --join-rate N         joins started per second, both join phases (default 20)
+  --real-receivers N    WebRTC classrooms (mediasoup-client on @roamhq/wrtc) kept playing; 0 skips the WebRTC phase (default 3)
+  --real-joins N        WebRTC classrooms timed from connect to first decoded frame (default 20)
+  --latency-seconds N   seconds of frame-latency sampling, SFU and direct baseline (default 15)
   --out DIR             where fanout.json/.md/.svg go (default bench/results)
   --log-level LEVEL     server log level (default warn)`;
 
@@ -75,6 +81,9 @@ function readArgs(argv: string[]): Record<string, unknown> {
       'video-kbps': { type: 'string' },
       'join-classrooms': { type: 'string' },
       'join-rate': { type: 'string' },
+      'real-receivers': { type: 'string' },
+      'real-joins': { type: 'string' },
+      'latency-seconds': { type: 'string' },
       out: { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },

@@ -39,28 +39,7 @@ const JOIN_TIMEOUT_MS = 15_000;
  */
 export async function measureJoins(flags: Flags, log: (line: string) => void): Promise<JoinResult> {
   const n = flags['join-classrooms'];
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tongke-bench-'));
-  onCleanup('join data dir', () => rmSync(dataDir, { recursive: true, force: true }));
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN,
-    TONGKE_HOST: '127.0.0.1',
-    TONGKE_PORT: '0',
-    TONGKE_RTC_PORT: '0',
-    TONGKE_NUM_WORKERS: '1',
-    TONGKE_ANNOUNCED_IP: '127.0.0.1',
-    TONGKE_RTC_LISTEN_IP: '127.0.0.1',
-    TONGKE_DATA_DIR: dataDir,
-    TONGKE_LOG_LEVEL: flags['log-level'],
-    TONGKE_TOKEN_SECRET: randomBytes(32).toString('hex'),
-    TONGKE_DEMO: '0',
-    TONGKE_WORKER_CONSUMER_BUDGET: '100000',
-  });
-  const server = await startTongke(config, createLogger(config.logLevel));
-  onCleanup('tongke server', () => server.close());
-  for (const pid of server.pool.pids()) await pinToCore(pid, 0);
-
-  const lessonId = createLessonWith(server, n);
+  const { server, lessonId } = await startBenchLesson(flags, n);
   const sockets: ClientSocket[] = [];
   onCleanup('join sockets', () => sockets.forEach((s) => s.disconnect()));
 
@@ -103,7 +82,35 @@ export async function measureJoins(flags: Flags, log: (line: string) => void): P
   return result;
 }
 
-const benchClassroomId = (i: number) => `bench-recv-${String(i + 1).padStart(4, '0')}`;
+/**
+ * A real Tongke server in this process (one worker, pinned to core 0) with a lesson of N
+ * receiving classrooms (bench-recv-0001…), torn down by the next cleanupAll().
+ */
+export async function startBenchLesson(flags: Flags, n: number): Promise<{ server: TongkeServer; lessonId: string }> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tongke-bench-'));
+  onCleanup('bench data dir', () => rmSync(dataDir, { recursive: true, force: true }));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN,
+    TONGKE_HOST: '127.0.0.1',
+    TONGKE_PORT: '0',
+    TONGKE_RTC_PORT: '0',
+    TONGKE_NUM_WORKERS: '1',
+    TONGKE_ANNOUNCED_IP: '127.0.0.1',
+    TONGKE_RTC_LISTEN_IP: '127.0.0.1',
+    TONGKE_DATA_DIR: dataDir,
+    TONGKE_LOG_LEVEL: flags['log-level'],
+    TONGKE_TOKEN_SECRET: randomBytes(32).toString('hex'),
+    TONGKE_DEMO: '0',
+    TONGKE_WORKER_CONSUMER_BUDGET: '100000',
+  });
+  const server = await startTongke(config, createLogger(config.logLevel));
+  onCleanup('tongke server', () => server.close());
+  for (const pid of server.pool.pids()) await pinToCore(pid, 0);
+  return { server, lessonId: createLessonWith(server, n) };
+}
+
+export const benchClassroomId = (i: number) => `bench-recv-${String(i + 1).padStart(4, '0')}`;
 
 /** Through the store API, as an administrator's tooling would: N classrooms, one lesson. */
 function createLessonWith(server: TongkeServer, n: number): string {

@@ -10,6 +10,11 @@ export async function pinToCore(pid: number, core: number): Promise<void> {
   await run('taskset', ['-pc', String(core), String(pid)]);
 }
 
+/** Lets a process's threads run on every core again (threads created later inherit it). */
+export async function unpin(pid: number): Promise<void> {
+  await run('taskset', ['-apc', `0-${os.cpus().length - 1}`, String(pid)]);
+}
+
 export interface Machine {
   cpuModel: string;
   cores: number;

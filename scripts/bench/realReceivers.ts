@@ -1,0 +1,345 @@
+/**
+ * Phase 3 of bench-fanout: WebRTC end to end through the production path. A real Tongke
+ * server in this process; the teacher's page code (client/lib/media.ts MediaSession, i.e.
+ * mediasoup-client 3.18.7's Chrome111 handler) on @roamhq/wrtc publishes a synthetic 720p
+ * VP8 simulcast camera that stamps its send time into every frame, plus Opus. Classrooms
+ * are the same page code on wrtc. Measures, per real receiver, inbound-rtp stats; the
+ * join time socket connect → first decoded frame; and one-way frame latency through the SFU
+ * against a direct wrtc-to-wrtc connection fed the same track at the same time.
+ */
+import { CAMERA_SIMULCAST, MediaSession } from '../../client/lib/media.js';
+import { request as pageRequest } from '../../client/lib/socket.js';
+import { onCleanup } from './cleanup.js';
+import { startDirectPeer } from './directPeer.js';
+import type { Flags } from './flags.js';
+import { benchClassroomId, startBenchLesson } from './joinTime.js';
+import { summarize, type LatencySummary } from './latency.js';
+import { percentile } from './results.js';
+import { connect, type ClientSocket } from './signalling.js';
+import { loadavg, round, sleep } from './system.js';
+import { installWebRtcGlobals, readFrames, type StampReader } from './wrtc.js';
+import { startSyntheticCamera } from './wrtc.js';
+
+export interface RealReceiverStats {
+  classroomId: string;
+  joinMs: number | null;
+  framesDecoded: number;
+  packetsLost: number;
+  packetsReceived: number;
+  audioPacketsLost: number;
+  audioPacketsReceived: number;
+  /** jitterBufferDelay / jitterBufferEmittedCount, video. */
+  jitterBufferMs: number | null;
+  frameWidth: number | null;
+  latency: LatencySummary;
+}
+
+export interface RealPhaseResult {
+  receivers: RealReceiverStats[];
+  latency: {
+    seconds: number;
+    /** The probe classroom through the SFU: the single-layer 720p copy, video only. */
+    sfu: LatencySummary;
+    sfuInbound: Omit<RealReceiverStats, 'classroomId' | 'joinMs' | 'latency'>;
+    direct: LatencySummary;
+    /** The baseline receiver's inbound-rtp figures (its jitter buffer, for comparison). */
+    directInbound: Omit<RealReceiverStats, 'classroomId' | 'joinMs' | 'latency'>;
+    /** The real receivers (video + audio, so video waits for lip sync): not the headline. */
+    receiversWithAudio: LatencySummary;
+    /**
+     * Mean time a video packet waited in the sender's pacer (outbound-rtp totalPacketSendDelay /
+     * packetsSent), since each connection started: the teacher's send transport (which also
+     * carries the 3 simulcast layers and Opus) for the probe's stream, and the direct sender.
+     */
+    senderDelay: { sfuMs: number | null; directMs: number | null };
+    /** Per frame (same stamp on both paths): SFU latency − direct latency, p50/p99. */
+    pairedAdded: { frames: number; p50Ms: number | null; p99Ms: number | null };
+    addedP50Ms: number | null;
+    addedP99Ms: number | null;
+    measures: string;
+  };
+  join: {
+    classrooms: number;
+    ratePerSecond: number;
+    completed: number;
+    failed: number;
+    firstError: string | null;
+    p50Ms: number | null;
+    p95Ms: number | null;
+    maxMs: number | null;
+    measures: string;
+  };
+  publisherFramesSent: number;
+  /** Frames the synthetic camera actually produced per second (25 asked; timers slip under load). */
+  publisherFps: number;
+  loadavg: [number, number, number];
+}
+
+const JOIN_TIMEOUT_MS = 15_000;
+/** Simulcast layers and the bandwidth estimate ramp up before latency is sampled. */
+const WARMUP_MS = 6_000;
+
+interface Joined {
+  classroomId: string;
+  socket: ClientSocket;
+  session: MediaSession;
+  reader: StampReader;
+  joinMs: number;
+}
+
+/** Node 20 has no navigator: mediasoup-client's detection then picks Chrome111, as for the page. */
+function pretendChrome(): void {
+  if (typeof (globalThis as { navigator?: unknown }).navigator === 'object') return;
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36' },
+    configurable: true,
+  });
+}
+
+/** A classroom page: connect, sync, receive the teacher's camera and microphone, until first decoded frame. */
+async function joinClassroom(
+  url: string,
+  token: string,
+  classroomId: string,
+  reading: () => boolean,
+  keep: (j: Joined) => void,
+  /** The latency probe: only this video source, no audio. */
+  probeSource: 'screen' | null = null,
+): Promise<Joined> {
+  const start = performance.now();
+  const socket = await connect(url, token);
+  const session = new MediaSession(socket as never);
+  const partial = { classroomId, socket, session };
+  let firstFrame!: () => void;
+  const decoded = new Promise<void>((r) => (firstFrame = r));
+  try {
+    const state = await pageRequest(socket as never, 'lesson:sync', {});
+    const teacher = state.producers.filter((p) => p.ownerClassroomId === null);
+    const camera = teacher.find((p) => p.source === (probeSource ?? 'camera'));
+    if (!camera) throw new Error(`lesson:sync listed no teacher ${probeSource ?? 'camera'}`);
+    const video = await session.receive(camera);
+    const reader = readFrames(video.track, { reading, onFirstFrame: () => firstFrame() });
+    const joined: Joined = { ...partial, reader, joinMs: 0 };
+    keep(joined);
+    if (!probeSource) for (const p of teacher.filter((p) => p.source === 'microphone')) await session.receive(p);
+    await decoded;
+    joined.joinMs = performance.now() - start;
+    return joined;
+  } catch (err) {
+    session.close();
+    socket.disconnect();
+    throw err;
+  }
+}
+
+function close(j: Joined): void {
+  j.reader.stop();
+  j.session.close();
+  j.socket.disconnect();
+}
+
+type Inbound = Omit<RealReceiverStats, 'classroomId' | 'joinMs' | 'latency'>;
+
+/**
+ * wrtc has no RTCRtpReceiver.getStats(), so mediasoup-client's consumer.getStats() throws:
+ * read the recv transport's peer connection instead (one classroom = one recv transport =
+ * the teacher's video + audio).
+ */
+async function inboundStats(j: Joined): Promise<Inbound> {
+  const transport = await (j.session as unknown as { recvTransport: Promise<{ _handler?: { _pc?: RTCPeerConnection } }> }).recvTransport;
+  return pcInboundStats(transport._handler?._pc);
+}
+
+async function pcInboundStats(pc: RTCPeerConnection | undefined): Promise<Inbound> {
+  const out: Inbound = { framesDecoded: 0, packetsLost: 0, packetsReceived: 0, audioPacketsLost: 0, audioPacketsReceived: 0, jitterBufferMs: null, frameWidth: null };
+  if (!pc) return out;
+  (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+      if (s.type !== 'inbound-rtp') return;
+      if (s.kind === 'video') {
+        out.framesDecoded += Number(s.framesDecoded ?? 0);
+        out.packetsLost += Number(s.packetsLost ?? 0);
+        out.packetsReceived += Number(s.packetsReceived ?? 0);
+        const emitted = Number(s.jitterBufferEmittedCount ?? 0);
+        if (emitted > 0) out.jitterBufferMs = round((Number(s.jitterBufferDelay ?? 0) / emitted) * 1000);
+        if (s.frameWidth !== undefined) out.frameWidth = Number(s.frameWidth);
+      } else if (s.kind === 'audio') {
+        out.audioPacketsLost += Number(s.packetsLost ?? 0);
+        out.audioPacketsReceived += Number(s.packetsReceived ?? 0);
+      }
+  });
+  return out;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+    }),
+  ]);
+}
+
+export async function measureRealReceivers(flags: Flags, log: (line: string) => void): Promise<RealPhaseResult> {
+  installWebRtcGlobals();
+  pretendChrome();
+  const nReal = flags['real-receivers'];
+  const nJoin = flags['real-joins'];
+  const latencySeconds = flags['latency-seconds'];
+  const { server, lessonId } = await startBenchLesson(flags, nReal + nJoin + 1);
+  const token = (i: number) => server.tokens.sign({ role: 'assistant', lessonId, classroomId: benchClassroomId(i) }, 600);
+
+  // Bounded: the camera stops by itself even if this phase hangs.
+  const cameraStart = performance.now();
+  const camera = startSyntheticCamera(latencySeconds + nJoin / flags['join-rate'] + 120);
+  onCleanup('synthetic camera', () => camera.stop());
+  const teacherSocket = await connect(server.url, await server.tokens.sign({ role: 'teacher', lessonId, name: '基准老师' }, 600));
+  const teacher = new MediaSession(teacherSocket as never);
+  onCleanup('teacher', () => {
+    teacher.close();
+    teacherSocket.disconnect();
+  });
+  await pageRequest(teacherSocket as never, 'lesson:start', {});
+  await teacher.publish(camera.video, 'camera', { simulcast: CAMERA_SIMULCAST });
+  await teacher.publish(camera.audio, 'microphone');
+  // The same track once more as one 720p layer, for the latency probe only (see below).
+  const probeProducer = await teacher.publish(camera.video, 'screen', { maxBitrate: 1_800_000 });
+  log(`real: teacher publishing 720p VP8 simulcast + Opus (+ one 720p layer for the latency probe) from wrtc`);
+
+  let reading = false;
+  const isReading = () => reading;
+  const direct = await startDirectPeer(camera.video, isReading);
+  onCleanup('direct peer', () => {
+    direct.reader.stop();
+    direct.close();
+  });
+
+  const receivers: Joined[] = [];
+  onCleanup('real receivers', () => receivers.forEach(close));
+  for (let i = 0; i < nReal; i++) {
+    const j = await withTimeout(joinClassroom(server.url, await token(i), benchClassroomId(i), isReading, (x) => receivers.push(x)), JOIN_TIMEOUT_MS, 'real receiver join');
+    log(`real: ${j.classroomId} first frame after ${round(j.joinMs)} ms`);
+  }
+  // The latency probe: one more classroom through the same page code, receiving only the
+  // single-layer copy of the camera (published as the 'screen' source), so that both paths
+  // have one 720p VP8 encoder and neither has lip sync (video held back to match audio
+  // whose jitter buffer follows Node's timer jitter). The direct baseline is the same.
+  const probeId = benchClassroomId(nReal + nJoin);
+  const probes: Joined[] = [];
+  onCleanup('latency probe', () => probes.forEach(close));
+  const probe = await withTimeout(joinClassroom(server.url, await token(nReal + nJoin), probeId, isReading, (x) => probes.push(x), 'screen'), JOIN_TIMEOUT_MS, 'latency probe join');
+  await sleep(WARMUP_MS);
+  reading = true;
+  await sleep(latencySeconds * 1000);
+  reading = false;
+  const sfu = summarize(probe.reader.latencies, probe.reader.unreadable(), probe.reader.widths);
+  const probeInbound = await inboundStats(probe);
+  close(probe);
+  const withAudio = summarize(
+    receivers.flatMap((r) => r.reader.latencies),
+    receivers.reduce((t, r) => t + r.reader.unreadable(), 0),
+    mergeWidths(receivers.map((r) => r.reader.widths)),
+  );
+  const directSummary = summarize(direct.reader.latencies, direct.reader.unreadable(), direct.reader.widths);
+  // The same frame (same stamp) through both paths: the capture side is common to both.
+  const paired = [...probe.reader.byStamp].flatMap(([stamp, ms]) => {
+    const d = direct.reader.byStamp.get(stamp);
+    return d === undefined ? [] : [ms - d];
+  });
+  const pairedSummary = summarize(paired, 0, new Map());
+  const directInbound = await pcInboundStats(direct.receiver as unknown as RTCPeerConnection);
+  const teacherPc = (await (teacher as unknown as { sendTransport: Promise<{ _handler?: { _pc?: RTCPeerConnection } }> }).sendTransport)._handler?._pc;
+  const senderDelay = {
+    sfuMs: await pacerDelayMs(teacherPc, probeProducer.rtpParameters.encodings?.[0]?.ssrc),
+    directMs: await pacerDelayMs(direct.sender as unknown as RTCPeerConnection, undefined),
+  };
+  direct.reader.stop();
+  direct.close();
+  log(
+    `real: latency p50/p99 SFU ${sfu.p50Ms}/${sfu.p99Ms} ms, direct ${directSummary.p50Ms}/${directSummary.p99Ms} ms; ` +
+      `receivers with audio (lip sync) ${withAudio.p50Ms}/${withAudio.p99Ms} ms`,
+  );
+
+  // Join storm: classrooms join at the given rate while the real receivers keep playing;
+  // each leaves after its first decoded frame, so only a few decode at once on a small host.
+  const times: number[] = [];
+  const errors: string[] = [];
+  const joining: Joined[] = [];
+  onCleanup('joining classrooms', () => joining.forEach(close));
+  const tokens = await Promise.all(Array.from({ length: nJoin }, (_, i) => token(nReal + i)));
+  const t0 = performance.now();
+  await Promise.all(
+    tokens.map(async (tk, i) => {
+      await sleep(Math.max(0, t0 + (i * 1000) / flags['join-rate'] - performance.now()));
+      try {
+        const j = await withTimeout(joinClassroom(server.url, tk, benchClassroomId(nReal + i), () => false, (x) => joining.push(x)), JOIN_TIMEOUT_MS, 'join');
+        times.push(j.joinMs);
+        close(j);
+      } catch (err) {
+        errors.push((err as Error).message);
+      }
+    }),
+  );
+  times.sort((a, b) => a - b);
+  const join = {
+    classrooms: nJoin,
+    ratePerSecond: flags['join-rate'],
+    completed: times.length,
+    failed: errors.length,
+    firstError: errors[0] ?? null,
+    p50Ms: percentile(times, 50),
+    p95Ms: percentile(times, 95),
+    maxMs: times.length ? round(times[times.length - 1]!) : null,
+    measures:
+      'socket connect → lesson:sync → getRouterRtpCapabilities → createTransport → consume → ICE + DTLS → resumeConsumer → first decoded video frame (RTCVideoSink), ' +
+      'each classroom a mediasoup-client Device (client/lib/media.ts) on @roamhq/wrtc; it leaves right after its first frame.',
+  };
+  log(`real: join to first frame ${join.completed}/${nJoin} at ${join.ratePerSecond}/s, p50 ${join.p50Ms} ms, p95 ${join.p95Ms} ms`);
+
+  const stats: RealReceiverStats[] = [];
+  for (const r of receivers) {
+    stats.push({ classroomId: r.classroomId, joinMs: round(r.joinMs), ...(await inboundStats(r)), latency: summarize(r.reader.latencies, r.reader.unreadable(), r.reader.widths) });
+  }
+  const added = (a: number | null, b: number | null) => (a === null || b === null ? null : round(a - b));
+  return {
+    receivers: stats,
+    latency: {
+      seconds: latencySeconds,
+      sfu,
+      sfuInbound: probeInbound,
+      direct: directSummary,
+      directInbound,
+      receiversWithAudio: withAudio,
+      senderDelay,
+      pairedAdded: { frames: pairedSummary.samples, p50Ms: pairedSummary.p50Ms, p99Ms: pairedSummary.p99Ms },
+      addedP50Ms: added(sfu.p50Ms, directSummary.p50Ms),
+      addedP99Ms: added(sfu.p99Ms, directSummary.p99Ms),
+      measures:
+        'capture (performance.now() stamped into the I420 frame) → VP8 encode → send → [SFU] → jitter buffer → decode → RTCVideoSink callback, ' +
+        'same process and clock; SFU path (a probe classroom receiving a single-layer 720p copy of the camera, video only) and direct wrtc-to-wrtc baseline (one 720p layer, video only) sampled at the same time from the same track. ' +
+        'receiversWithAudio: the same on the audio+video receivers, whose video also waits for lip sync.',
+    },
+    join,
+    publisherFramesSent: camera.framesSent(),
+    publisherFps: round(camera.framesSent() / ((performance.now() - cameraStart) / 1000)),
+    loadavg: loadavg(),
+  };
+}
+
+async function pacerDelayMs(pc: RTCPeerConnection | undefined, ssrc: number | undefined): Promise<number | null> {
+  if (!pc) return null;
+  let result: number | null = null;
+  (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+    if (s.type !== 'outbound-rtp' || s.kind !== 'video') return;
+    if (ssrc !== undefined && Number(s.ssrc) !== ssrc) return;
+    const sent = Number(s.packetsSent ?? 0);
+    if (sent > 0 && s.totalPacketSendDelay !== undefined) result = round((Number(s.totalPacketSendDelay) / sent) * 1000);
+  });
+  return result;
+}
+
+function mergeWidths(maps: Map<number, number>[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const m of maps) for (const [w, n] of m) out.set(w, (out.get(w) ?? 0) + n);
+  return out;
+}
