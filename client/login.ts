@@ -1,6 +1,6 @@
 import { ApiError, apiGet, checked } from './lib/api.js';
 import { byId, el } from './lib/dom.js';
-import { applyI18n, installLanguageToggle, t } from './lib/i18n.js';
+import { applyI18n, formatTime, installLanguageToggle, t } from './lib/i18n.js';
 
 type Role = 'teacher' | 'assistant' | 'inspector' | 'admin';
 interface Account {
@@ -78,13 +78,23 @@ async function afterLogin(a: Account): Promise<void> {
   lessonForm.hidden = false;
   renderWelcome();
   lessonInput.focus();
-  if (a.role === 'inspector') {
-    // An inspector may read the admin API: offer the lessons that have not ended.
-    const { lessons } = await apiGet<{ lessons: { id: string; title: string; status: string }[] }>('/api/admin/lessons').catch(() => ({ lessons: [] }));
-    byId('lesson-list').replaceChildren(
-      ...lessons.filter((l) => l.status !== 'ended').map((l) => Object.assign(el('option', { text: l.title }), { value: l.id })),
-    );
-  }
+  // Offer the lessons this account can enter, live first, then the next: a teacher usually
+  // just presses 进入课堂. Typing an id stays possible when the list is empty.
+  const { lessons } = await apiGet<{ lessons: { id: string; title: string; status: string; plannedStart: number | null }[] }>(
+    '/api/auth/lessons',
+  ).catch(() => ({ lessons: [] }));
+  const select = byId<HTMLSelectElement>('lesson-select');
+  select.replaceChildren(
+    ...lessons.map((l) => {
+      const when = l.status === 'live' ? t('statusLive') : l.plannedStart ? formatTime(l.plannedStart) : t('statusScheduled');
+      return Object.assign(el('option', { text: `${l.title}（${when}）` }), { value: l.id });
+    }),
+  );
+  const pick = lessons.length > 0;
+  byId('lesson-pick').hidden = !pick;
+  byId('lesson-typed').hidden = pick;
+  byId('lesson-id-hint').hidden = pick;
+  (pick ? select : lessonInput).focus();
 }
 
 function renderWelcome(): void {
@@ -115,7 +125,8 @@ lessonForm.addEventListener('submit', (e) => {
   if (!account || account.role === 'admin') return;
   showError(null);
   busy(lessonForm, true);
-  enter(account.role, lessonInput.value.trim())
+  const chosen = byId('lesson-pick').hidden ? lessonInput.value.trim() : byId<HTMLSelectElement>('lesson-select').value;
+  enter(account.role, chosen || null)
     .catch((err: unknown) => showError(explain(err)))
     .finally(() => busy(lessonForm, false));
 });

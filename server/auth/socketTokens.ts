@@ -21,6 +21,15 @@ export interface IssuedToken {
  * minimal grants (one lesson, one classroom), expiring with the lesson's planned end plus
  * a margin (bounded, so a mis-planned lesson does not mint a week-long token).
  */
+export interface JoinableLesson {
+  id: string;
+  title: string;
+  subject: string;
+  status: LessonRecord['status'];
+  plannedStart: number | null;
+  plannedEnd: number | null;
+}
+
 export class SocketTokenIssuer {
   constructor(
     private readonly tokens: TokenService,
@@ -68,6 +77,34 @@ export class SocketTokenIssuer {
   async forInspector(name: string, lessonId?: string): Promise<IssuedToken> {
     if (lessonId) this.open(lessonId);
     return this.issue({ role: 'inspector', name, ...(lessonId ? { lessonId } : {}) }, INSPECTOR_TTL_S, lessonId ?? null);
+  }
+
+  /**
+   * The lessons an account may ask a token for, live first, then by planned start: a
+   * teacher's own, a classroom's, or (an inspector) every lesson that has not ended.
+   */
+  lessonsFor(scope: { teacherName: string } | { classroomId: string } | { any: true }): JoinableLesson[] {
+    const where =
+      'teacherName' in scope
+        ? 'l.teacher_name = ?'
+        : 'classroomId' in scope
+          ? 'l.id IN (SELECT lesson_id FROM lesson_classrooms WHERE classroom_id = ?)'
+          : '1 = 1';
+    const args = 'teacherName' in scope ? [scope.teacherName] : 'classroomId' in scope ? [scope.classroomId] : [];
+    const rows = this.db
+      .prepare(
+        `SELECT l.* FROM lessons l WHERE ${where} AND l.status != 'ended'
+         ORDER BY l.status = 'live' DESC, COALESCE(l.planned_start, l.created_at) ASC LIMIT 50`,
+      )
+      .all(...args) as LessonRow[];
+    return rows.map(toLesson).map((l) => ({
+      id: l.id,
+      title: l.title,
+      subject: l.subject,
+      status: l.status,
+      plannedStart: l.plannedStart,
+      plannedEnd: l.plannedEnd,
+    }));
   }
 
   /** The live lesson of the classroom, else its next one that has not yet ended. */

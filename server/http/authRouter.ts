@@ -57,6 +57,25 @@ export function authRouter(deps: {
     res.json({ account: requireSession(req).account });
   });
 
+  /** The lessons the account can enter, so nobody has to type a lesson id. */
+  r.get('/lessons', (req, res) => {
+    parse(z.object({}).strict(), req.query);
+    const { account } = requireSession(req);
+    switch (account.role) {
+      case 'teacher':
+        res.json({ lessons: issuer.lessonsFor({ teacherName: account.teacherName ?? '' }) });
+        return;
+      case 'assistant':
+        res.json({ lessons: issuer.lessonsFor({ classroomId: account.classroomId ?? '' }) });
+        return;
+      case 'inspector':
+        res.json({ lessons: issuer.lessonsFor({ any: true }) });
+        return;
+      default:
+        throw new AppError('FORBIDDEN', 'role admin may not join a lesson');
+    }
+  });
+
   r.post('/socket-token', async (req, res) => {
     const { account } = requireSession(req);
     const { lessonId } = parse(socketTokenRequestSchema, req.body ?? {});

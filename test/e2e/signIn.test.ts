@@ -115,7 +115,7 @@ describe('signing in through the pages in Chromium', () => {
     await context.close();
   }, 60_000);
 
-  it('a teacher logs in, names its lesson and reaches teacher.html', async () => {
+  it('a teacher logs in, picks its lesson from the list and reaches teacher.html', async () => {
     const context = await browser.browser.createBrowserContext();
     const page = watch(await context.newPage());
     await page.goto(`${ts.url}/login.html`);
@@ -123,7 +123,11 @@ describe('signing in through the pages in Chromium', () => {
     await page.type('#password', 'teacher-password-1');
     await page.click('#login-submit');
     await waitForPage(page, () => !(document.getElementById('lesson-form') as HTMLFormElement).hidden);
-    await page.type('#lesson-id', ts.lesson.id);
+    // Its own lesson is offered and chosen already: no lesson id to type.
+    await waitForPage(page, () => !(document.getElementById('lesson-pick') as HTMLElement).hidden);
+    expect(await page.$eval('#lesson-select', (n) => (n as HTMLSelectElement).value)).toBe(ts.lesson.id);
+    expect(await page.$eval('#lesson-select', (n) => n.textContent)).toContain(ts.lesson.title);
+    await page.screenshot({ path: 'test-results/login-lesson.png' });
     await Promise.all([page.waitForNavigation(), page.click('#lesson-submit')]);
     expect(new URL(page.url()).pathname).toBe('/teacher.html');
     expect(await title(page)).toBe(ts.lesson.title);

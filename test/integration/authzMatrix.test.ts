@@ -63,6 +63,7 @@ const HTTP: Record<string, Endpoint> = {
   'POST /api/auth/login': { allowed: 'public', path: '/api/auth/login', body: { username: 'nobody', password: 'x' } },
   'POST /api/auth/logout': { allowed: 'session', path: '/api/auth/logout' },
   'GET /api/auth/me': { allowed: 'session', path: '/api/auth/me' },
+  'GET /api/auth/lessons': { allowed: 'session', path: '/api/auth/lessons' },
   'POST /api/auth/socket-token': { allowed: 'session', path: '/api/auth/socket-token', body: {} },
   'POST /api/devices/enrol': { allowed: 'public', path: '/api/devices/enrol', body: { code: 'AAAAA-AAAAA' } },
   'POST /api/devices/socket-token': { allowed: 'public', path: '/api/devices/socket-token', body: {} },
