@@ -1,26 +1,9 @@
+import type { Account, Device } from '../../shared/accounts.js';
+import type { Role } from '../../shared/roles.js';
 import { ApiError, apiCall, apiGet, apiSend } from '../lib/api.js';
 import { byId, el } from '../lib/dom.js';
 import { formatTime, t, type Key } from '../lib/i18n.js';
 
-type Role = 'teacher' | 'assistant' | 'inspector' | 'admin';
-interface Account {
-  id: string;
-  username: string;
-  displayName: string;
-  role: Role;
-  teacherName: string | null;
-  classroomId: string | null;
-  lockedUntil: number | null;
-  createdAt: number;
-}
-interface Device {
-  id: string;
-  classroomId: string;
-  label: string;
-  createdAt: number;
-  lastUsedAt: number | null;
-  revokedAt: number | null;
-}
 interface Classroom {
   id: string;
   name: string;

@@ -6,12 +6,13 @@
  * The server runs as its own process (the real entry point), the flooding classroom in
  * another, and this process only measures.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { io } from 'socket.io-client';
 import { z } from 'zod';
+import { startMainOnLoopback } from '../../test/helpers/process.js';
 
 const args = z
   .object({ samples: z.coerce.number().int().min(20).max(5000).default(400), floodSeconds: z.coerce.number().min(2).max(60).default(8) })
@@ -22,44 +23,13 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 
-async function startServer(dataDir: string): Promise<{ child: ChildProcess; links: Map<string, string>; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    env: {
-      ...process.env,
-      TONGKE_DATA_DIR: dataDir,
-      TONGKE_PORT: '0',
-      TONGKE_RTC_PORT: '0',
-      TONGKE_HOST: '127.0.0.1',
-      TONGKE_NUM_WORKERS: '1',
-      TONGKE_LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not start')), 20_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('Stop with Ctrl+C')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
-  });
-  const links = new Map<string, string>();
-  for (const m of out.matchAll(/(http:\/\/[^\s]+)\/(teacher|classroom|admin)\.html#token=([^\s]+)/g)) {
-    links.set(`${m[2]}${links.size}`, m[3]!);
-  }
-  const url = /running at (http:\/\/\S+)/.exec(out)![1]!;
-  return { child, links, url };
-}
-
 async function main() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tongke-flood-'));
-  const { child, links, url } = await startServer(dataDir);
+  // The real entry point in its own process, as in production; its demo prints the tokens.
+  const server = await startMainOnLoopback(dataDir);
+  const { child, url } = server;
   try {
-    const classroomTokens = [...links].filter(([k]) => k.startsWith('classroom')).map(([, v]) => v);
+    const classroomTokens = server.tokens('classroom');
     const victim = io(url, { auth: { token: classroomTokens[1] }, transports: ['websocket'], reconnection: false });
     await new Promise<void>((resolve, reject) => {
       victim.once('connect', () => resolve());

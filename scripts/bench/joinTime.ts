@@ -7,6 +7,7 @@ import { createLogger } from '../../server/logger.js';
 import { DEMO, seedDemo } from '../../server/store/demoSeed.js';
 import { startTongke, type TongkeServer } from '../../server/tongkeServer.js';
 import { onCleanup } from './cleanup.js';
+import { testEnv } from '../../test/helpers/server.js';
 import type { Flags } from './flags.js';
 import { connect, FAKE_DTLS, request, teacherCamera, teacherMicrophone, type ClientSocket } from './signalling.js';
 import { percentile } from './results.js';
@@ -47,8 +48,8 @@ export async function measureJoins(flags: Flags, log: (line: string) => void): P
   sockets.push(teacher);
   await request(teacher, 'lesson:start', {});
   const send = await request(teacher, 'media:createTransport', { direction: 'send' });
-  await request(teacher, 'media:produce', { transportId: send.id, kind: 'video', source: 'camera', rtpParameters: teacherCamera });
-  await request(teacher, 'media:produce', { transportId: send.id, kind: 'audio', source: 'microphone', rtpParameters: teacherMicrophone });
+  await request(teacher, 'media:produce', { transportId: send.id, kind: 'video', source: 'camera', rtpParameters: teacherCamera() });
+  await request(teacher, 'media:produce', { transportId: send.id, kind: 'audio', source: 'microphone', rtpParameters: teacherMicrophone() });
 
   const tokens = await Promise.all(
     Array.from({ length: n }, (_, i) => server.tokens.sign({ role: 'assistant', lessonId, classroomId: benchClassroomId(i) }, 600)),
@@ -89,21 +90,10 @@ export async function measureJoins(flags: Flags, log: (line: string) => void): P
 export async function startBenchLesson(flags: Flags, n: number): Promise<{ server: TongkeServer; lessonId: string }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tongke-bench-'));
   onCleanup('bench data dir', () => rmSync(dataDir, { recursive: true, force: true }));
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN,
-    TONGKE_HOST: '127.0.0.1',
-    TONGKE_PORT: '0',
-    TONGKE_RTC_PORT: '0',
-    TONGKE_NUM_WORKERS: '1',
-    TONGKE_ANNOUNCED_IP: '127.0.0.1',
-    TONGKE_RTC_LISTEN_IP: '127.0.0.1',
-    TONGKE_DATA_DIR: dataDir,
-    TONGKE_LOG_LEVEL: flags['log-level'],
-    TONGKE_TOKEN_SECRET: randomBytes(32).toString('hex'),
-    TONGKE_DEMO: '0',
-    TONGKE_WORKER_CONSUMER_BUDGET: '100000',
-  });
+  // The same single-host loopback settings the integration tests use.
+  const config = loadConfig(
+    testEnv(dataDir, { TONGKE_LOG_LEVEL: flags['log-level'], TONGKE_DEMO: '0', TONGKE_WORKER_CONSUMER_BUDGET: '100000' }),
+  );
   const server = await startTongke(config, createLogger(config.logLevel));
   onCleanup('tongke server', () => server.close());
   for (const pid of server.pool.pids()) await pinToCore(pid, 0);

@@ -12,7 +12,7 @@ import { request as pageRequest } from '../../client/lib/socket.js';
 import { onCleanup } from './cleanup.js';
 import { startDirectPeer } from './directPeer.js';
 import type { Flags } from './flags.js';
-import { benchClassroomId, startBenchLesson } from './joinTime.js';
+import { benchClassroomId, startBenchLesson, type JoinResult } from './joinTime.js';
 import { summarize, type LatencySummary } from './latency.js';
 import { percentile } from './results.js';
 import { connect, type ClientSocket } from './signalling.js';
@@ -58,17 +58,7 @@ export interface RealPhaseResult {
     addedP99Ms: number | null;
     measures: string;
   };
-  join: {
-    classrooms: number;
-    ratePerSecond: number;
-    completed: number;
-    failed: number;
-    firstError: string | null;
-    p50Ms: number | null;
-    p95Ms: number | null;
-    maxMs: number | null;
-    measures: string;
-  };
+  join: Omit<JoinResult, 'loadavg'>;
   publisherFramesSent: number;
   /** Frames the synthetic camera actually produced per second (25 asked; timers slip under load). */
   publisherFps: number;

@@ -1,7 +1,7 @@
 import type { Flags } from './flags.js';
 import type { JoinResult } from './joinTime.js';
 import type { RealPhaseResult, RealReceiverStats } from './realReceivers.js';
-import type { RampResult, StepResult } from './ramp.js';
+import type { StepResult } from './ramp.js';
 import type { Machine } from './system.js';
 import { round } from './system.js';
 

@@ -28,38 +28,12 @@ export function request<E extends ClientEventName>(socket: ClientSocket, event: 
   });
 }
 
-/** A DTLS fingerprint of the right shape: the server only stores it (no DTLS in this run). */
-export const FAKE_DTLS = {
-  role: 'client' as const,
-  fingerprints: [
-    { algorithm: 'sha-256', value: '82:5A:68:3D:36:C3:0A:DE:AF:E7:32:43:D2:88:83:57:AC:2D:65:E5:80:C4:B6:FB:AF:1A:A0:21:9F:6D:0C:AD' },
-  ],
-};
-
-/** The teacher's camera as a browser sends it: VP8 with three simulcast layers. */
-export const teacherCamera = {
-  mid: '0',
-  codecs: [
-    {
-      mimeType: 'video/VP8',
-      payloadType: 101,
-      clockRate: 90000,
-      rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
-    },
-  ],
-  headerExtensions: [{ uri: 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id', id: 10 }],
-  encodings: [
-    { rid: 'r0', scalabilityMode: 'L1T3', maxBitrate: 150_000 },
-    { rid: 'r1', scalabilityMode: 'L1T3', maxBitrate: 500_000 },
-    { rid: 'r2', scalabilityMode: 'L1T3', maxBitrate: 1_800_000 },
-  ],
-  rtcp: { cname: 'bench-teacher' },
-};
-
-export const teacherMicrophone = {
-  mid: '1',
-  codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2 }],
-  headerExtensions: [],
-  encodings: [{ ssrc: 11111111 }],
-  rtcp: { cname: 'bench-teacher' },
-};
+/*
+ * Browser-shaped parameters for signalling without WebRTC (the server only stores the DTLS
+ * fingerprint in this run): the same fixtures the integration tests use.
+ */
+export {
+  audioRtpParameters as teacherMicrophone,
+  dtlsParameters as FAKE_DTLS,
+  simulcastVideoRtpParameters as teacherCamera,
+} from '../../test/helpers/rtp.js';

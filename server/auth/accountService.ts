@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Account } from '../../shared/accounts.js';
 import type { Role } from '../../shared/roles.js';
 import { AppError } from '../errors.js';
 import type { Db } from '../store/db.js';
@@ -6,16 +7,7 @@ import type { Store } from '../store/types.js';
 import type { NewAccount } from './accountSchemas.js';
 import { dummyHash, hashPassword, randomSecret, sha256, verifyPassword } from './passwords.js';
 
-export interface Account {
-  id: string;
-  username: string;
-  displayName: string;
-  role: Role;
-  teacherName: string | null;
-  classroomId: string | null;
-  lockedUntil: number | null;
-  createdAt: number;
-}
+export type { Account } from '../../shared/accounts.js';
 
 interface AccountRow {
   id: string;

@@ -1,18 +1,12 @@
 import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import type { Device } from '../../shared/accounts.js';
 import { AppError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import type { Store } from '../store/types.js';
 import { ENROL_ALPHABET } from './accountSchemas.js';
 import { randomSecret, sha256 } from './passwords.js';
 
-export interface Device {
-  id: string;
-  classroomId: string;
-  label: string;
-  createdAt: number;
-  lastUsedAt: number | null;
-  revokedAt: number | null;
-}
+export type { Device } from '../../shared/accounts.js';
 
 interface DeviceRow {
   id: string;

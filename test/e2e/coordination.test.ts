@@ -1,38 +1,24 @@
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'puppeteer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, waitForPage } from '../helpers/browser.js';
-import { classroomGrant, startTestServer, teacherGrant, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { waitForPage } from '../helpers/browser.js';
+import { startLesson, useLessonBrowser } from '../helpers/lessonBrowser.js';
+import { classroomGrant, teacherGrant } from '../helpers/server.js';
 
 import '../helpers/pageApi.js';
 
 const XSS = '<img src=x onerror=alert(1)><script>alert(2)</script>';
 
 describe('a whole lesson with coordination, in Chromium', () => {
-  let ts: TestServer;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
   const dialogs: string[] = [];
-
-  beforeAll(async () => {
-    ts = await startTestServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await ts?.close();
-  });
-
-  async function open(path: string, token: string): Promise<Page> {
-    const page = await browser.browser.newPage();
-    await page.setViewport({ width: 1280, height: 900 });
-    page.on('dialog', (d) => {
-      if (d.type() !== 'confirm') dialogs.push(d.message());
-      void d.accept();
+  const lb = useLessonBrowser();
+  const open = (path: 'teacher' | 'classroom', token: string) =>
+    lb.open(path, token, {
+      viewport: { width: 1280, height: 900 },
+      onDialog: (d) => {
+        if (d.type() !== 'confirm') dialogs.push(d.message());
+      },
     });
-    page.on('pageerror', (e) => console.log(`[${path}] pageerror: ${String(e)}`));
-    await page.goto(`${ts.url}/${path}.html#token=${token}`);
-    return page;
-  }
 
   async function fill(page: Page, selector: string, value: string) {
     await page.$eval(selector, (n) => ((n as HTMLInputElement).value = ''));
@@ -40,17 +26,14 @@ describe('a whole lesson with coordination, in Chromium', () => {
   }
 
   it('attendance, two questions, one classroom on stage seen by another, and a quiz', async () => {
-    const lessonId = ts.lesson.id;
-    const teacher = await open('teacher', await ts.token(teacherGrant(lessonId)));
+    const lessonId = lb.ts.lesson.id;
+    const teacher = await open('teacher', await lb.ts.token(teacherGrant(lessonId)));
     const ids = ['demo-recv-1', 'demo-recv-2', 'demo-recv-3'];
     const rooms: Page[] = [];
-    for (const id of ids) rooms.push(await open('classroom', await ts.token(classroomGrant(lessonId, id))));
+    for (const id of ids) rooms.push(await open('classroom', await lb.ts.token(classroomGrant(lessonId, id))));
     const [a, b, c] = rooms as [Page, Page, Page];
 
-    await teacher.bringToFront();
-    await teacher.waitForSelector('#start:not([hidden])');
-    await teacher.click('#start');
-    await waitForPage(teacher, () => window.tongke.publishing());
+    await startLesson(teacher);
 
     // Attendance from every classroom, typed into the page.
     const present = [38, 29, 41];
@@ -129,7 +112,7 @@ describe('a whole lesson with coordination, in Chromium', () => {
     await c.screenshot({ path: 'test-results/classroom-lesson.png', fullPage: true });
 
     expect(dialogs).toEqual([]);
-    const types = ts.server.store.listEvents(lessonId).map((e) => e.type);
+    const types = lb.ts.server.store.listEvents(lessonId).map((e) => e.type);
     for (const t of ['attendance_reported', 'question_raised', 'question_answered', 'stage_on', 'quiz_opened', 'quiz_answered', 'quiz_closed']) {
       expect(types).toContain(t);
     }

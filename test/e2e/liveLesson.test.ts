@@ -1,48 +1,27 @@
 import { mkdirSync } from 'node:fs';
-import type { Page } from 'puppeteer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, waitForPage } from '../helpers/browser.js';
-import { classroomGrant, inspectorGrant, startTestServer, teacherGrant, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { waitForPage } from '../helpers/browser.js';
+import { startLesson, useLessonBrowser } from '../helpers/lessonBrowser.js';
+import { classroomGrant, inspectorGrant, teacherGrant } from '../helpers/server.js';
 
 import '../helpers/pageApi.js';
 
 describe('a live lesson in Chromium', () => {
-  let ts: TestServer;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
-
-  beforeAll(async () => {
-    ts = await startTestServer();
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await ts?.close();
-  });
-
-  async function open(path: string, token: string): Promise<Page> {
-    const page = await browser.browser.newPage();
-    await page.setViewport({ width: 1280, height: 800 });
-    page.on('dialog', (d) => void d.accept());
-    page.on('console', (m) => console.log(`[${path}] ${m.type()}: ${m.text()}`));
-    page.on('pageerror', (e) => console.log(`[${path}] pageerror: ${String(e)}`));
-    await page.goto(`${ts.url}/${path}.html#token=${token}`);
-    return page;
-  }
+  const lb = useLessonBrowser();
+  const open = (path: 'teacher' | 'classroom', token: string) => lb.open(path, token);
 
   it('teacher starts the lesson and two classrooms see and hear it', async () => {
-    const lessonId = ts.lesson.id;
-    const teacher = await open('teacher', await ts.token(teacherGrant(lessonId)));
+    const lessonId = lb.ts.lesson.id;
+    const teacher = await open('teacher', await lb.ts.token(teacherGrant(lessonId)));
     const rooms = [
-      await open('classroom', await ts.token(classroomGrant(lessonId, 'demo-recv-1'))),
-      await open('classroom', await ts.token(classroomGrant(lessonId, 'demo-recv-3'))),
+      await open('classroom', await lb.ts.token(classroomGrant(lessonId, 'demo-recv-1'))),
+      await open('classroom', await lb.ts.token(classroomGrant(lessonId, 'demo-recv-3'))),
     ];
     await teacher.waitForSelector('#start:not([hidden])');
     // Both classrooms show as online on the teacher's page before the lesson starts.
     await waitForPage(teacher, () => document.querySelectorAll('.tile[data-online="true"]').length === 2);
 
-    await teacher.bringToFront();
-    await teacher.click('#start');
-    await waitForPage(teacher, () => window.tongke.publishing());
+    await startLesson(teacher);
 
     for (const room of rooms) {
       const stats = await waitForPage(room, async () => {
@@ -57,7 +36,7 @@ describe('a live lesson in Chromium', () => {
 
     // An inspector (巡课) watches through the same page: it receives, publishes nothing and
     // sees no reporting forms.
-    const inspector = await open('classroom', await ts.token(inspectorGrant(lessonId)));
+    const inspector = await open('classroom', await lb.ts.token(inspectorGrant(lessonId)));
     await waitForPage(inspector, async () => {
       const s = await window.tongke.stats();
       return s.videoFramesDecoded > 0 && s.audioPacketsReceived > 0;
@@ -80,7 +59,7 @@ describe('a live lesson in Chromium', () => {
     await teacher.bringToFront();
     await teacher.click('#end');
     await waitForPage(rooms[0]!, () => window.tongke.state()?.status === 'ended');
-    const types = ts.server.store.listEvents(lessonId).map((e) => e.type);
+    const types = lb.ts.server.store.listEvents(lessonId).map((e) => e.type);
     expect(types).toContain('lesson_started');
     expect(types).toContain('lesson_ended');
     expect(types.filter((t) => t === 'classroom_joined')).toHaveLength(2);

@@ -1,37 +1,23 @@
 import type { Page } from 'puppeteer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import '../helpers/pageApi.js';
-import { launchBrowser, waitForPage } from '../helpers/browser.js';
-import { classroomGrant, startTestServer, teacherGrant, type TestServer } from '../helpers/server.js';
+import { waitForPage } from '../helpers/browser.js';
+import { startLesson, useLessonBrowser } from '../helpers/lessonBrowser.js';
+import { classroomGrant, teacherGrant } from '../helpers/server.js';
 
 /** The classroom's choice of 自动/高清/流畅/仅音频, seen in what a real browser receives. */
 describe('quality modes in Chromium (simulcast layers and audio only)', () => {
-  let ts: TestServer;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  const lb = useLessonBrowser();
   let room: Page;
 
   beforeAll(async () => {
-    ts = await startTestServer();
-    browser = await launchBrowser();
-    const open = async (path: string, token: string) => {
-      const page = await browser.browser.newPage();
-      page.on('dialog', (d) => void d.accept());
-      await page.goto(`${ts.url}/${path}.html#token=${token}`);
-      return page;
-    };
-    const teacher = await open('teacher', await ts.token(teacherGrant(ts.lesson.id)));
-    room = await open('classroom', await ts.token(classroomGrant(ts.lesson.id)));
-    await teacher.bringToFront();
-    await teacher.waitForSelector('#start:not([hidden])');
-    await teacher.click('#start');
-    await waitForPage(teacher, () => window.tongke.publishing());
+    const open = (path: 'teacher' | 'classroom', token: string) => lb.open(path, token);
+    const teacher = await open('teacher', await lb.ts.token(teacherGrant(lb.ts.lesson.id)));
+    room = await open('classroom', await lb.ts.token(classroomGrant(lb.ts.lesson.id)));
+    await startLesson(teacher);
     await room.bringToFront();
     await waitForPage(room, async () => (await window.tongke.stats()).videoFramesDecoded > 5);
   }, 90_000);
-  afterAll(async () => {
-    await browser?.close();
-    await ts?.close();
-  });
 
   const width = () => room.evaluate(() => document.querySelector<HTMLVideoElement>('#teacher-video')!.videoWidth);
 

@@ -31,3 +31,14 @@ export const dtlsParameters = {
     },
   ],
 };
+
+/** The teacher's camera as the page sends it: VP8 with three simulcast layers. */
+export const simulcastVideoRtpParameters = () => ({
+  ...videoRtpParameters(),
+  headerExtensions: [{ uri: 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id', id: 10 }],
+  encodings: [
+    { rid: 'r0', scalabilityMode: 'L1T3', maxBitrate: 150_000 },
+    { rid: 'r1', scalabilityMode: 'L1T3', maxBitrate: 500_000 },
+    { rid: 'r2', scalabilityMode: 'L1T3', maxBitrate: 1_800_000 },
+  ],
+});

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -8,42 +8,11 @@ import { io as ioClient } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Grant } from '../../shared/token.js';
 import { TokenService } from '../../server/auth/tokens.js';
+import { startMainOnLoopback } from '../helpers/process.js';
 import { call, type ClientSocket } from '../helpers/server.js';
 
-/** The real entry point, as in production: node --import tsx server/main.ts. */
-function startProcess(dataDir: string, secret: string): Promise<{ child: ChildProcess; url: string; lessonId: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN,
-      TONGKE_DATA_DIR: dataDir,
-      TONGKE_PORT: '0',
-      TONGKE_RTC_PORT: '0',
-      TONGKE_HOST: '127.0.0.1',
-      TONGKE_NUM_WORKERS: '1',
-      TONGKE_LOG_LEVEL: 'warn',
-      TONGKE_TOKEN_SECRET: secret,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stdout} ${stderr}`)), 30_000);
-    child.stdout!.on('data', (d) => {
-      stdout += d;
-      const url = /running at (http:\/\/\S+)/.exec(stdout)?.[1];
-      const lessonId = /Demo lesson: .* \(([A-Za-z0-9_-]+)\)/.exec(stdout)?.[1];
-      if (url && lessonId && stdout.includes('Stop with Ctrl+C')) {
-        clearTimeout(timer);
-        resolve({ child, url, lessonId });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
-  });
-}
+/** The real entry point, as in production, on loopback with the given secret. */
+const startProcess = (dataDir: string, secret: string) => startMainOnLoopback(dataDir, { TONGKE_TOKEN_SECRET: secret });
 
 async function connect(url: string, token: string): Promise<ClientSocket> {
   const socket: ClientSocket = ioClient(url, { auth: { token }, transports: ['websocket'], reconnection: false });

@@ -1,17 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { audioRtpParameters, videoRtpParameters } from '../helpers/rtp.js';
+import { audioRtpParameters, simulcastVideoRtpParameters } from '../helpers/rtp.js';
 import { call, classroomGrant, ok, startTestServer, teacherGrant, type ClientSocket, type TestServer } from '../helpers/server.js';
 
-/** The teacher's camera as a browser sends it with three simulcast layers. */
-const simulcastVideo = () => ({
-  ...videoRtpParameters(),
-  encodings: [
-    { rid: 'r0', scalabilityMode: 'L1T3', maxBitrate: 150_000 },
-    { rid: 'r1', scalabilityMode: 'L1T3', maxBitrate: 500_000 },
-    { rid: 'r2', scalabilityMode: 'L1T3', maxBitrate: 1_800_000 },
-  ],
-  headerExtensions: [{ uri: 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id', id: 10 }],
-});
+const simulcastVideo = simulcastVideoRtpParameters;
 
 async function teacherPublishing(teacher: ClientSocket) {
   await ok(teacher, 'lesson:start', {});

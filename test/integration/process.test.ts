@@ -1,33 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-/** Runs the real entry point (node --import tsx server/main.ts) as a user would. */
-function runMain(env: NodeJS.ProcessEnv, untilOutput?: RegExp) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const ready = untilOutput
-    ? new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no match; stdout=${stdout} stderr=${stderr}`)), 20_000);
-        child.stdout.on('data', () => {
-          if (untilOutput.test(stdout)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-      })
-    : Promise.resolve();
-  return { child, exited, ready, out: () => ({ stdout, stderr }) };
-}
+import { runMain, startMainOnLoopback } from '../helpers/process.js';
 
 describe('the server process', () => {
   it('refuses to start on bad configuration, naming every bad variable', async () => {
@@ -48,19 +23,7 @@ describe('the server process', () => {
   it('starts with the demo, prints a link per role and classroom, and stops cleanly on SIGTERM', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tongke-main-'));
     try {
-      const run = runMain(
-        {
-          MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN,
-          TONGKE_DATA_DIR: dataDir,
-          TONGKE_PORT: '0',
-          TONGKE_RTC_PORT: '0',
-          TONGKE_HOST: '127.0.0.1',
-          TONGKE_NUM_WORKERS: '1',
-          TONGKE_LOG_LEVEL: 'warn',
-        },
-        /Stop with Ctrl\+C/,
-      );
-      await run.ready;
+      const run = await startMainOnLoopback(dataDir);
       const { stdout } = run.out();
       expect(stdout.match(/teacher\.html#token=/g)).toHaveLength(1);
       expect(stdout.match(/classroom\.html#token=/g)).toHaveLength(3);

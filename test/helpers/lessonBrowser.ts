@@ -1,0 +1,61 @@
+import type { Dialog, Page } from 'puppeteer';
+import { afterAll, beforeAll } from 'vitest';
+import { launchBrowser, waitForPage } from './browser.js';
+import './pageApi.js';
+import { startTestServer, type TestServer } from './server.js';
+
+export interface OpenOptions {
+  viewport?: { width: number; height: number };
+  /** Sees every dialog before it is accepted (the teacher's 下课 asks to confirm). */
+  onDialog?: (d: Dialog) => void;
+}
+
+export interface LessonBrowser {
+  readonly ts: TestServer;
+  /** Opens a role page with its token, as a demo link would. */
+  open(page: 'teacher' | 'classroom' | 'admin', token: string, opts?: OpenOptions): Promise<Page>;
+}
+
+/**
+ * A real server and Debian's Chromium for one describe block, both closed after it. Page
+ * errors are always printed; page console output with E2E_DEBUG=1.
+ */
+export function useLessonBrowser(env: Record<string, string> = {}): LessonBrowser {
+  let ts: TestServer | undefined;
+  let launched: Awaited<ReturnType<typeof launchBrowser>> | undefined;
+  beforeAll(async () => {
+    ts = await startTestServer(env);
+    launched = await launchBrowser();
+  });
+  afterAll(async () => {
+    await launched?.close();
+    await ts?.close();
+  });
+  return {
+    get ts() {
+      if (!ts) throw new Error('the server starts in beforeAll');
+      return ts;
+    },
+    async open(path, token, opts = {}) {
+      if (!ts || !launched) throw new Error('the browser starts in beforeAll');
+      const page = await launched.browser.newPage();
+      await page.setViewport(opts.viewport ?? { width: 1280, height: 800 });
+      page.on('dialog', (d) => {
+        opts.onDialog?.(d);
+        void d.accept();
+      });
+      page.on('pageerror', (e) => console.log(`[${path}] pageerror: ${String(e)}`));
+      if (process.env.E2E_DEBUG) page.on('console', (m) => console.log(`[${path}] ${m.type()}: ${m.text()}`));
+      await page.goto(`${ts.url}/${path}.html#token=${token}`);
+      return page;
+    },
+  };
+}
+
+/** The teacher presses 开始上课 and the page publishes camera and microphone. */
+export async function startLesson(teacher: Page): Promise<void> {
+  await teacher.bringToFront();
+  await teacher.waitForSelector('#start:not([hidden])');
+  await teacher.click('#start');
+  await waitForPage(teacher, () => window.tongke.publishing());
+}
