@@ -26,6 +26,28 @@ export interface JoinResult {
   measures: string;
 }
 
+/** Summarises join times (ms) and failures of a join phase; both join phases report alike. */
+export function joinSummary(
+  times: number[],
+  errors: string[],
+  classrooms: number,
+  ratePerSecond: number,
+  measures: string,
+): Omit<JoinResult, 'loadavg'> {
+  const sorted = [...times].sort((a, b) => a - b);
+  return {
+    classrooms,
+    ratePerSecond,
+    completed: sorted.length,
+    failed: errors.length,
+    firstError: errors[0] ?? null,
+    p50Ms: percentile(sorted, 50),
+    p95Ms: percentile(sorted, 95),
+    maxMs: sorted.length ? round(sorted[sorted.length - 1]!) : null,
+    measures,
+  };
+}
+
 const MEASURES =
   'signalling only: socket connect → lesson:sync → getRouterRtpCapabilities → createTransport → connectTransport → ' +
   'consume video + audio → resumeConsumer acks. Excludes ICE, DTLS and first-frame decode (no WebRTC receivers in this run).';
@@ -66,18 +88,9 @@ export async function measureJoins(flags: Flags, log: (line: string) => void): P
     }
   });
   await Promise.all(joins);
-  times.sort((a, b) => a - b);
   const result: JoinResult = {
-    classrooms: n,
-    ratePerSecond: flags['join-rate'],
-    completed: times.length,
-    failed: errors.length,
-    firstError: errors[0] ?? null,
-    p50Ms: percentile(times, 50),
-    p95Ms: percentile(times, 95),
-    maxMs: times.length ? round(times[times.length - 1]!) : null,
+    ...joinSummary(times, errors, n, flags['join-rate'], MEASURES),
     loadavg: loadavg(),
-    measures: MEASURES,
   };
   log(`join: ${result.completed}/${n} at ${flags['join-rate']}/s, p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms, max ${result.maxMs} ms`);
   return result;

@@ -12,9 +12,8 @@ import { request as pageRequest } from '../../client/lib/socket.js';
 import { onCleanup } from './cleanup.js';
 import { startDirectPeer } from './directPeer.js';
 import type { Flags } from './flags.js';
-import { benchClassroomId, startBenchLesson, type JoinResult } from './joinTime.js';
+import { benchClassroomId, joinSummary, startBenchLesson, type JoinResult } from './joinTime.js';
 import { summarize, type LatencySummary } from './latency.js';
-import { percentile } from './results.js';
 import { connect, type ClientSocket } from './signalling.js';
 import { loadavg, round, sleep } from './system.js';
 import { installWebRtcGlobals, readFrames, type StampReader } from './wrtc.js';
@@ -270,20 +269,14 @@ export async function measureRealReceivers(flags: Flags, log: (line: string) => 
       }
     }),
   );
-  times.sort((a, b) => a - b);
-  const join = {
-    classrooms: nJoin,
-    ratePerSecond: flags['join-rate'],
-    completed: times.length,
-    failed: errors.length,
-    firstError: errors[0] ?? null,
-    p50Ms: percentile(times, 50),
-    p95Ms: percentile(times, 95),
-    maxMs: times.length ? round(times[times.length - 1]!) : null,
-    measures:
-      'socket connect → lesson:sync → getRouterRtpCapabilities → createTransport → consume → ICE + DTLS → resumeConsumer → first decoded video frame (RTCVideoSink), ' +
+  const join = joinSummary(
+    times,
+    errors,
+    nJoin,
+    flags['join-rate'],
+    'socket connect → lesson:sync → getRouterRtpCapabilities → createTransport → consume → ICE + DTLS → resumeConsumer → first decoded video frame (RTCVideoSink), ' +
       'each classroom a mediasoup-client Device (client/lib/media.ts) on @roamhq/wrtc; it leaves right after its first frame.',
-  };
+  );
   log(`real: join to first frame ${join.completed}/${nJoin} at ${join.ratePerSecond}/s, p50 ${join.p50Ms} ms, p95 ${join.p95Ms} ms`);
 
   const stats: RealReceiverStats[] = [];
