@@ -16,11 +16,11 @@ import { chartSvg } from './chart.js';
 import { cleanupAll, installSignalHandlers, onCleanup } from './cleanup.js';
 import { parseFlags, USAGE, type Flags } from './flags.js';
 import { measureJoins, type JoinResult } from './joinTime.js';
-import { ensureTestFile, startPublisher } from './publisher.js';
+import { ensureTestFile, publishedLayers, startPublisher } from './publisher.js';
 import { runRamp, type RampResult } from './ramp.js';
 import { measureRealReceivers, type RealPhaseResult } from './realReceivers.js';
 import { markdown, stepsTable } from './report.js';
-import { classroomsPerCore, NOT_MEASURED, NOTES, rssSlopeMB, TARGETS, type FanoutResults } from './results.js';
+import { classroomsPerCore, notMeasured, NOTES, offLoopbackEstimate, rssSlopeMB, TARGETS, type FanoutResults } from './results.js';
 import { machine, pinToCore, unpin } from './system.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -34,7 +34,7 @@ const say = (line: string) => process.stderr.write(`[bench-fanout] ${line}\n`);
 async function rampPhase(flags: Flags): Promise<{ ramp: RampResult; publisherFile: string }> {
   const workerBin = process.env.MEDIASOUP_WORKER_BIN;
   if (!workerBin) throw new Error('MEDIASOUP_WORKER_BIN is not set: run scripts/bench-fanout, not this file');
-  const publisherFile = await ensureTestFile(path.join(ROOT, 'bench/tmp'), flags['video-kbps']);
+  const publisherFile = await ensureTestFile(path.join(ROOT, 'bench/tmp'), flags.publisher, flags['video-kbps']);
   const pool = await WorkerPool.create(
     { workerBin, numWorkers: 1, listenIp: '127.0.0.1', announcedIp: '127.0.0.1', rtcPort: null, consumerBudget: 100_000 },
     createLogger(flags['log-level']),
@@ -45,11 +45,16 @@ async function rampPhase(flags: Flags): Promise<{ ramp: RampResult; publisherFil
   await pinToCore(pooled.worker.pid, WORKER_CORE);
   const router = await pool.createRouterOn(pooled);
   onCleanup('router', () => router.close());
-  const publisher = await startPublisher(router, publisherFile);
+  const publisher = await startPublisher(router, publisherFile, flags.publisher);
   say(`publisher streaming ${path.relative(ROOT, publisherFile)}; worker pid ${pooled.worker.pid} on core ${WORKER_CORE}`);
   const ramp = await runRamp(flags, pool, pooled, router, publisher, say);
   say(`ramp ended: ${ramp.stoppedBy}`);
   return { ramp, publisherFile };
+}
+
+function describeLayers(flags: Flags): string {
+  const layers = publishedLayers(flags.publisher, flags['video-kbps']).map((l) => `${l.width}×${l.height}@${l.kbps}k`);
+  return `${flags.publisher === 'simulcast' ? 'simulcast' : 'single layer'} ${layers.join(' + ')} 25 fps`;
 }
 
 function assemble(flags: Flags, ramp: RampResult, join: JoinResult | null, real: RealPhaseResult | null, publisherFile: string): FanoutResults {
@@ -63,15 +68,16 @@ function assemble(flags: Flags, ramp: RampResult, join: JoinResult | null, real:
       workerCore: WORKER_CORE,
       generatorCore: GENERATOR_CORE,
       publisherFile: path.relative(ROOT, publisherFile),
-      receivers: 'PlainTransport, enableSrtp AES_CM_128_HMAC_SHA1_80, one UDP socket each on 127.0.0.1, unread except the sample',
+      receivers: `PlainTransport, enableSrtp ${flags['srtp-suite']}, one UDP socket each on 127.0.0.1, unread except the sample`,
     },
     flags,
     publisher: {
-      description: `720p25 VP8 single layer (target ${flags['video-kbps']} kbit/s, key frame every 2 s) + Opus 64 kbit/s stereo, ffmpeg -re -stream_loop -1 -c copy`,
+      description: `${describeLayers(flags)} VP8 (key frame every 2 s) + Opus 64 kbit/s stereo, ffmpeg -re -stream_loop -1 -c copy; classrooms consume the top layer`,
       measuredKbps: ramp.publisherKbps,
     },
     classroomsPerCore: best?.classrooms ?? null,
     lossPct: best?.sampledLossPct ?? null,
+    estimatedOffLoopback: offLoopbackEstimate(best),
     joinP95Ms: real?.join.p95Ms ?? null,
     signallingJoinP95Ms: join?.p95Ms ?? null,
     addedLatencyP99Ms: real?.latency.addedP99Ms ?? null,
@@ -80,8 +86,10 @@ function assemble(flags: Flags, ramp: RampResult, join: JoinResult | null, real:
     realReceivers: real?.receivers ?? null,
     latency: real?.latency ?? null,
     realJoin: real?.join ?? null,
-    realPhase: real ? { publisherFramesSent: real.publisherFramesSent, publisherFps: real.publisherFps, loadavg: real.loadavg } : null,
-    notMeasured: NOT_MEASURED,
+    realPhase: real
+      ? { publisherFramesSent: real.publisherFramesSent, publisherFps: real.publisherFps, loadavg: real.loadavg, background: real.background }
+      : null,
+    notMeasured: notMeasured(real?.background?.classrooms ?? 0),
     targets: TARGETS,
     stoppedBy: ramp.stoppedBy,
     steps: ramp.steps,
@@ -121,14 +129,15 @@ async function main(): Promise<void> {
   // The WebRTC phase's worker does little; its wrtc encoders and decoders (libwebrtc threads,
   // created from here on) would starve on one core, so this process may use every core now.
   if (flags['real-receivers'] > 0) await unpin(process.pid);
-  const real = flags['real-receivers'] > 0 ? await measureRealReceivers(flags, say) : null;
+  const loaded = flags['loaded-classrooms'] === 'auto' ? (classroomsPerCore(ramp.steps)?.classrooms ?? 0) : flags['loaded-classrooms'];
+  const real = flags['real-receivers'] > 0 ? await measureRealReceivers(flags, say, { file: publisherFile, classrooms: loaded }) : null;
   await cleanupAll();
 
   const results = assemble(flags, ramp, join, real, publisherFile);
   write(flags, results);
   process.stdout.write(`${stepsTable(results.steps)}\n\n`);
   process.stdout.write(
-    `classroomsPerCore ${results.classroomsPerCore ?? '–'} (loss ${results.lossPct ?? '–'}%), joinP95Ms ${results.joinP95Ms ?? '–'} ` +
+    `classroomsPerCore ${results.classroomsPerCore ?? '–'} (loss ${results.lossPct ?? '–'}%; off-loopback estimate ~${results.estimatedOffLoopback?.classrooms ?? '–'}), joinP95Ms ${results.joinP95Ms ?? '–'} ` +
       `(connect → first decoded frame; signalling only ${results.signallingJoinP95Ms ?? '–'}), rssPerClassroomMB ${results.rssPerClassroomMB ?? '–'}, ` +
       `addedLatencyP99Ms ${results.addedLatencyP99Ms ?? '–'} (p50 ${results.addedLatencyP50Ms ?? '–'}); publisher ${results.publisher.measuredKbps ?? '–'} kbit/s\n`,
   );

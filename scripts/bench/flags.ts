@@ -1,5 +1,10 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { CAMERA_SIMULCAST } from '../../client/lib/media.js';
+import { BROWSER_SRTP_SUITE, SRTP_SUITES } from './receivers.js';
+
+/** The teacher page's top simulcast layer (client/lib/media.ts), so the bench sends what classrooms get. */
+const TOP_LAYER_KBPS = Math.round((CAMERA_SIMULCAST.at(-1)?.maxBitrate ?? 1_800_000) / 1000);
 
 /** The hard cap on one run: beyond it the generator's own sockets start to distort the figures. */
 export const MAX_CLASSROOMS = 1000;
@@ -19,13 +24,17 @@ const flagsSchema = z
     'hold-s': z.coerce.number().min(2).max(120).default(10),
     /** After a step's consumers exist: at least one key-frame interval (2 s) so video flows everywhere. */
     'settle-s': z.coerce.number().min(0).max(30).default(3),
+    'profile-s': z.coerce.number().min(0).max(30).default(4),
     'sample-readers': z.coerce.number().int().min(1).max(50).default(10),
     'cpu-stop': z.coerce.number().min(1).max(100).default(85),
     'loss-stop': z.coerce.number().min(0).max(100).default(1),
-    'video-kbps': z.coerce.number().int().min(100).max(8000).default(2000),
+    'srtp-suite': z.enum(SRTP_SUITES).default(BROWSER_SRTP_SUITE),
+    publisher: z.enum(['simulcast', 'single']).default('simulcast'),
+    'video-kbps': z.coerce.number().int().min(100).max(8000).default(TOP_LAYER_KBPS),
     'join-classrooms': z.coerce.number().int().min(0).max(500).default(100),
     'join-rate': z.coerce.number().min(1).max(200).default(20),
     'real-receivers': z.coerce.number().int().min(0).max(10).default(3),
+    'loaded-classrooms': z.union([z.literal('auto'), z.coerce.number().int().min(0).max(MAX_CLASSROOMS)]).default('auto'),
     'real-joins': z.coerce.number().int().min(0).max(100).default(20),
     'latency-seconds': z.coerce.number().min(3).max(120).default(15),
     out: z.string().min(1).default('bench/results'),
@@ -40,13 +49,17 @@ export const USAGE = `usage: scripts/bench-fanout [flags]
   --steps LIST          classrooms per step, increasing, each ≤ ${MAX_CLASSROOMS} (default ${DEFAULT_STEPS})
   --hold-s N            seconds each step is measured (default 10)
   --settle-s N          seconds between creating a step's classrooms and measuring (default 3)
+  --profile-s N         seconds of perf profile of the worker after each step's hold; 0 skips (default 4)
   --sample-readers N    classrooms whose RTP is read and checked for sequence gaps (default 10)
   --cpu-stop PCT        stop the ramp at this worker CPU % (default 85)
   --loss-stop PCT       stop the ramp above this sampled loss % (default 1)
-  --video-kbps N        publisher video bitrate when the test file is first encoded (default 2000)
+  --srtp-suite NAME     bulk receivers' SRTP suite: ${SRTP_SUITES.join(', ')} (default ${BROWSER_SRTP_SUITE}, what Chromium negotiates)
+  --publisher SHAPE     simulcast: the teacher page's 3 VP8 layers, classrooms on the top one; single: one 720p layer (default simulcast)
+  --video-kbps N        top layer's bitrate when the test clip is first encoded (default ${TOP_LAYER_KBPS}, the teacher page's maxBitrate)
   --join-classrooms N   classrooms joining through the production signalling path; 0 skips (default 100)
   --join-rate N         joins started per second, both join phases (default 20)
   --real-receivers N    WebRTC classrooms (mediasoup-client on @roamhq/wrtc) kept playing; 0 skips the WebRTC phase (default 3)
+  --loaded-classrooms N|auto  bulk classrooms the worker keeps serving during the WebRTC phase; auto = the ramp's classroomsPerCore (default auto)
   --real-joins N        WebRTC classrooms timed from connect to first decoded frame (default 20)
   --latency-seconds N   seconds of frame-latency sampling, SFU and direct baseline (default 15)
   --out DIR             where fanout.json/.md/.svg go (default bench/results)
@@ -75,14 +88,18 @@ function readArgs(argv: string[]): Record<string, unknown> {
       steps: { type: 'string' },
       'hold-s': { type: 'string' },
       'settle-s': { type: 'string' },
+      'profile-s': { type: 'string' },
       'sample-readers': { type: 'string' },
       'cpu-stop': { type: 'string' },
       'loss-stop': { type: 'string' },
+      'srtp-suite': { type: 'string' },
+      publisher: { type: 'string' },
       'video-kbps': { type: 'string' },
       'join-classrooms': { type: 'string' },
       'join-rate': { type: 'string' },
       'real-receivers': { type: 'string' },
       'real-joins': { type: 'string' },
+      'loaded-classrooms': { type: 'string' },
       'latency-seconds': { type: 'string' },
       out: { type: 'string' },
       'log-level': { type: 'string' },

@@ -4,40 +4,63 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { types } from 'mediasoup';
 import { killOnExit, onCleanup } from './cleanup.js';
+import { CAMERA_SIMULCAST } from '../../client/lib/media.js';
+import { startRtpRelay } from './rtpRelay.js';
 import { sleep } from './system.js';
 
 const run = promisify(execFile);
 
 export const VIDEO_PT = 101;
 export const AUDIO_PT = 100;
-const VIDEO_SSRC = 0x11223344;
+/** One SSRC per simulcast layer, lowest first as mediasoup orders encodings. */
+const VIDEO_SSRCS = [0x11223340, 0x11223341, 0x11223342];
 const AUDIO_SSRC = 0x55667788;
 /** ffmpeg runs here, beside the load generator, never on the worker's core. */
 const PUBLISHER_CORE = 1;
 
+export type PublisherShape = 'simulcast' | 'single';
+
+/** The layers the bench publishes: the teacher page's own (client/lib/media.ts), top layer at `topKbps`. */
+export function publishedLayers(shape: PublisherShape, topKbps: number): { width: number; height: number; kbps: number }[] {
+  const layers = shape === 'simulcast' ? CAMERA_SIMULCAST : CAMERA_SIMULCAST.slice(-1);
+  return layers.map((l, i) => {
+    const down = l.scaleResolutionDownBy ?? 1;
+    const kbps = i === layers.length - 1 ? topKbps : Math.round((l.maxBitrate ?? 0) / 1000);
+    return { width: Math.round(1280 / down), height: Math.round(720 / down), kbps };
+  });
+}
+
 /**
  * A 10 s 720p25 VP8 + Opus clip, encoded once and looped: streaming it with `-c copy`
  * costs ffmpeg almost nothing, so the benchmark measures the SFU and not an encoder.
- * A key frame every 2 s (-g 50), as a browser sends after a PLI storm at most.
+ * Simulcast: the teacher page's three layers (320×180, 640×360, 1280×720) as three VP8
+ * streams of one file. A key frame every 2 s (-g 50), as a browser sends after a PLI storm at most.
  */
-export async function ensureTestFile(dir: string, videoKbps: number): Promise<string> {
+export async function ensureTestFile(dir: string, shape: PublisherShape, topKbps: number): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `teacher-720p25-vp8-${videoKbps}k-opus.webm`);
+  const layers = publishedLayers(shape, topKbps);
+  const file = path.join(dir, `teacher-720p25-vp8-${layers.map((l) => l.kbps).join('-')}k-opus.mkv`);
   if (existsSync(file)) return file;
-  const partial = `${file}.partial.webm`;
-  const rate = `${videoKbps}k`;
+  const partial = `${file}.partial.mkv`;
+  const split = `[0:v]split=${layers.length}${layers.map((_, i) => `[s${i}]`).join('')};` +
+    layers.map((l, i) => `[s${i}]scale=${l.width}:${l.height}[v${i}]`).join(';');
+  const perLayer = layers.flatMap((l, i) => {
+    const rate = `${l.kbps}k`;
+    // Near-constant bitrate, like a camera track held at its simulcast layer's maxBitrate.
+    return ['-map', `[v${i}]`, `-b:v:${i}`, rate, `-minrate:v:${i}`, rate, `-maxrate:v:${i}`, rate, `-bufsize:v:${i}`, rate];
+  });
   await run('taskset', [
     '-c', String(PUBLISHER_CORE),
     'ffmpeg', '-hide_banner', '-loglevel', 'error', '-y',
     '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25:duration=10',
     '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=10',
-    '-map', '0:v', '-map', '1:a',
-    // Near-constant bitrate, like a camera track at the top simulcast layer.
-    '-c:v', 'libvpx', '-b:v', rate, '-minrate', rate, '-maxrate', rate, '-bufsize', rate,
-    '-g', '50', '-keyint_min', '50', '-deadline', 'realtime', '-cpu-used', '8',
+    '-filter_complex', split,
+    ...perLayer,
+    '-map', '1:a',
+    '-c:v', 'libvpx', '-g', '50', '-keyint_min', '50', '-deadline', 'realtime', '-cpu-used', '8',
     '-c:a', 'libopus', '-b:a', '64k', '-ac', '2', '-ar', '48000',
     partial,
-  ], { timeout: 120_000 });
+  ], { timeout: 180_000 });
   renameSync(partial, file);
   return file;
 }
@@ -48,7 +71,7 @@ export interface Publisher {
 }
 
 /**
- * One PlainTransport per stream, learning ffmpeg's addresses from its first packets. RTCP
+ * One PlainTransport per kind, learning its sender's address from the first packets. RTCP
  * is not multiplexed: ffmpeg sends its sender reports from a second socket, and with one
  * port comedia would lock onto whichever socket spoke first and drop the other's packets.
  */
@@ -56,30 +79,33 @@ async function ingest(router: types.Router): Promise<types.PlainTransport> {
   return router.createPlainTransport({ listenIp: '127.0.0.1', rtcpMux: false, comedia: true });
 }
 
-function rtpUrl(t: types.PlainTransport): string {
+function rtcpPortOf(t: types.PlainTransport): number {
   const rtcpPort = t.rtcpTuple?.localPort;
   if (rtcpPort === undefined) throw new Error('publisher transport has no RTCP port');
-  // 1200-byte packets, like a browser's.
-  return `rtp://127.0.0.1:${t.tuple.localPort}?rtcpport=${rtcpPort}&pkt_size=1200`;
+  return rtcpPort;
 }
 
+// 1200-byte packets, like a browser's.
+const rtpUrl = (rtpPort: number, rtcpPort: number) => `rtp://127.0.0.1:${rtpPort}?rtcpport=${rtcpPort}&pkt_size=1200`;
+
 /**
- * Streams the test file in real time into the router: ffmpeg sends VP8 and Opus as two
- * RTP outputs, each into its own PlainTransport, and the producers' parameters say the
- * same payload types and SSRCs ffmpeg was told to use.
+ * Streams the test file in real time into the router: ffmpeg sends each VP8 layer and Opus
+ * as RTP outputs (the layers through a relay, so they reach one transport from one address),
+ * and the producers' parameters say the same payload types and SSRCs ffmpeg was told to use.
  */
-export async function startPublisher(router: types.Router, file: string): Promise<Publisher> {
+export async function startPublisher(router: types.Router, file: string, shape: PublisherShape): Promise<Publisher> {
   const videoIn = await ingest(router);
   const audioIn = await ingest(router);
   onCleanup('publisher transports', () => {
     videoIn.close();
     audioIn.close();
   });
+  const ssrcs = shape === 'simulcast' ? VIDEO_SSRCS : VIDEO_SSRCS.slice(-1);
   const video = await videoIn.produce({
     kind: 'video',
     rtpParameters: {
       codecs: [{ mimeType: 'video/VP8', payloadType: VIDEO_PT, clockRate: 90000, rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }] }],
-      encodings: [{ ssrc: VIDEO_SSRC }],
+      encodings: ssrcs.map((ssrc) => ({ ssrc })),
       rtcp: { cname: 'bench-teacher' },
     },
   });
@@ -91,14 +117,21 @@ export async function startPublisher(router: types.Router, file: string): Promis
       rtcp: { cname: 'bench-teacher' },
     },
   });
+  const videoTarget = { rtpPort: videoIn.tuple.localPort, rtcpPort: rtcpPortOf(videoIn) };
+  const layerInputs = ssrcs.length > 1 ? await startRtpRelay(videoTarget, ssrcs.length) : [videoTarget];
+  const videoOutputs = ssrcs.flatMap((ssrc, i) => [
+    '-map', `0:v:${i}`, '-c', 'copy', '-f', 'rtp', '-ssrc', String(ssrc), '-payload_type', String(VIDEO_PT),
+    rtpUrl(layerInputs[i]!.rtpPort, layerInputs[i]!.rtcpPort),
+  ]);
   const ffmpeg = spawn(
     'taskset',
     [
       '-c', String(PUBLISHER_CORE),
       'ffmpeg', '-hide_banner', '-loglevel', 'error', '-nostdin',
       '-re', '-stream_loop', '-1', '-i', file,
-      '-map', '0:v', '-c', 'copy', '-f', 'rtp', '-ssrc', String(VIDEO_SSRC), '-payload_type', String(VIDEO_PT), rtpUrl(videoIn),
-      '-map', '0:a', '-c', 'copy', '-f', 'rtp', '-ssrc', String(AUDIO_SSRC), '-payload_type', String(AUDIO_PT), rtpUrl(audioIn),
+      ...videoOutputs,
+      '-map', '0:a', '-c', 'copy', '-f', 'rtp', '-ssrc', String(AUDIO_SSRC), '-payload_type', String(AUDIO_PT),
+      rtpUrl(audioIn.tuple.localPort, rtcpPortOf(audioIn)),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

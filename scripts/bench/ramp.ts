@@ -1,9 +1,10 @@
 import type { types } from 'mediasoup';
 import type { PooledWorker, WorkerPool } from '../../server/media/workerPool.js';
 import { onCleanup } from './cleanup.js';
+import { perfAvailable, profileWorker, type WorkerProfile } from './profile.js';
 import type { Flags } from './flags.js';
 import { ingressCounters, type IngressCounters, type Publisher } from './publisher.js';
-import { addClassroom, receiverCapabilities, removeClassroom, type BulkClassroom } from './receivers.js';
+import { addClassroom, receiverCapabilities, removeClassroom, type BulkClassroom, type BulkTarget } from './receivers.js';
 import { lossPctBetween, type GapTotals } from './seqGaps.js';
 import { loadavg, round, rssOfPidMB, sleep, udpCounters, udpDelta, type UdpCounters } from './system.js';
 
@@ -17,7 +18,7 @@ export interface StepResult {
    * socket in the sender's context, so receive-side kernel work lands here too.
    */
   workerSysPct: number;
-  /** Worker CPU per packet sent to classrooms (ingress packets × classrooms), in µs. */
+  /** Worker CPU per packet sent to classrooms (packets one classroom is sent × classrooms), in µs. */
   workerUsPerPacket: number | null;
   /** This process (load generator + mediasoup's Node side), in % of one core. */
   generatorCpuPct: number;
@@ -32,11 +33,16 @@ export interface StepResult {
   sampledLossPct: number | null;
   sampledPackets: number;
   ingressKbps: number;
+  /** What one classroom is sent (its video layer + audio), from the sampled consumers' counters. */
+  classroomKbps: number;
+  classroomPacketsPerS: number;
   ingressLossPct: number | null;
   /** Host-wide kernel UDP counters over the hold (RcvbufErrors grows by design: bulk sockets are unread). */
   udp: UdpCounters;
   setupMs: number;
   holdMs: number;
+  /** perf profile of the worker right after the hold (--profile-s), or null. */
+  profile: WorkerProfile | null;
   loadavg: [number, number, number];
 }
 
@@ -47,6 +53,8 @@ export interface RampResult {
   publisherKbps: number | null;
 }
 
+/** perf runs beside the load generator, off the worker's core. */
+const GENERATOR_CORE = 1;
 /** How many consumers' stats are read per step: enough for a min/avg, cheap for the worker. */
 const STATS_SAMPLE = 20;
 /** Classrooms created at once: keeps the worker's request queue short while it forwards media. */
@@ -60,7 +68,7 @@ interface Snapshot {
   ingress: IngressCounters;
   udp: UdpCounters;
   gaps: GapTotals;
-  feedback: { nack: number; pli: number };
+  feedback: ConsumerCounters;
 }
 
 export async function runRamp(
@@ -73,19 +81,27 @@ export async function runRamp(
 ): Promise<RampResult> {
   const classrooms: BulkClassroom[] = [];
   onCleanup('bulk classrooms', () => classrooms.forEach(removeClassroom));
-  const caps = receiverCapabilities(router);
-  const producers = [publisher.video, publisher.audio];
+  const target: BulkTarget = {
+    pool,
+    pooled,
+    router,
+    producers: [publisher.video, publisher.audio],
+    caps: receiverCapabilities(router),
+    suite: flags['srtp-suite'],
+  };
   const steps: StepResult[] = [];
   let stoppedBy = 'all steps done';
+  const profiling = flags['profile-s'] > 0 && (await perfAvailable());
+  if (flags['profile-s'] > 0 && !profiling) log('perf is not installed (Debian linux-perf, scripts/setup): steps are not profiled');
 
-  for (const target of flags.steps) {
+  for (const count of flags.steps) {
     const setupStart = Date.now();
-    while (classrooms.length < target) {
-      const batch = Math.min(CREATE_CONCURRENCY, target - classrooms.length);
+    while (classrooms.length < count) {
+      const batch = Math.min(CREATE_CONCURRENCY, count - classrooms.length);
       const base = classrooms.length;
       const added = await Promise.all(
         Array.from({ length: batch }, (_, k) =>
-          addClassroom(base + k, pool, pooled, router, producers, caps, base + k < flags['sample-readers']),
+          addClassroom(target, base + k, base + k < flags['sample-readers']),
         ),
       );
       classrooms.push(...added);
@@ -97,16 +113,18 @@ export async function runRamp(
     const a = await snapshot(pooled, publisher, classrooms, sample);
     await sleep(flags['hold-s'] * 1000);
     const b = await snapshot(pooled, publisher, classrooms, sample);
-    const step = await summarize(target, classrooms, sample, pooled, a, b, setupMs);
+    const step = await summarize(count, classrooms, sample, pooled, a, b, setupMs);
+    // After the hold, so perf's own cost never enters the step's CPU figure.
+    step.profile = profiling ? await profileWorker(pooled.worker.pid, flags['profile-s'], GENERATOR_CORE) : null;
     steps.push(step);
     log(stepLine(step));
 
     if (step.workerCpuPct >= flags['cpu-stop']) {
-      stoppedBy = `worker CPU ${step.workerCpuPct}% ≥ ${flags['cpu-stop']}% at ${target} classrooms`;
+      stoppedBy = `worker CPU ${step.workerCpuPct}% ≥ ${flags['cpu-stop']}% at ${count} classrooms`;
       break;
     }
     if (step.sampledLossPct !== null && step.sampledLossPct > flags['loss-stop']) {
-      stoppedBy = `sampled loss ${step.sampledLossPct}% > ${flags['loss-stop']}% at ${target} classrooms`;
+      stoppedBy = `sampled loss ${step.sampledLossPct}% > ${flags['loss-stop']}% at ${count} classrooms`;
       break;
     }
   }
@@ -123,16 +141,35 @@ function statsSample(classrooms: BulkClassroom[]): types.Consumer[] {
   return [...read, ...spread].slice(0, Math.max(STATS_SAMPLE, read.length));
 }
 
-async function feedbackCounts(sample: types.Consumer[]): Promise<{ nack: number; pli: number }> {
+interface ConsumerCounters {
+  nack: number;
+  pli: number;
+  /** Per kind over the sample: packets and bytes sent, and how many consumers that is. */
+  video: { packets: number; bytes: number; consumers: number };
+  audio: { packets: number; bytes: number; consumers: number };
+}
+
+/** The sample's outbound counters: feedback received and what one classroom is sent, per kind. */
+async function consumerCounters(sample: types.Consumer[]): Promise<ConsumerCounters> {
   const stats = await Promise.all(sample.map((c) => c.getStats()));
-  let nack = 0;
-  let pli = 0;
+  const out: ConsumerCounters = { nack: 0, pli: 0, video: { packets: 0, bytes: 0, consumers: 0 }, audio: { packets: 0, bytes: 0, consumers: 0 } };
   for (const s of stats.flat()) {
     if (s.type !== 'outbound-rtp') continue;
-    nack += s.nackCount;
-    pli += s.pliCount;
+    out.nack += s.nackCount;
+    out.pli += s.pliCount;
+    const k = s.kind === 'video' ? out.video : out.audio;
+    k.packets += s.packetCount;
+    k.bytes += s.byteCount;
+    k.consumers += 1;
   }
-  return { nack, pli };
+  return out;
+}
+
+/** Mean packets (or bytes) one classroom was sent between two snapshots: one video + one audio consumer. */
+function perClassroom(a: ConsumerCounters, b: ConsumerCounters, field: 'packets' | 'bytes'): number {
+  const mean = (x: ConsumerCounters['video'], y: ConsumerCounters['video']) =>
+    y.consumers > 0 && x.consumers === y.consumers ? (y[field] - x[field]) / y.consumers : 0;
+  return mean(a.video, b.video) + mean(a.audio, b.audio);
 }
 
 async function snapshot(pooled: PooledWorker, publisher: Publisher, classrooms: BulkClassroom[], sample: types.Consumer[]): Promise<Snapshot> {
@@ -150,7 +187,7 @@ async function snapshot(pooled: PooledWorker, publisher: Publisher, classrooms: 
     ingress: await ingressCounters(publisher),
     udp: udpCounters(),
     gaps,
-    feedback: await feedbackCounts(sample),
+    feedback: await consumerCounters(sample),
   };
 }
 
@@ -167,7 +204,8 @@ async function summarize(
   const scores = sample.map((c) => c.score);
   const packets = b.ingress.packets - a.ingress.packets;
   const lost = b.ingress.lost - a.ingress.lost;
-  const sent = packets * classrooms;
+  // With simulcast each classroom gets one layer, so count what a classroom is sent, not ingress.
+  const sent = perClassroom(a.feedback, b.feedback, 'packets') * classrooms;
   return {
     classrooms,
     consumers: all.reduce((n, c) => n + c.consumers.length, 0),
@@ -185,10 +223,13 @@ async function summarize(
     sampledLossPct: nullableRound(lossPctBetween(a.gaps, b.gaps), 3),
     sampledPackets: b.gaps.received - a.gaps.received,
     ingressKbps: round(((b.ingress.bytes - a.ingress.bytes) * 8) / wallMs),
+    classroomKbps: round((perClassroom(a.feedback, b.feedback, 'bytes') * 8) / wallMs),
+    classroomPacketsPerS: round((perClassroom(a.feedback, b.feedback, 'packets') * 1000) / wallMs),
     ingressLossPct: packets + lost > 0 ? round((100 * lost) / (packets + lost), 3) : null,
     udp: udpDelta(a.udp, b.udp),
     setupMs,
     holdMs: Math.round(wallMs),
+    profile: null,
     loadavg: loadavg(),
   };
 }
@@ -198,7 +239,8 @@ const nullableRound = (x: number | null, digits = 1) => (x === null ? null : rou
 function stepLine(s: StepResult): string {
   return (
     `${String(s.classrooms).padStart(5)} classrooms: worker CPU ${s.workerCpuPct}% (sys ${s.workerSysPct}%), loss ${s.sampledLossPct ?? '–'}% ` +
-    `(${s.sampledPackets} pkts read), ingress ${s.ingressKbps} kbit/s, RSS ${s.serverRssMB}+${s.workerRssMB ?? '?'} MB, ` +
-    `load ${s.loadavg.join(' ')}`
+    `(${s.sampledPackets} pkts read), ingress ${s.ingressKbps} kbit/s, per classroom ${s.classroomKbps} kbit/s ${s.classroomPacketsPerS} pkt/s, RSS ${s.serverRssMB}+${s.workerRssMB ?? '?'} MB, ` +
+    `load ${s.loadavg.join(' ')}` +
+    (s.profile ? `; perf: kernel ${s.profile.kernelPct}%, loopback receive ${s.profile.loopbackReceivePct}%, SRTP ${s.profile.srtpPct}%` : '')
   );
 }

@@ -9,6 +9,7 @@
  */
 import { CAMERA_SIMULCAST, MediaSession } from '../../client/lib/media.js';
 import { request as pageRequest } from '../../client/lib/socket.js';
+import { startBackgroundLoad } from './background.js';
 import { onCleanup } from './cleanup.js';
 import { startDirectPeer } from './directPeer.js';
 import type { Flags } from './flags.js';
@@ -58,6 +59,11 @@ export interface RealPhaseResult {
     measures: string;
   };
   join: Omit<JoinResult, 'loadavg'>;
+  /**
+   * The bulk classrooms the worker kept serving during this phase, with its CPU and their
+   * sampled loss from the start of latency sampling to the end of the join storm.
+   */
+  background: { classrooms: number; workerCpuPct: number; sampledLossPct: number | null } | null;
   publisherFramesSent: number;
   /** Frames the synthetic camera actually produced per second (25 asked; timers slip under load). */
   publisherFps: number;
@@ -169,13 +175,19 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
-export async function measureRealReceivers(flags: Flags, log: (line: string) => void): Promise<RealPhaseResult> {
+export async function measureRealReceivers(
+  flags: Flags,
+  log: (line: string) => void,
+  load: { file: string; classrooms: number },
+): Promise<RealPhaseResult> {
   installWebRtcGlobals();
   pretendChrome();
   const nReal = flags['real-receivers'];
   const nJoin = flags['real-joins'];
   const latencySeconds = flags['latency-seconds'];
   const { server, lessonId } = await startBenchLesson(flags, nReal + nJoin + 1);
+  const background = load.classrooms > 0 ? await startBackgroundLoad(server.pool, flags, load.file, load.classrooms) : null;
+  if (background) log(`real: the lesson's worker also forwards to ${background.classrooms} bulk classrooms throughout this phase`);
   const token = (i: number) => server.tokens.sign({ role: 'assistant', lessonId, classroomId: benchClassroomId(i) }, 600);
 
   // Bounded: the camera stops by itself even if this phase hangs.
@@ -218,6 +230,7 @@ export async function measureRealReceivers(flags: Flags, log: (line: string) => 
   onCleanup('latency probe', () => probes.forEach(close));
   const probe = await withTimeout(joinClassroom(server.url, await token(nReal + nJoin), probeId, isReading, (x) => probes.push(x), 'screen'), JOIN_TIMEOUT_MS, 'latency probe join');
   await sleep(WARMUP_MS);
+  await background?.mark();
   reading = true;
   await sleep(latencySeconds * 1000);
   reading = false;
@@ -278,6 +291,8 @@ export async function measureRealReceivers(flags: Flags, log: (line: string) => 
       'each classroom a mediasoup-client Device (client/lib/media.ts) on @roamhq/wrtc; it leaves right after its first frame.',
   );
   log(`real: join to first frame ${join.completed}/${nJoin} at ${join.ratePerSecond}/s, p50 ${join.p50Ms} ms, p95 ${join.p95Ms} ms`);
+  const loaded = background ? { classrooms: background.classrooms, ...(await background.since()) } : null;
+  if (loaded) log(`real: meanwhile the worker ran at ${loaded.workerCpuPct}% CPU, bulk classrooms' sampled loss ${loaded.sampledLossPct ?? '–'}%`);
 
   const stats: RealReceiverStats[] = [];
   for (const r of receivers) {
@@ -303,6 +318,7 @@ export async function measureRealReceivers(flags: Flags, log: (line: string) => 
         'receiversWithAudio: the same on the audio+video receivers, whose video also waits for lip sync.',
     },
     join,
+    background: loaded,
     publisherFramesSent: camera.framesSent(),
     publisherFps: round(camera.framesSent() / ((performance.now() - cameraStart) / 1000)),
     loadavg: loadavg(),

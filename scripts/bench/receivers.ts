@@ -19,19 +19,37 @@ export interface BulkClassroom {
   tracker: SeqGapTracker | null;
 }
 
+/**
+ * The suite Chromium negotiates with mediasoup 3.12 over DTLS (mediasoup offers it first and
+ * OpenSSL keeps the server's preference); test/e2e/liveLesson.test.ts checks it still does. The
+ * bulk receivers use it by default so the worker pays per packet what it pays for a browser.
+ */
+export const BROWSER_SRTP_SUITE = 'AEAD_AES_256_GCM' as const;
+export const SRTP_SUITES = ['AEAD_AES_256_GCM', 'AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80'] as const;
+export type SrtpSuite = (typeof SRTP_SUITES)[number];
+/** Master key + salt: RFC 7714 (AEAD: 12-byte salt), RFC 3711 (AES-CM: 14-byte salt). */
+const MASTER_KEY_BYTES: Record<SrtpSuite, number> = {
+  AEAD_AES_256_GCM: 32 + 12,
+  AEAD_AES_128_GCM: 16 + 12,
+  AES_CM_128_HMAC_SHA1_80: 16 + 14,
+};
+
 /** A small receive buffer for unread sockets: they only need to exist, not to hold 200 KB each. */
 const UNREAD_RCVBUF = 16 * 1024;
 const READ_RCVBUF = 1024 * 1024;
 
 /**
  * What a receiving classroom says it can decode: the router's own capabilities without
- * transport-wide congestion control, since nobody here would send the feedback it needs.
+ * congestion control (transport-cc, REMB), since nobody here would send the feedback it
+ * needs. With either, the worker's bandwidth estimate would stay at its 600 kbit/s start
+ * and hold every simulcast consumer on the middle layer; without, each gets the top layer.
  */
 export function receiverCapabilities(router: types.Router): types.RtpCapabilities {
   const caps = router.rtpCapabilities;
+  const congestionFeedback = new Set(['transport-cc', 'goog-remb']);
   return {
-    codecs: caps.codecs?.map((c) => ({ ...c, rtcpFeedback: c.rtcpFeedback?.filter((f) => f.type !== 'transport-cc') })),
-    headerExtensions: caps.headerExtensions?.filter((h) => !h.uri.includes('transport-wide-cc')),
+    codecs: caps.codecs?.map((c) => ({ ...c, rtcpFeedback: c.rtcpFeedback?.filter((f) => !congestionFeedback.has(f.type)) })),
+    headerExtensions: caps.headerExtensions?.filter((h) => !h.uri.includes('transport-wide-cc') && !h.uri.includes('abs-send-time')),
   };
 }
 
@@ -62,15 +80,17 @@ function stopReading(socket: dgram.Socket): void {
   state.handle.recvStop();
 }
 
-export async function addClassroom(
-  index: number,
-  pool: WorkerPool,
-  pooled: PooledWorker,
-  router: types.Router,
-  producers: types.Producer[],
-  caps: types.RtpCapabilities,
-  read: boolean,
-): Promise<BulkClassroom> {
+export interface BulkTarget {
+  pool: WorkerPool;
+  pooled: PooledWorker;
+  router: types.Router;
+  producers: types.Producer[];
+  caps: types.RtpCapabilities;
+  suite: SrtpSuite;
+}
+
+export async function addClassroom(target: BulkTarget, index: number, read: boolean): Promise<BulkClassroom> {
+  const { pool, pooled, router, producers, caps, suite } = target;
   const socket = await bindSocket(read);
   const tracker = read ? new SeqGapTracker() : null;
   if (tracker) socket.on('message', (msg) => tracker.onDatagram(msg));
@@ -81,15 +101,15 @@ export async function addClassroom(
       rtcpMux: true,
       comedia: false,
       enableSrtp: true,
-      srtpCryptoSuite: 'AES_CM_128_HMAC_SHA1_80',
+      srtpCryptoSuite: suite,
       appData: { benchClassroom: index },
     });
     const { port } = socket.address();
     await transport.connect({
       ip: '127.0.0.1',
       port,
-      // 16-byte key + 14-byte salt; we never decrypt, the worker must only pay for encrypting.
-      srtpParameters: { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: randomBytes(30).toString('base64') },
+      // We never decrypt: the worker must only pay for encrypting.
+      srtpParameters: { cryptoSuite: suite, keyBase64: randomBytes(MASTER_KEY_BYTES[suite]).toString('base64') },
     });
     const consumers: types.Consumer[] = [];
     for (const producer of producers) {

@@ -11,6 +11,8 @@ const COLUMNS: [string, (s: StepResult) => string][] = [
   ['sampled loss %', (s) => dash(s.sampledLossPct)],
   ['ingress loss %', (s) => dash(s.ingressLossPct)],
   ['ingress kbit/s', (s) => String(s.ingressKbps)],
+  ['per classroom kbit/s (pkt/s)', (s) => `${dash(s.classroomKbps)} (${dash(s.classroomPacketsPerS)})`],
+  ['perf: kernel / loopback rx / SRTP %', (s) => (s.profile ? `${s.profile.kernelPct} / ${s.profile.loopbackReceivePct} / ${s.profile.srtpPct}` : '–')],
   ['score min/avg', (s) => `${dash(s.scoreMin)}/${dash(s.scoreAvg)}`],
   ['NACK/PLI', (s) => `${s.nackCount}/${s.pliCount}`],
   ['RSS node+worker MB', (s) => `${s.serverRssMB}+${dash(s.workerRssMB)}`],
@@ -24,6 +26,22 @@ export function stepsTable(steps: StepResult[]): string {
   const rule = `| ${COLUMNS.map(() => '---:').join(' | ')} |`;
   const rows = steps.map((s) => `| ${COLUMNS.map(([, f]) => f(s)).join(' | ')} |`);
   return [head, rule, ...rows].join('\n');
+}
+
+function offLoopback(r: FanoutResults): string {
+  const e = r.estimatedOffLoopback;
+  if (!e) return 'no perf profile of the best step';
+  const rx = r.steps.find((s) => s.classrooms === e.fromStep)?.profile?.loopbackReceivePct;
+  return `without the loopback receive path (${dash(rx)}% of the worker's samples at ${e.fromStep} classrooms, which a real NIC would not charge to it), ${e.usPerPacket} µs/packet → ~${e.classrooms} classrooms at ${r.targets.maxCpuPct}%`;
+}
+
+function background(r: FanoutResults): string {
+  const b = r.realPhase?.background;
+  if (!b) return 'The worker served only this phase (no bulk classrooms beside it).';
+  return (
+    `Under load: throughout this phase the same worker also forwarded the ramp's publisher to **${b.classrooms} bulk classrooms** ` +
+    `(worker CPU ${b.workerCpuPct}% from the start of latency sampling to the end of the join storm, their sampled loss ${dash(b.sampledLossPct)}%).`
+  );
 }
 
 export function markdown(r: FanoutResults): string {
@@ -62,6 +80,7 @@ ${r.date} on ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, kerne
 Node ${r.versions.node}, mediasoup ${r.versions.mediasoup}. Publisher: ${r.publisher.description}, measured ${dash(r.publisher.measuredKbps)} kbit/s at the worker.
 
 - **classrooms per core** (largest step with worker CPU ≤ ${r.targets.maxCpuPct}% and sampled loss < ${r.targets.maxLossPct}%): **${dash(r.classroomsPerCore)}** (loss ${dash(r.lossPct)}%; target ≥ ${r.targets.classroomsPerCore})
+- estimate only, not measured: ${offLoopback(r)}
 - **join p95**, socket connect → first decoded frame, WebRTC classrooms: ${dash(r.joinP95Ms)} ms (target < ${r.targets.joinP95Ms} ms; signalling only: ${dash(r.signallingJoinP95Ms)} ms)
 - **memory per classroom** (RSS slope, Node + worker): ${dash(r.rssPerClassroomMB)} MB (target < ${r.targets.rssPerClassroomMB} MB)
 - **SFU-added latency** (SFU − direct wrtc-to-wrtc, one-way frame latency): p99 ${dash(r.addedLatencyP99Ms)} ms, p50 ${dash(r.addedLatencyP50Ms)} ms (target p99 < ${r.targets.addedLatencyP99Ms} ms)
@@ -72,6 +91,8 @@ ${stepsTable(r.steps)}
 Join, signalling only: ${join}
 
 ## WebRTC phase (mediasoup-client on @roamhq/wrtc)${r.realPhase ? `, loadavg ${r.realPhase.loadavg.join(' ')}, synthetic camera ${r.realPhase.publisherFps} fps (target 25)` : ''}
+
+${background(r)}
 
 ${realTable}
 

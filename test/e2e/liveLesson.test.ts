@@ -2,7 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { waitForPage } from '../helpers/browser.js';
 import { startLesson, useLessonBrowser } from '../helpers/lessonBrowser.js';
+import { peerConnectionStats } from '../helpers/peerStats.js';
 import { classroomGrant, inspectorGrant, teacherGrant } from '../helpers/server.js';
+import { BROWSER_SRTP_SUITE } from '../../scripts/bench/receivers.js';
 
 import '../helpers/pageApi.js';
 
@@ -32,6 +34,11 @@ describe('a live lesson in Chromium', () => {
       expect(stats?.audioPacketsReceived).toBeGreaterThan(0);
       const status = await room.$eval('#lesson-status', (n) => n.textContent);
       expect(status).toBe('上课中');
+      // What the fan-out benchmark's bulk receivers are set to (scripts/bench/receivers.ts):
+      // the worker's per-packet SRTP cost there is the browser's only if this holds.
+      const transports = await peerConnectionStats(room, 'transport');
+      expect(transports.length).toBeGreaterThan(0);
+      for (const t of transports) expect(t.srtpCipher).toBe(`SRTP_${BROWSER_SRTP_SUITE}`);
     }
 
     // An inspector (巡课) watches through the same page: it receives, publishes nothing and
