@@ -1,5 +1,6 @@
 import type { WorkerPool } from '../../server/media/workerPool.js';
 import { onCleanup } from './cleanup.js';
+import { startTunEgress } from './tunEgress.js';
 import type { Flags } from './flags.js';
 import { startPublisher } from './publisher.js';
 import { addClassroom, receiverCapabilities, removeClassroom, type BulkClassroom, type BulkTarget } from './receivers.js';
@@ -27,6 +28,7 @@ export async function startBackgroundLoad(pool: WorkerPool, flags: Flags, file: 
   const router = await pool.createRouterOn(pooled);
   onCleanup('background router', () => router.close());
   const publisher = await startPublisher(router, file, flags.publisher);
+  const tun = flags.egress === 'tun' ? await startTunEgress() : null;
   const target: BulkTarget = {
     pool,
     pooled,
@@ -34,6 +36,7 @@ export async function startBackgroundLoad(pool: WorkerPool, flags: Flags, file: 
     producers: [publisher.video, publisher.audio],
     caps: receiverCapabilities(router),
     suite: flags['srtp-suite'],
+    tun,
   };
   const bulk: BulkClassroom[] = [];
   onCleanup('background classrooms', () => bulk.forEach(removeClassroom));

@@ -20,7 +20,7 @@ import { ensureTestFile, publishedLayers, startPublisher } from './publisher.js'
 import { runRamp, type RampResult } from './ramp.js';
 import { measureRealReceivers, type RealPhaseResult } from './realReceivers.js';
 import { markdown, stepsTable } from './report.js';
-import { classroomsPerCore, notMeasured, NOTES, offLoopbackEstimate, rssSlopeMB, TARGETS, type FanoutResults } from './results.js';
+import { classroomsPerCore, notMeasured, NOTES, rssSlopeMB, TARGETS, type FanoutResults } from './results.js';
 import { machine, pinToCore, unpin } from './system.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -68,7 +68,10 @@ function assemble(flags: Flags, ramp: RampResult, join: JoinResult | null, real:
       workerCore: WORKER_CORE,
       generatorCore: GENERATOR_CORE,
       publisherFile: path.relative(ROOT, publisherFile),
-      receivers: `PlainTransport, enableSrtp ${flags['srtp-suite']}, one UDP socket each on 127.0.0.1, unread except the sample`,
+      receivers:
+        flags.egress === 'tun'
+          ? `PlainTransport, enableSrtp ${flags['srtp-suite']}; the sampled ones to UDP sockets on 127.0.0.1, the others out through a tun device nobody reads (NIC-like egress)`
+          : `PlainTransport, enableSrtp ${flags['srtp-suite']}, one UDP socket each on 127.0.0.1, unread except the sample`,
     },
     flags,
     publisher: {
@@ -77,7 +80,6 @@ function assemble(flags: Flags, ramp: RampResult, join: JoinResult | null, real:
     },
     classroomsPerCore: best?.classrooms ?? null,
     lossPct: best?.sampledLossPct ?? null,
-    estimatedOffLoopback: offLoopbackEstimate(best),
     joinP95Ms: real?.join.p95Ms ?? null,
     signallingJoinP95Ms: join?.p95Ms ?? null,
     addedLatencyP99Ms: real?.latency.addedP99Ms ?? null,
@@ -101,11 +103,12 @@ function assemble(flags: Flags, ramp: RampResult, join: JoinResult | null, real:
 function write(flags: Flags, results: FanoutResults): void {
   const dir = path.resolve(ROOT, flags.out);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'fanout.json'), JSON.stringify(results, null, 2) + '\n');
-  writeFileSync(path.join(dir, 'fanout.md'), markdown(results));
+  const base = flags.egress === 'tun' ? 'fanout-tun' : 'fanout';
+  writeFileSync(path.join(dir, `${base}.json`), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(path.join(dir, `${base}.md`), markdown(results));
   const title = `Tongke fan-out: one worker core (${results.machine.cpuModel})`;
-  writeFileSync(path.join(dir, 'fanout.svg'), chartSvg(results.steps, title, flags['cpu-stop'], flags['loss-stop']));
-  say(`wrote ${path.relative(ROOT, dir)}/fanout.{json,md,svg}`);
+  writeFileSync(path.join(dir, `${base}.svg`), chartSvg(results.steps, title, flags['cpu-stop'], flags['loss-stop']));
+  say(`wrote ${path.relative(ROOT, dir)}/${base}.{json,md,svg}`);
 }
 
 async function main(): Promise<void> {
@@ -137,7 +140,7 @@ async function main(): Promise<void> {
   write(flags, results);
   process.stdout.write(`${stepsTable(results.steps)}\n\n`);
   process.stdout.write(
-    `classroomsPerCore ${results.classroomsPerCore ?? '–'} (loss ${results.lossPct ?? '–'}%; off-loopback estimate ~${results.estimatedOffLoopback?.classrooms ?? '–'}), joinP95Ms ${results.joinP95Ms ?? '–'} ` +
+    `classroomsPerCore ${results.classroomsPerCore ?? '–'} (loss ${results.lossPct ?? '–'}%, egress ${flags.egress}), joinP95Ms ${results.joinP95Ms ?? '–'} ` +
       `(connect → first decoded frame; signalling only ${results.signallingJoinP95Ms ?? '–'}), rssPerClassroomMB ${results.rssPerClassroomMB ?? '–'}, ` +
       `addedLatencyP99Ms ${results.addedLatencyP99Ms ?? '–'} (p50 ${results.addedLatencyP50Ms ?? '–'}); publisher ${results.publisher.measuredKbps ?? '–'} kbit/s\n`,
   );

@@ -28,6 +28,7 @@ const flagsSchema = z
     'sample-readers': z.coerce.number().int().min(1).max(50).default(10),
     'cpu-stop': z.coerce.number().min(1).max(100).default(85),
     'loss-stop': z.coerce.number().min(0).max(100).default(1),
+    egress: z.enum(['loopback', 'tun']).default('loopback'),
     'srtp-suite': z.enum(SRTP_SUITES).default(BROWSER_SRTP_SUITE),
     publisher: z.enum(['simulcast', 'single']).default('simulcast'),
     'video-kbps': z.coerce.number().int().min(100).max(8000).default(TOP_LAYER_KBPS),
@@ -53,6 +54,8 @@ export const USAGE = `usage: scripts/bench-fanout [flags]
   --sample-readers N    classrooms whose RTP is read and checked for sequence gaps (default 10)
   --cpu-stop PCT        stop the ramp at this worker CPU % (default 85)
   --loss-stop PCT       stop the ramp above this sampled loss % (default 1)
+  --egress WAY          loopback: bulk classrooms are unread UDP sockets on 127.0.0.1 (the kernel's receive path is charged to the worker);
+                        tun: they sit behind a tun device whose queue nobody reads, like a NIC's transmit ring (needs root); writes fanout-tun.* (default loopback)
   --srtp-suite NAME     bulk receivers' SRTP suite: ${SRTP_SUITES.join(', ')} (default ${BROWSER_SRTP_SUITE}, what Chromium negotiates)
   --publisher SHAPE     simulcast: the teacher page's 3 VP8 layers, classrooms on the top one; single: one 720p layer (default simulcast)
   --video-kbps N        top layer's bitrate when the test clip is first encoded (default ${TOP_LAYER_KBPS}, the teacher page's maxBitrate)
@@ -92,6 +95,7 @@ function readArgs(argv: string[]): Record<string, unknown> {
       'sample-readers': { type: 'string' },
       'cpu-stop': { type: 'string' },
       'loss-stop': { type: 'string' },
+      egress: { type: 'string' },
       'srtp-suite': { type: 'string' },
       publisher: { type: 'string' },
       'video-kbps': { type: 'string' },

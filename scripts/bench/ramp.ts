@@ -1,6 +1,7 @@
 import type { types } from 'mediasoup';
 import type { PooledWorker, WorkerPool } from '../../server/media/workerPool.js';
 import { onCleanup } from './cleanup.js';
+import { startTunEgress } from './tunEgress.js';
 import { perfAvailable, profileWorker, type WorkerProfile } from './profile.js';
 import type { Flags } from './flags.js';
 import { ingressCounters, type IngressCounters, type Publisher } from './publisher.js';
@@ -81,6 +82,8 @@ export async function runRamp(
 ): Promise<RampResult> {
   const classrooms: BulkClassroom[] = [];
   onCleanup('bulk classrooms', () => classrooms.forEach(removeClassroom));
+  const tun = flags.egress === 'tun' ? await startTunEgress() : null;
+  if (tun) log(`bulk classrooms leave through tun device ${tun.name} (${tun.localIp} → ${tun.remoteIp}); the sampled ones read on loopback`);
   const target: BulkTarget = {
     pool,
     pooled,
@@ -88,6 +91,7 @@ export async function runRamp(
     producers: [publisher.video, publisher.audio],
     caps: receiverCapabilities(router),
     suite: flags['srtp-suite'],
+    tun,
   };
   const steps: StepResult[] = [];
   let stoppedBy = 'all steps done';

@@ -3,6 +3,7 @@ import dgram from 'node:dgram';
 import type { types } from 'mediasoup';
 import type { PooledWorker, WorkerPool } from '../../server/media/workerPool.js';
 import { SeqGapTracker } from './seqGaps.js';
+import type { TunEgress } from './tunEgress.js';
 
 /**
  * Bulk receiving classrooms for the benchmark only (never reachable from the public API):
@@ -12,7 +13,8 @@ import { SeqGapTracker } from './seqGaps.js';
  */
 export interface BulkClassroom {
   index: number;
-  socket: dgram.Socket;
+  /** Null behind the tun device: nothing receives there. */
+  socket: dgram.Socket | null;
   transport: types.PlainTransport;
   consumers: types.Consumer[];
   /** Only the sampled classrooms read their socket. */
@@ -87,27 +89,33 @@ export interface BulkTarget {
   producers: types.Producer[];
   caps: types.RtpCapabilities;
   suite: SrtpSuite;
+  /** --egress tun: where unread classrooms' packets leave (see tunEgress.ts). */
+  tun: TunEgress | null;
 }
 
+/** Unread classrooms behind a tun device (--egress tun) get distinct ports; nothing listens there. */
+const TUN_FIRST_PORT = 20_000;
+
 export async function addClassroom(target: BulkTarget, index: number, read: boolean): Promise<BulkClassroom> {
-  const { pool, pooled, router, producers, caps, suite } = target;
-  const socket = await bindSocket(read);
+  const { pool, pooled, router, producers, caps, suite, tun } = target;
+  // The sampled classrooms always read on loopback; the others go out the tun device if there is one.
+  const viaTun = tun && !read ? tun : null;
+  const socket = viaTun ? null : await bindSocket(read);
   const tracker = read ? new SeqGapTracker() : null;
-  if (tracker) socket.on('message', (msg) => tracker.onDatagram(msg));
+  if (tracker) socket?.on('message', (msg) => tracker.onDatagram(msg));
   let transport: types.PlainTransport | null = null;
   try {
     transport = await router.createPlainTransport({
-      listenIp: '127.0.0.1',
+      listenIp: viaTun ? viaTun.localIp : '127.0.0.1',
       rtcpMux: true,
       comedia: false,
       enableSrtp: true,
       srtpCryptoSuite: suite,
       appData: { benchClassroom: index },
     });
-    const { port } = socket.address();
     await transport.connect({
-      ip: '127.0.0.1',
-      port,
+      ip: viaTun ? viaTun.remoteIp : '127.0.0.1',
+      port: socket ? socket.address().port : TUN_FIRST_PORT + index,
       // We never decrypt: the worker must only pay for encrypting.
       srtpParameters: { cryptoSuite: suite, keyBase64: randomBytes(MASTER_KEY_BYTES[suite]).toString('base64') },
     });
@@ -120,7 +128,7 @@ export async function addClassroom(target: BulkTarget, index: number, read: bool
     return { index, socket, transport, consumers, tracker };
   } catch (err) {
     transport?.close();
-    socket.close();
+    socket?.close();
     throw err;
   }
 }
@@ -128,7 +136,7 @@ export async function addClassroom(target: BulkTarget, index: number, read: bool
 export function removeClassroom(c: BulkClassroom): void {
   if (!c.transport.closed) c.transport.close();
   try {
-    c.socket.close();
+    c.socket?.close();
   } catch {
     // already closed
   }

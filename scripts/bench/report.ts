@@ -28,13 +28,6 @@ export function stepsTable(steps: StepResult[]): string {
   return [head, rule, ...rows].join('\n');
 }
 
-function offLoopback(r: FanoutResults): string {
-  const e = r.estimatedOffLoopback;
-  if (!e) return 'no perf profile of the best step';
-  const rx = r.steps.find((s) => s.classrooms === e.fromStep)?.profile?.loopbackReceivePct;
-  return `without the loopback receive path (${dash(rx)}% of the worker's samples at ${e.fromStep} classrooms, which a real NIC would not charge to it), ${e.usPerPacket} µs/packet → ~${e.classrooms} classrooms at ${r.targets.maxCpuPct}%`;
-}
-
 function background(r: FanoutResults): string {
   const b = r.realPhase?.background;
   if (!b) return 'The worker served only this phase (no bulk classrooms beside it).';
@@ -78,9 +71,9 @@ export function markdown(r: FanoutResults): string {
 
 ${r.date} on ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, kernel ${m.kernel};
 Node ${r.versions.node}, mediasoup ${r.versions.mediasoup}. Publisher: ${r.publisher.description}, measured ${dash(r.publisher.measuredKbps)} kbit/s at the worker.
+Bulk classrooms: ${String(r.setup.receivers)}.
 
 - **classrooms per core** (largest step with worker CPU ≤ ${r.targets.maxCpuPct}% and sampled loss < ${r.targets.maxLossPct}%): **${dash(r.classroomsPerCore)}** (loss ${dash(r.lossPct)}%; target ≥ ${r.targets.classroomsPerCore})
-- estimate only, not measured: ${offLoopback(r)}
 - **join p95**, socket connect → first decoded frame, WebRTC classrooms: ${dash(r.joinP95Ms)} ms (target < ${r.targets.joinP95Ms} ms; signalling only: ${dash(r.signallingJoinP95Ms)} ms)
 - **memory per classroom** (RSS slope, Node + worker): ${dash(r.rssPerClassroomMB)} MB (target < ${r.targets.rssPerClassroomMB} MB)
 - **SFU-added latency** (SFU − direct wrtc-to-wrtc, one-way frame latency): p99 ${dash(r.addedLatencyP99Ms)} ms, p50 ${dash(r.addedLatencyP50Ms)} ms (target p99 < ${r.targets.addedLatencyP99Ms} ms)

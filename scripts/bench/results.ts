@@ -18,8 +18,6 @@ export interface FanoutResults {
   publisher: { description: string; measuredKbps: number | null };
   classroomsPerCore: number | null;
   lossPct: number | null;
-  /** See offLoopbackEstimate: an extrapolation, reported beside the measured figure, never instead. */
-  estimatedOffLoopback: ReturnType<typeof offLoopbackEstimate>;
   /** Socket connect → first decoded frame, WebRTC classrooms (the issue's definition). */
   joinP95Ms: number | null;
   /** Socket connect → resumeConsumer acks, no media (the earlier, narrower figure). */
@@ -47,18 +45,6 @@ export interface FanoutResults {
 export function classroomsPerCore(steps: StepResult[]): StepResult | null {
   const ok = steps.filter((s) => s.workerCpuPct <= TARGETS.maxCpuPct && s.sampledLossPct !== null && s.sampledLossPct < TARGETS.maxLossPct);
   return ok.reduce<StepResult | null>((best, s) => (best === null || s.classrooms > best.classrooms ? s : best), null);
-}
-
-/**
- * An estimate, not a measurement: classrooms per core if the loopback receive path that perf
- * found in the worker's samples were not charged to it (a real NIC delivers elsewhere), by
- * scaling the best step's µs/packet and solving for the CPU bar. Null without a profile.
- */
-export function offLoopbackEstimate(step: StepResult | null): { classrooms: number; usPerPacket: number; fromStep: number } | null {
-  if (!step?.profile || step.workerUsPerPacket === null || !step.classroomPacketsPerS) return null;
-  const usPerPacket = step.workerUsPerPacket * (1 - step.profile.loopbackReceivePct / 100);
-  const classrooms = Math.floor((TARGETS.maxCpuPct / 100) * 1e6 / (usPerPacket * step.classroomPacketsPerS));
-  return { classrooms, usPerPacket: round(usPerPacket, 2), fromStep: step.classrooms };
 }
 
 /**
@@ -92,7 +78,7 @@ export const NOTES = [
   'One mediasoup worker pinned to core 0 (taskset); this Node process (load generator, mediasoup channel, sample readers) and the ffmpeg publisher pinned to core 1 for the ramp and the signalling join.',
   'Bulk receivers are PlainTransports with SRTP in the suite named in setup.receivers (default AEAD_AES_256_GCM: what Chromium negotiates with mediasoup 3.12 over DTLS, checked by test/e2e/liveLesson.test.ts), so the worker encrypts every packet as for a browser; their UDP sockets are bound and never read (Node reading stopped), so kernel RcvbufErrors grows by design and is not a loss signal.',
   'Loss is measured on the sampled readers only, from RTP sequence gaps per SSRC (headers are in clear under SRTP); it includes loss on the way in (ingressLossPct: the publisher → worker leg).',
-  'On loopback the kernel delivers a sent datagram in the sender\'s context (softirq → IP → UDP → socket), so the worker CPU figure also carries receive-side kernel work a real NIC would not charge to it: pessimistic. perf profiles the worker after each hold (--profile-s; steps[].profile) and gives that share; estimatedOffLoopback scales the best step by it. That is an extrapolation, not a measurement, and a real NIC\'s transmit path (driver, in a VM the virtio kick) costs something loopback does not.',
+  'On loopback the kernel delivers a sent datagram in the sender\'s context (softirq → IP → UDP → socket), so the worker CPU figure also carries receive-side kernel work a real NIC would not charge to it: pessimistic. perf profiles the worker after each hold (--profile-s; steps[].profile) and gives that share. Subtracting it would be too kind: a NIC\'s transmit path (qdisc, driver) costs what loopback skips. --egress tun measures that instead (bulk classrooms behind a tun device nobody reads: UDP/IP output, qdisc, the device\'s transmit queue; results in fanout-tun.*).',
   'The ramp\'s publisher sends the teacher page\'s three simulcast layers (CAMERA_SIMULCAST in client/lib/media.ts: 320×180, 640×360, 1280×720 at their maxBitrate) as three VP8 streams from one ffmpeg, relayed so they reach one PlainTransport from one address: classrooms get SimulcastConsumers, as in production. Every bulk classroom receives the top layer, the most packets: the worst case for the worker (per classroom kbit/s column).',
   'Bulk receivers send no RTCP (no receiver reports, NACKs or PLIs: that would need SRTCP on our side), so consumer scores only reflect the producer side and NACK/PLI counts stay at zero. They advertise no congestion-control feedback (transport-cc, REMB): with it, the worker\'s bandwidth estimate would stay at its 600 kbit/s start for lack of feedback and hold them on the middle layer.',
   'WebRTC phase: a fresh Tongke server in this process (one worker, core 0). The teacher and every classroom run the page\'s own media code (client/lib/media.ts MediaSession → mediasoup-client 3.18.7, Chrome111 handler) on @roamhq/wrtc 0.10.0 (libwebrtc in Node), over the production Socket.IO protocol. The teacher publishes a synthetic 720p25 camera as VP8 simulcast (3 layers, as CAMERA_SIMULCAST) + Opus; the real receivers get video + audio and report inbound-rtp packetsLost, framesDecoded, jitter-buffer delay (from the recv transport\'s RTCPeerConnection.getStats(): wrtc lacks RTCRtpReceiver.getStats()).',
