@@ -84,7 +84,9 @@ function assemble(flags: Flags, ramp: RampResult, join: JoinResult | null, real:
     signallingJoinP95Ms: join?.p95Ms ?? null,
     addedLatencyP99Ms: real?.latency.addedP99Ms ?? null,
     addedLatencyP50Ms: real?.latency.addedP50Ms ?? null,
-    rssPerClassroomMB: rssSlopeMB(ramp.steps),
+    // The production server's memory per connected classroom when the signalling phase ran.
+    rssPerClassroomMB: join?.memoryPerClassroomMB ?? rssSlopeMB(ramp.steps),
+    rampMemorySlopeMB: rssSlopeMB(ramp.steps),
     realReceivers: real?.receivers ?? null,
     latency: real?.latency ?? null,
     realJoin: real?.join ?? null,

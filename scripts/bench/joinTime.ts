@@ -11,7 +11,7 @@ import { testEnv } from '../../test/helpers/server.js';
 import type { Flags } from './flags.js';
 import { connect, FAKE_DTLS, request, teacherCamera, teacherMicrophone, type ClientSocket } from './signalling.js';
 import { percentile } from './results.js';
-import { loadavg, pinToCore, round, sleep } from './system.js';
+import { loadavg, pinToCore, round, rssOfPidMB, sleep } from './system.js';
 
 export interface JoinResult {
   classrooms: number;
@@ -22,6 +22,12 @@ export interface JoinResult {
   p50Ms: number | null;
   p95Ms: number | null;
   maxMs: number | null;
+  /**
+   * Signalling phase only: growth of Node's live heap (after a full GC) plus the worker's RSS
+   * while the classrooms joined and stayed, per classroom: the production server's memory for a
+   * connected classroom (Socket.IO connection, lesson state, transport and two consumers).
+   */
+  memoryPerClassroomMB?: number | null;
   loadavg: [number, number, number];
   measures: string;
 }
@@ -78,6 +84,7 @@ export async function measureJoins(flags: Flags, log: (line: string) => void): P
   );
   const times: number[] = [];
   const errors: string[] = [];
+  const memoryBefore = serverMemoryMB(server);
   const t0 = performance.now();
   const joins = tokens.map(async (token, i) => {
     await sleep(Math.max(0, t0 + (i * 1000) / flags['join-rate'] - performance.now()));
@@ -88,12 +95,27 @@ export async function measureJoins(flags: Flags, log: (line: string) => void): P
     }
   });
   await Promise.all(joins);
+  const memoryAfter = serverMemoryMB(server);
   const result: JoinResult = {
     ...joinSummary(times, errors, n, flags['join-rate'], MEASURES),
+    memoryPerClassroomMB:
+      memoryBefore !== null && memoryAfter !== null && times.length > 0 ? round((memoryAfter - memoryBefore) / times.length, 3) : null,
     loadavg: loadavg(),
   };
-  log(`join: ${result.completed}/${n} at ${flags['join-rate']}/s, p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms, max ${result.maxMs} ms`);
+  log(
+    `join: ${result.completed}/${n} at ${flags['join-rate']}/s, p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms, max ${result.maxMs} ms; ` +
+      `server memory ${result.memoryPerClassroomMB ?? '–'} MB per connected classroom`,
+  );
   return result;
+}
+
+/** Node's live heap after a full GC plus the workers' RSS, MB; null without --expose-gc. */
+function serverMemoryMB(server: TongkeServer): number | null {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return null;
+  gc();
+  const workers = server.pool.pids().reduce((t, pid) => t + (rssOfPidMB(pid) ?? 0), 0);
+  return process.memoryUsage().heapUsed / 2 ** 20 + workers;
 }
 
 /**

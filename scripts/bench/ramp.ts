@@ -24,6 +24,12 @@ export interface StepResult {
   /** This process (load generator + mediasoup's Node side), in % of one core. */
   generatorCpuPct: number;
   serverRssMB: number;
+  /**
+   * Node's live heap after a full GC (bench-fanout runs node --expose-gc): the mediasoup
+   * objects per classroom, without RSS's garbage and allocator slack. Includes the bench's own
+   * per-classroom objects, so it over-counts a little.
+   */
+  nodeHeapMB: number | null;
   workerRssMB: number | null;
   scoreMin: number | null;
   scoreAvg: number | null;
@@ -218,6 +224,7 @@ async function summarize(
     workerUsPerPacket: sent > 0 ? round((1000 * (b.workerCpuMs - a.workerCpuMs)) / sent, 2) : null,
     generatorCpuPct: round((100 * (b.generatorCpuMs - a.generatorCpuMs)) / wallMs),
     serverRssMB: round(process.memoryUsage().rss / 2 ** 20),
+    nodeHeapMB: liveHeapMB(),
     workerRssMB: nullableRound(rssOfPidMB(pooled.worker.pid)),
     scoreMin: scores.length ? Math.min(...scores.map((s) => s.score)) : null,
     scoreAvg: scores.length ? round(scores.reduce((t, s) => t + s.score, 0) / scores.length, 2) : null,
@@ -236,6 +243,13 @@ async function summarize(
     profile: null,
     loadavg: loadavg(),
   };
+}
+
+function liveHeapMB(): number | null {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return null;
+  gc();
+  return round(process.memoryUsage().heapUsed / 2 ** 20, 2);
 }
 
 const nullableRound = (x: number | null, digits = 1) => (x === null ? null : round(x, digits));

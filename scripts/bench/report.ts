@@ -15,7 +15,7 @@ const COLUMNS: [string, (s: StepResult) => string][] = [
   ['perf: kernel / loopback rx / SRTP %', (s) => (s.profile ? `${s.profile.kernelPct} / ${s.profile.loopbackReceivePct} / ${s.profile.srtpPct}` : '–')],
   ['score min/avg', (s) => `${dash(s.scoreMin)}/${dash(s.scoreAvg)}`],
   ['NACK/PLI', (s) => `${s.nackCount}/${s.pliCount}`],
-  ['RSS node+worker MB', (s) => `${s.serverRssMB}+${dash(s.workerRssMB)}`],
+  ['RSS node+worker MB (node live heap)', (s) => `${s.serverRssMB}+${dash(s.workerRssMB)} (${dash(s.nodeHeapMB)})`],
   ['UDP RcvbufErr/SndbufErr', (s) => `${s.udp.RcvbufErrors}/${s.udp.SndbufErrors}`],
   ['generator CPU %', (s) => String(s.generatorCpuPct)],
   ['loadavg 1m', (s) => String(s.loadavg[0])],
@@ -75,7 +75,7 @@ Bulk classrooms: ${String(r.setup.receivers)}.
 
 - **classrooms per core** (largest step with worker CPU ≤ ${r.targets.maxCpuPct}% and sampled loss < ${r.targets.maxLossPct}%): **${dash(r.classroomsPerCore)}** (loss ${dash(r.lossPct)}%; target ≥ ${r.targets.classroomsPerCore})
 - **join p95**, socket connect → first decoded frame, WebRTC classrooms: ${dash(r.joinP95Ms)} ms (target < ${r.targets.joinP95Ms} ms; signalling only: ${dash(r.signallingJoinP95Ms)} ms)
-- **memory per classroom** (RSS slope, Node + worker): ${dash(r.rssPerClassroomMB)} MB (target < ${r.targets.rssPerClassroomMB} MB)
+- **memory per classroom**: ${dash(r.join?.memoryPerClassroomMB)} MB per classroom connected through the production server (Node live heap + worker RSS growth over the signalling join phase); ramp slope (worker RSS + Node live heap, bulk classrooms) ${dash(r.rampMemorySlopeMB)} MB (target < ${r.targets.rssPerClassroomMB} MB)
 - **SFU-added latency** (SFU − direct wrtc-to-wrtc, one-way frame latency): p99 ${dash(r.addedLatencyP99Ms)} ms, p50 ${dash(r.addedLatencyP50Ms)} ms (target p99 < ${r.targets.addedLatencyP99Ms} ms)
 - ramp ended: ${r.stoppedBy}
 

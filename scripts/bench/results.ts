@@ -25,7 +25,10 @@ export interface FanoutResults {
   /** SFU p99 − direct wrtc-to-wrtc p99 of one-way frame latency. */
   addedLatencyP99Ms: number | null;
   addedLatencyP50Ms: number | null;
+  /** Per classroom connected through the production server (join.memoryPerClassroomMB), else the ramp slope. */
   rssPerClassroomMB: number | null;
+  /** Slope of worker RSS + Node live heap over the ramp's bulk classrooms. */
+  rampMemorySlopeMB: number | null;
   /** The WebRTC classrooms kept playing through the WebRTC phase, with their inbound-rtp figures. */
   realReceivers: RealReceiverStats[] | null;
   latency: RealPhaseResult['latency'] | null;
@@ -48,11 +51,14 @@ export function classroomsPerCore(steps: StepResult[]): StepResult | null {
 }
 
 /**
- * Memory per classroom: the least-squares slope of server RSS (Node process + mediasoup
- * worker, where consumers really live) against classrooms, over the whole ramp.
+ * Memory per classroom: the least-squares slope against classrooms, over the whole ramp, of
+ * the mediasoup worker's RSS (where consumers really live) plus Node's live heap after a full
+ * GC (Node's RSS instead when GC is not exposed: noisier, garbage comes and goes).
  */
 export function rssSlopeMB(steps: StepResult[]): number | null {
-  const pts = steps.filter((s) => s.workerRssMB !== null).map((s) => [s.classrooms, s.serverRssMB + s.workerRssMB!] as const);
+  const pts = steps
+    .filter((s) => s.workerRssMB !== null)
+    .map((s) => [s.classrooms, (s.nodeHeapMB ?? s.serverRssMB) + s.workerRssMB!] as const);
   if (pts.length < 2) return null;
   const mx = pts.reduce((t, [x]) => t + x, 0) / pts.length;
   const my = pts.reduce((t, [, y]) => t + y, 0) / pts.length;
