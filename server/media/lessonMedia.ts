@@ -491,6 +491,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
         type: c.type,
         paused: c.paused,
         preferredLayers: c.preferredLayers ?? null,
+        currentLayers: c.currentLayers ?? null,
       })),
     };
   }
