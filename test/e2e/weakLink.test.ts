@@ -20,15 +20,15 @@ const WEAK: Impairment = { rateKbit: 300, burstBytes: 1_600, latencyMs: 200, udp
 const TOP_WIDTH = 1280;
 /** Opus sends 50 packets/s; 4% loss and a busy 2-core host leave far more than this. */
 const MIN_AUDIO_PPS = 20;
-/** Bounds on each phase, above what runs measured: 2–6 s down; back up see CLIMB_WITHIN_MS. */
+/** Bounds on each phase, above what runs measured: 2–7 s down; back up see CLIMB_WITHIN_MS. */
 const LOWER_WITHIN_MS = 10_000;
 const HOLD_MS = 12_000;
 /**
- * The picture stands still while the layer comes down: 0–3 s measured (5 s once). Without the
- * server's downlink floor (MIN_DOWNLINK_BITRATE) the classroom then lost its layer altogether
- * for 7–17 s.
+ * The picture stands still while the layer comes down: 0–3 s measured, 5 s twice (samples are
+ * a second apart). Without the server's downlink floor (MIN_DOWNLINK_BITRATE) the classroom
+ * then lost its layer altogether for 7–17 s; the hold checks catch what starts later.
  */
-const MAX_FREEZE_MS = 6_000;
+const MAX_FREEZE_MS = 8_000;
 /**
  * Back to 1280 px after the cap is lifted: 2–14 s in most of ~30 runs, 25–33 s in a few, once
  * more than 45 s. The estimate sits at the floor, and mediasoup (libwebrtc's GoogCC) probes for
