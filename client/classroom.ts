@@ -6,7 +6,7 @@ import { quizPanel } from './classroom/quizPanel.js';
 import { attendanceForm } from './lib/attendanceForm.js';
 import { byId, el } from './lib/dom.js';
 import { t } from './lib/i18n.js';
-import { MediaSession, sessionCount } from './lib/media.js';
+import { emptyReceiveStats, MediaSession, sessionCount } from './lib/media.js';
 import { attachTrack, detachTrack, playWithSound } from './lib/players.js';
 import { Receivers } from './lib/receivers.js';
 import { renderLessonHeader, startShell, wireLessonEvents } from './lib/shell.js';
@@ -253,12 +253,12 @@ Object.assign(window, {
   tongke: {
     state: () => state,
     sessions: sessionCount,
-    stats: async () => (session ? session.receiveStats() : { videoFramesDecoded: 0, audioPacketsReceived: 0, videoPacketsLost: 0 }),
+    stats: async () => (session ? session.receiveStats() : emptyReceiveStats()),
     receivingFrom: () => [...stagePlayers.keys()],
     /** What we decode from classrooms on stage (not from the teacher). */
     stageStats: async () => {
       const ids = new Set((state?.producers ?? []).filter((p) => p.ownerClassroomId !== null).map((p) => p.producerId));
-      return session ? session.receiveStats(ids) : { videoFramesDecoded: 0, audioPacketsReceived: 0, videoPacketsLost: 0 };
+      return session ? session.receiveStats(ids) : emptyReceiveStats();
     },
   },
 });

@@ -2,7 +2,7 @@ import type { LessonState } from '../shared/lesson.js';
 import { attendanceForm } from './lib/attendanceForm.js';
 import { byId } from './lib/dom.js';
 import { t } from './lib/i18n.js';
-import { CAMERA_SIMULCAST, MediaSession, sessionCount } from './lib/media.js';
+import { CAMERA_SIMULCAST, emptyReceiveStats, MediaSession, sessionCount } from './lib/media.js';
 import { attachTrack, detachTrack } from './lib/players.js';
 import { Receivers } from './lib/receivers.js';
 import { renderLessonHeader, startShell, wireLessonEvents } from './lib/shell.js';
@@ -254,6 +254,6 @@ Object.assign(window, {
     state: () => state,
     sessions: sessionCount,
     publishing: () => publishing,
-    stats: async () => (session ? session.receiveStats() : { videoFramesDecoded: 0, audioPacketsReceived: 0, videoPacketsLost: 0 }),
+    stats: async () => (session ? session.receiveStats() : emptyReceiveStats()),
   },
 });

@@ -13,6 +13,25 @@ export const CAMERA_SIMULCAST: RTCRtpEncodingParameters[] = [
   { rid: 'r2', scaleResolutionDownBy: 1, maxBitrate: 1_800_000 },
 ];
 
+/** What a page receives, summed over its consumers (inbound-rtp). */
+export interface ReceiveStats {
+  videoFramesDecoded: number;
+  audioPacketsReceived: number;
+  videoPacketsLost: number;
+  /** NACKs this page sent for video: how often it asked for a lost packet again. */
+  videoNackCount: number;
+  /** Video packets that arrived as retransmissions (RTX), i.e. repaired losses. */
+  videoRetransmittedPackets: number;
+}
+
+export const emptyReceiveStats = (): ReceiveStats => ({
+  videoFramesDecoded: 0,
+  audioPacketsReceived: 0,
+  videoPacketsLost: 0,
+  videoNackCount: 0,
+  videoRetransmittedPackets: 0,
+});
+
 export interface ReceivedTrack {
   producerId: string;
   consumer: types.Consumer;
@@ -196,27 +215,25 @@ export class MediaSession {
     }
   }
 
-  /** Counters the pages show and the e2e test reads: frames decoded, packets received. */
-  async receiveStats(
-    producerIds?: ReadonlySet<string>,
-  ): Promise<{ videoFramesDecoded: number; audioPacketsReceived: number; videoPacketsLost: number }> {
-    let videoFramesDecoded = 0;
-    let audioPacketsReceived = 0;
-    let videoPacketsLost = 0;
+  /** Counters the pages show and the e2e tests read: frames decoded, packets received, repairs asked. */
+  async receiveStats(producerIds?: ReadonlySet<string>): Promise<ReceiveStats> {
+    const out = emptyReceiveStats();
     for (const c of this.consumers.values()) {
       if (producerIds && !producerIds.has(c.producerId)) continue;
       const report = await c.getStats();
       report.forEach((s: Record<string, unknown>) => {
         if (s.type !== 'inbound-rtp') return;
         if (s.kind === 'video') {
-          videoFramesDecoded += Number(s.framesDecoded ?? 0);
-          videoPacketsLost += Number(s.packetsLost ?? 0);
+          out.videoFramesDecoded += Number(s.framesDecoded ?? 0);
+          out.videoPacketsLost += Number(s.packetsLost ?? 0);
+          out.videoNackCount += Number(s.nackCount ?? 0);
+          out.videoRetransmittedPackets += Number(s.retransmittedPacketsReceived ?? 0);
         } else if (s.kind === 'audio') {
-          audioPacketsReceived += Number(s.packetsReceived ?? 0);
+          out.audioPacketsReceived += Number(s.packetsReceived ?? 0);
         }
       });
     }
-    return { videoFramesDecoded, audioPacketsReceived, videoPacketsLost };
+    return out;
   }
 
   get isClosed(): boolean {

@@ -12,6 +12,18 @@ export const PEER_LIMITS = { transports: 4, producers: 4, consumers: 64 };
 /** A sender is asked for at most one key frame per this many ms, however many classrooms join. */
 export const KEY_FRAME_REQUEST_DELAY_MS = 1000;
 
+/**
+ * The least bandwidth estimate we let a classroom's downlink fall to (bit/s). mediasoup's own
+ * floor is 30 kbit/s, below the lowest simulcast layer even at its lowest frame rate (~55–65
+ * kbit/s measured): after a burst of congestion the estimate dropped there and, with steady
+ * random loss holding it down, the classroom got no layer and no picture for 7–17 s at a time
+ * on a 200–300 kbit/s link that carries the 320-px layer well (test/e2e/weakLink.test.ts).
+ * With this floor the lowest layer always fits; for a link too weak even for that, 仅音频.
+ * The price: sitting at the floor, mediasoup seldom probes for more, so after the link recovers
+ * the climb back to the top layer is slower (2–14 s mostly, up to ~30 s, once > 45 s).
+ */
+export const MIN_DOWNLINK_BITRATE = 100_000;
+
 interface Site {
   pooled: PooledWorker;
   router: types.Router;
@@ -175,6 +187,9 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     );
     peer.transports.set(transport.id, transport);
     transport.observer.once('close', () => peer.transports.delete(transport.id));
+    if (direction === 'recv') {
+      await media('setMinOutgoingBitrate', () => transport.setMinOutgoingBitrate(MIN_DOWNLINK_BITRATE));
+    }
     this.watchTransport(peer, transport);
     return {
       id: transport.id,
@@ -385,7 +400,9 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
       this.reportScore(peer.id);
     });
     consumer.on('layerschange', () => this.emit('layersChanged', peerId));
-    // Audio first: when bandwidth is short, video layers give way before sound does.
+    // Audio first. mediasoup 3.12 leaves audio consumers out of its bandwidth allocation
+    // altogether, so only video layers give way when bandwidth is short (the weak-link e2e test
+    // checks it); the priority states the intent should that ever change.
     await media('setPriority', () => consumer.setPriority(consumer.kind === 'audio' ? 255 : 1));
     return {
       consumerId: consumer.id,
@@ -474,6 +491,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
         type: c.type,
         paused: c.paused,
         preferredLayers: c.preferredLayers ?? null,
+        currentLayers: c.currentLayers ?? null,
       })),
     };
   }

@@ -5,13 +5,22 @@ import puppeteer, { type Browser, type Page } from 'puppeteer';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+export interface LaunchOptions {
+  /** Another launcher for the same Chromium (a wrapper that enters a network namespace). */
+  executablePath?: string;
+  /** DevTools over fds 3/4 instead of a loopback port the test process may not reach. */
+  pipe?: boolean;
+  extraArgs?: string[];
+}
+
 /** Debian's Chromium, headless, with fake camera and microphone; no network chatter. */
-export async function launchBrowser(): Promise<{ browser: Browser; close: () => Promise<void> }> {
+export async function launchBrowser(opts: LaunchOptions = {}): Promise<{ browser: Browser; close: () => Promise<void> }> {
   const userDataDir = mkdtempSync(path.join(os.tmpdir(), 'tongke-chromium-'));
   const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
+    executablePath: opts.executablePath ?? CHROMIUM,
     userDataDir,
     headless: true,
+    pipe: opts.pipe ?? false,
     args: [
       '--headless',
       '--no-sandbox',
@@ -25,6 +34,7 @@ export async function launchBrowser(): Promise<{ browser: Browser; close: () => 
       '--use-fake-device-for-media-stream',
       // The classroom PC is unattended in tests; a person would click "turn on sound".
       '--autoplay-policy=no-user-gesture-required',
+      ...(opts.extraArgs ?? []),
     ],
   });
   return {

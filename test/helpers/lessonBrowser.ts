@@ -1,4 +1,4 @@
-import type { Dialog, Page } from 'puppeteer';
+import type { Browser, Dialog, Page } from 'puppeteer';
 import { afterAll, beforeAll } from 'vitest';
 import { launchBrowser, waitForPage } from './browser.js';
 import './pageApi.js';
@@ -8,6 +8,8 @@ export interface OpenOptions {
   viewport?: { width: number; height: number };
   /** Sees every dialog before it is accepted (the teacher's 下课 asks to confirm). */
   onDialog?: (d: Dialog) => void;
+  /** Open in this browser instead of the shared one (a classroom behind a weak link). */
+  browser?: Browser;
 }
 
 export interface LessonBrowser {
@@ -20,12 +22,14 @@ export interface LessonBrowser {
  * A real server and Debian's Chromium for one describe block, both closed after it. Page
  * errors are always printed; page console output with E2E_DEBUG=1.
  */
-export function useLessonBrowser(env: Record<string, string> = {}): LessonBrowser {
+export function useLessonBrowser(env: Record<string, string> | (() => Record<string, string>) = {}): LessonBrowser {
   let ts: TestServer | undefined;
   let launched: Awaited<ReturnType<typeof launchBrowser>> | undefined;
   beforeAll(async () => {
-    ts = await startTestServer(env);
-    launched = await launchBrowser();
+    // A function when the env is known only once earlier hooks ran (an address they created).
+    ts = await startTestServer(typeof env === 'function' ? env() : env);
+    // Camera and microphone need a secure context: loopback is one, another address is not.
+    launched = await launchBrowser({ extraArgs: [`--unsafely-treat-insecure-origin-as-secure=${ts.url}`] });
   });
   afterAll(async () => {
     await launched?.close();
@@ -38,7 +42,7 @@ export function useLessonBrowser(env: Record<string, string> = {}): LessonBrowse
     },
     async open(path, token, opts = {}) {
       if (!ts || !launched) throw new Error('the browser starts in beforeAll');
-      const page = await launched.browser.newPage();
+      const page = await (opts.browser ?? launched.browser).newPage();
       await page.setViewport(opts.viewport ?? { width: 1280, height: 800 });
       page.on('dialog', (d) => {
         opts.onDialog?.(d);

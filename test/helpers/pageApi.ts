@@ -1,7 +1,8 @@
+import type { ReceiveStats } from '../../client/lib/media.js';
 import type { LessonState } from '../../shared/lesson.js';
 
 /** What the pages expose on window.tongke for tests and support (read-only views). */
-export type Stats = { videoFramesDecoded: number; audioPacketsReceived: number; videoPacketsLost: number };
+export type Stats = ReceiveStats;
 export interface PageApi {
   state(): LessonState | null;
   publishing(): boolean;

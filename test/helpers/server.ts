@@ -48,7 +48,8 @@ export async function startTestServer(extra: Record<string, string> = {}): Promi
   const config = loadConfig(testEnv(dataDir, extra));
   const server = await startTongke(config, createLogger(config.logLevel));
   const lesson = seedDemo(server.store);
-  const url = `http://127.0.0.1:${(server.http.address() as { port: number }).port}`;
+  // The announced address (127.0.0.1 unless a test moves the server onto another interface).
+  const url = server.url;
   const sockets: ClientSocket[] = [];
   const token = (grant: Grant, ttl = 600) => server.tokens.sign(grant, ttl);
   return {
