@@ -10,7 +10,7 @@ const TOP_LAYER_KBPS = Math.round((CAMERA_SIMULCAST.at(-1)?.maxBitrate ?? 1_800_
 export const MAX_CLASSROOMS = 1000;
 
 /** Dense where one core is expected to saturate on a small VM, then coarse up to the cap. */
-const DEFAULT_STEPS = '25,50,100,125,150,175,200,250,300,400,500,600,700,800,900,1000';
+const DEFAULT_STEPS = '25,50,100,150,200,225,250,275,300,325,350,400,450,500,600,700,800,900,1000';
 
 const stepsSchema = z
   .string()

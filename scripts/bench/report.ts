@@ -1,3 +1,4 @@
+import type { RealPhaseResult } from './realReceivers.js';
 import type { FanoutResults } from './results.js';
 import type { StepResult } from './ramp.js';
 
@@ -28,12 +29,57 @@ export function stepsTable(steps: StepResult[]): string {
   return [head, rule, ...rows].join('\n');
 }
 
-function background(r: FanoutResults): string {
-  const b = r.realPhase?.background;
+function background(p: Pick<RealPhaseResult, 'background'>): string {
+  const b = p.background;
   if (!b) return 'The worker served only this phase (no bulk classrooms beside it).';
   return (
     `Under load: throughout this phase the same worker also forwarded the ramp's publisher to **${b.classrooms} bulk classrooms** ` +
     `(worker CPU ${b.workerCpuPct}% from the start of latency sampling to the end of the join storm, their sampled loss ${dash(b.sampledLossPct)}%).`
+  );
+}
+
+type Phase = Pick<RealPhaseResult, 'receivers' | 'latency' | 'join' | 'background' | 'publisherFps' | 'loadavg'>;
+
+/** The WebRTC phase's tables and lines; the same for the idle-worker run and the loaded one. */
+function phaseMarkdown(p: Phase | null): string {
+  if (!p) return 'not run';
+  const lat = p.latency;
+  const rj = p.join;
+  const realJoin = `${rj.completed}/${rj.classrooms} WebRTC classrooms at ${rj.ratePerSecond}/s: p50 ${dash(rj.p50Ms)} ms, p95 ${dash(rj.p95Ms)} ms, max ${dash(rj.maxMs)} ms (${rj.failed} failed${rj.firstError ? `: ${rj.firstError}` : ''}). ${rj.measures}`;
+  const latency =
+    `SFU (probe classroom, single-layer 720p copy of the camera) p50/p95/p99 ${dash(lat.sfu.p50Ms)}/${dash(lat.sfu.p95Ms)}/${dash(lat.sfu.p99Ms)} ms over ${lat.sfu.samples} frames ` +
+    `(${lat.sfu.unreadable} unreadable, widths ${JSON.stringify(lat.sfu.widths)}, jitter buffer ${dash(lat.sfuInbound.jitterBufferMs)} ms); ` +
+    `direct wrtc-to-wrtc p50/p95/p99 ${dash(lat.direct.p50Ms)}/${dash(lat.direct.p95Ms)}/${dash(lat.direct.p99Ms)} ms over ${lat.direct.samples} frames ` +
+    `(jitter buffer ${dash(lat.directInbound.jitterBufferMs)} ms); added p50 ${dash(lat.addedP50Ms)} ms, p99 ${dash(lat.addedP99Ms)} ms. ` +
+    `Paired per frame (SFU − direct, same frame): p50 ${dash(lat.pairedAdded.p50Ms)} ms, p99 ${dash(lat.pairedAdded.p99Ms)} ms over ${lat.pairedAdded.frames} frames. ` +
+    `Mean sender pacer delay: teacher's send transport ${dash(lat.senderDelay.sfuMs)} ms, direct ${dash(lat.senderDelay.directMs)} ms. ` +
+    `Real receivers (video + audio, lip sync) p50/p99 ${dash(lat.receiversWithAudio.p50Ms)}/${dash(lat.receiversWithAudio.p99Ms)} ms.`;
+  const rows = p.receivers.map(
+    (x) =>
+      `| ${x.classroomId} | ${dash(x.joinMs)} | ${x.framesDecoded} | ${x.packetsReceived} | ${x.packetsLost} | ${x.audioPacketsReceived} | ${x.audioPacketsLost} | ${dash(x.jitterBufferMs)} | ${dash(x.frameWidth)} | ${dash(x.latency.p50Ms)}/${dash(x.latency.p99Ms)} |`,
+  );
+  const table = [
+    '| classroom | first frame ms | framesDecoded | video packets | video packetsLost | audio packets | audio packetsLost | jitter buffer ms | width | latency p50/p99 ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+  ].join('\n');
+  return `loadavg ${p.loadavg.join(' ')}, synthetic camera ${p.publisherFps} fps (target 25). ${background(p)}
+
+${table}
+
+Join to first frame: ${realJoin}
+
+Latency: ${latency}`;
+}
+
+function underLoadLine(r: FanoutResults): string {
+  const u = r.realUnderLoad;
+  if (!u?.background) return 'WebRTC phase beside bulk classrooms: not run';
+  const b = u.background;
+  return (
+    `**beside ${b.classrooms} bulk classrooms** on the same worker (its CPU ${b.workerCpuPct}%, their sampled loss ${dash(b.sampledLossPct)}%): ` +
+    `join p95 ${dash(u.join.p95Ms)} ms (${u.join.completed}/${u.join.classrooms}), added latency p99 ${dash(u.latency.addedP99Ms)} ms / p50 ${dash(u.latency.addedP50Ms)} ms; ` +
+    `the generator, confined to one core, is starved: its direct baseline p50 ${dash(u.latency.direct.p50Ms)} ms against ${dash(r.latency?.direct.p50Ms)} ms on both cores, camera ${u.publisherFps} fps`
   );
 }
 
@@ -42,31 +88,11 @@ export function markdown(r: FanoutResults): string {
   const join = r.join
     ? `${r.join.completed}/${r.join.classrooms} classrooms at ${r.join.ratePerSecond}/s: p50 ${dash(r.join.p50Ms)} ms, p95 ${dash(r.join.p95Ms)} ms, max ${dash(r.join.maxMs)} ms (${r.join.failed} failed). ${r.join.measures}`
     : 'not run';
-  const lat = r.latency;
-  const rj = r.realJoin;
-  const realJoin = rj
-    ? `${rj.completed}/${rj.classrooms} WebRTC classrooms at ${rj.ratePerSecond}/s: p50 ${dash(rj.p50Ms)} ms, p95 ${dash(rj.p95Ms)} ms, max ${dash(rj.maxMs)} ms (${rj.failed} failed${rj.firstError ? `: ${rj.firstError}` : ''}). ${rj.measures}`
-    : 'not run';
-  const latency = lat
-    ? `SFU (probe classroom, single-layer 720p copy of the camera) p50/p95/p99 ${dash(lat.sfu.p50Ms)}/${dash(lat.sfu.p95Ms)}/${dash(lat.sfu.p99Ms)} ms over ${lat.sfu.samples} frames ` +
-      `(${lat.sfu.unreadable} unreadable, widths ${JSON.stringify(lat.sfu.widths)}, jitter buffer ${dash(lat.sfuInbound.jitterBufferMs)} ms); ` +
-      `direct wrtc-to-wrtc p50/p95/p99 ${dash(lat.direct.p50Ms)}/${dash(lat.direct.p95Ms)}/${dash(lat.direct.p99Ms)} ms over ${lat.direct.samples} frames ` +
-      `(jitter buffer ${dash(lat.directInbound.jitterBufferMs)} ms); added p50 ${dash(lat.addedP50Ms)} ms, p99 ${dash(lat.addedP99Ms)} ms. ` +
-      `Paired per frame (SFU − direct, same frame): p50 ${dash(lat.pairedAdded.p50Ms)} ms, p99 ${dash(lat.pairedAdded.p99Ms)} ms over ${lat.pairedAdded.frames} frames. ` +
-      `Mean sender pacer delay: teacher's send transport ${dash(lat.senderDelay.sfuMs)} ms, direct ${dash(lat.senderDelay.directMs)} ms. ` +
-      `Real receivers (video + audio, lip sync) p50/p99 ${dash(lat.receiversWithAudio.p50Ms)}/${dash(lat.receiversWithAudio.p99Ms)} ms. ${lat.measures}`
-    : 'not run';
-  const realRows = (r.realReceivers ?? []).map(
-    (x) =>
-      `| ${x.classroomId} | ${dash(x.joinMs)} | ${x.framesDecoded} | ${x.packetsReceived} | ${x.packetsLost} | ${x.audioPacketsReceived} | ${x.audioPacketsLost} | ${dash(x.jitterBufferMs)} | ${dash(x.frameWidth)} | ${dash(x.latency.p50Ms)}/${dash(x.latency.p99Ms)} |`,
-  );
-  const realTable = realRows.length
-    ? [
-        '| classroom | first frame ms | framesDecoded | video packets | video packetsLost | audio packets | audio packetsLost | jitter buffer ms | width | latency p50/p99 ms |',
-        '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-        ...realRows,
-      ].join('\n')
-    : 'not run';
+  const idle: Phase | null =
+    r.realReceivers && r.latency && r.realJoin && r.realPhase
+      ? { receivers: r.realReceivers, latency: r.latency, join: r.realJoin, background: r.realPhase.background, publisherFps: r.realPhase.publisherFps, loadavg: r.realPhase.loadavg }
+      : null;
+  const u = r.realUnderLoad;
   return `# Fan-out benchmark (\`scripts/bench-fanout\`)
 
 ${r.date} on ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, kernel ${m.kernel};
@@ -77,21 +103,22 @@ Bulk classrooms: ${String(r.setup.receivers)}.
 - **join p95**, socket connect → first decoded frame, WebRTC classrooms: ${dash(r.joinP95Ms)} ms (target < ${r.targets.joinP95Ms} ms; signalling only: ${dash(r.signallingJoinP95Ms)} ms)
 - **memory per classroom**: ${dash(r.join?.memoryPerClassroomMB)} MB per classroom connected through the production server (Node live heap + worker RSS growth over the signalling join phase); ramp slope (worker RSS + Node live heap, bulk classrooms) ${dash(r.rampMemorySlopeMB)} MB (target < ${r.targets.rssPerClassroomMB} MB)
 - **SFU-added latency** (SFU − direct wrtc-to-wrtc, one-way frame latency): p99 ${dash(r.addedLatencyP99Ms)} ms, p50 ${dash(r.addedLatencyP50Ms)} ms (target p99 < ${r.targets.addedLatencyP99Ms} ms)
+- ${underLoadLine(r)}
 - ramp ended: ${r.stoppedBy}
 
 ${stepsTable(r.steps)}
 
 Join, signalling only: ${join}
 
-## WebRTC phase (mediasoup-client on @roamhq/wrtc)${r.realPhase ? `, loadavg ${r.realPhase.loadavg.join(' ')}, synthetic camera ${r.realPhase.publisherFps} fps (target 25)` : ''}
+## WebRTC phase (mediasoup-client on @roamhq/wrtc), idle worker, generator on both cores
 
-${background(r)}
+${phaseMarkdown(idle)}
 
-${realTable}
+${r.latency?.measures ?? ''}
 
-Join to first frame: ${realJoin}
+## WebRTC phase beside ${u?.background?.classrooms ?? '–'} bulk classrooms, generator confined to the other core
 
-Latency: ${latency}
+${phaseMarkdown(u)}
 
 Not measured:
 ${Object.entries(r.notMeasured)
