@@ -1,10 +1,9 @@
 import type { WorkerPool } from '../../server/media/workerPool.js';
 import { onCleanup } from './cleanup.js';
-import { startTunEgress } from './tunEgress.js';
 import type { Flags } from './flags.js';
 import { startPublisher } from './publisher.js';
-import { addClassroom, receiverCapabilities, removeClassroom, type BulkClassroom, type BulkTarget } from './receivers.js';
-import { lossPctBetween, type GapTotals } from './seqGaps.js';
+import { bulkTarget, growTo, removeClassroom, sampledGaps, type BulkClassroom } from './receivers.js';
+import { lossPctBetween } from './seqGaps.js';
 import { round } from './system.js';
 
 /**
@@ -20,7 +19,6 @@ export interface BackgroundLoad {
   since(): Promise<{ workerCpuPct: number; sampledLossPct: number | null }>;
 }
 
-const CREATE_CONCURRENCY = 10;
 
 export async function startBackgroundLoad(pool: WorkerPool, flags: Flags, file: string, classrooms: number): Promise<BackgroundLoad> {
   const pooled = pool.worker(0);
@@ -28,28 +26,11 @@ export async function startBackgroundLoad(pool: WorkerPool, flags: Flags, file: 
   const router = await pool.createRouterOn(pooled);
   onCleanup('background router', () => router.close());
   const publisher = await startPublisher(router, file, flags.publisher);
-  const tun = flags.egress === 'tun' ? await startTunEgress() : null;
-  const target: BulkTarget = {
-    pool,
-    pooled,
-    router,
-    producers: [publisher.video, publisher.audio],
-    caps: receiverCapabilities(router),
-    suite: flags['srtp-suite'],
-    tun,
-  };
+  const target = await bulkTarget(flags, { pool, pooled, router }, publisher);
   const bulk: BulkClassroom[] = [];
   onCleanup('background classrooms', () => bulk.forEach(removeClassroom));
-  while (bulk.length < classrooms) {
-    const base = bulk.length;
-    const batch = Math.min(CREATE_CONCURRENCY, classrooms - base);
-    bulk.push(...(await Promise.all(Array.from({ length: batch }, (_, k) => addClassroom(target, base + k, base + k < flags['sample-readers'])))));
-  }
-
-  const gaps = (): GapTotals =>
-    bulk
-      .flatMap((c) => (c.tracker ? [c.tracker.totals()] : []))
-      .reduce((t, g) => ({ expected: t.expected + g.expected, received: t.received + g.received }), { expected: 0, received: 0 });
+  await growTo(target, bulk, classrooms, flags['sample-readers']);
+  const gaps = () => sampledGaps(bulk);
   const cpuMs = async () => {
     const u = await pooled.worker.getResourceUsage();
     return u.ru_utime + u.ru_stime;

@@ -1,11 +1,10 @@
 import type { types } from 'mediasoup';
 import type { PooledWorker, WorkerPool } from '../../server/media/workerPool.js';
 import { onCleanup } from './cleanup.js';
-import { startTunEgress } from './tunEgress.js';
 import { perfAvailable, profileWorker, type WorkerProfile } from './profile.js';
 import type { Flags } from './flags.js';
 import { ingressCounters, type IngressCounters, type Publisher } from './publisher.js';
-import { addClassroom, receiverCapabilities, removeClassroom, type BulkClassroom, type BulkTarget } from './receivers.js';
+import { bulkTarget, growTo, removeClassroom, sampledGaps, type BulkClassroom } from './receivers.js';
 import { lossPctBetween, type GapTotals } from './seqGaps.js';
 import { loadavg, round, rssOfPidMB, sleep, udpCounters, udpDelta, type UdpCounters } from './system.js';
 
@@ -64,8 +63,6 @@ export interface RampResult {
 const GENERATOR_CORE = 1;
 /** How many consumers' stats are read per step: enough for a min/avg, cheap for the worker. */
 const STATS_SAMPLE = 20;
-/** Classrooms created at once: keeps the worker's request queue short while it forwards media. */
-const CREATE_CONCURRENCY = 10;
 
 interface Snapshot {
   at: number;
@@ -88,17 +85,8 @@ export async function runRamp(
 ): Promise<RampResult> {
   const classrooms: BulkClassroom[] = [];
   onCleanup('bulk classrooms', () => classrooms.forEach(removeClassroom));
-  const tun = flags.egress === 'tun' ? await startTunEgress() : null;
-  if (tun) log(`bulk classrooms leave through tun device ${tun.name} (${tun.localIp} → ${tun.remoteIp}); the sampled ones read on loopback`);
-  const target: BulkTarget = {
-    pool,
-    pooled,
-    router,
-    producers: [publisher.video, publisher.audio],
-    caps: receiverCapabilities(router),
-    suite: flags['srtp-suite'],
-    tun,
-  };
+  const target = await bulkTarget(flags, { pool, pooled, router }, publisher);
+  if (target.tun) log(`bulk classrooms leave through tun device ${target.tun.name} (${target.tun.localIp} → ${target.tun.remoteIp}); the sampled ones read on loopback`);
   const steps: StepResult[] = [];
   let stoppedBy = 'all steps done';
   const profiling = flags['profile-s'] > 0 && (await perfAvailable());
@@ -106,16 +94,7 @@ export async function runRamp(
 
   for (const count of flags.steps) {
     const setupStart = Date.now();
-    while (classrooms.length < count) {
-      const batch = Math.min(CREATE_CONCURRENCY, count - classrooms.length);
-      const base = classrooms.length;
-      const added = await Promise.all(
-        Array.from({ length: batch }, (_, k) =>
-          addClassroom(target, base + k, base + k < flags['sample-readers']),
-        ),
-      );
-      classrooms.push(...added);
-    }
+    await growTo(target, classrooms, count, flags['sample-readers']);
     const setupMs = Date.now() - setupStart;
     await sleep(flags['settle-s'] * 1000);
 
@@ -185,10 +164,7 @@ function perClassroom(a: ConsumerCounters, b: ConsumerCounters, field: 'packets'
 async function snapshot(pooled: PooledWorker, publisher: Publisher, classrooms: BulkClassroom[], sample: types.Consumer[]): Promise<Snapshot> {
   const usage = await pooled.worker.getResourceUsage();
   const cpu = process.cpuUsage();
-  const gaps = classrooms
-    .filter((c) => c.tracker)
-    .map((c) => c.tracker!.totals())
-    .reduce((t, g) => ({ expected: t.expected + g.expected, received: t.received + g.received }), { expected: 0, received: 0 });
+  const gaps = sampledGaps(classrooms);
   return {
     at: performance.now(),
     workerCpuMs: usage.ru_utime + usage.ru_stime,

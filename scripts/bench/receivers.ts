@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import type { types } from 'mediasoup';
 import type { PooledWorker, WorkerPool } from '../../server/media/workerPool.js';
-import { SeqGapTracker } from './seqGaps.js';
-import type { TunEgress } from './tunEgress.js';
+import type { Flags } from './flags.js';
+import type { Publisher } from './publisher.js';
+import { SeqGapTracker, type GapTotals } from './seqGaps.js';
+import { startTunEgress, type TunEgress } from './tunEgress.js';
 
 /**
  * Bulk receiving classrooms for the benchmark only (never reachable from the public API):
@@ -140,4 +142,38 @@ export function removeClassroom(c: BulkClassroom): void {
   } catch {
     // already closed
   }
+}
+
+/** Where bulk classrooms go, with the flags' SRTP suite and egress (a tun device is started if asked). */
+export async function bulkTarget(
+  flags: Pick<Flags, 'egress' | 'srtp-suite'>,
+  at: { pool: WorkerPool; pooled: PooledWorker; router: types.Router },
+  publisher: Publisher,
+): Promise<BulkTarget> {
+  return {
+    ...at,
+    producers: [publisher.video, publisher.audio],
+    caps: receiverCapabilities(at.router),
+    suite: flags['srtp-suite'],
+    tun: flags.egress === 'tun' ? await startTunEgress() : null,
+  };
+}
+
+/** Classrooms created at once: keeps the worker's request queue short while it forwards media. */
+const CREATE_CONCURRENCY = 10;
+
+/** Adds classrooms to `list` until it holds `count`; the first `sampleReaders` are read. */
+export async function growTo(target: BulkTarget, list: BulkClassroom[], count: number, sampleReaders: number): Promise<void> {
+  while (list.length < count) {
+    const base = list.length;
+    const batch = Math.min(CREATE_CONCURRENCY, count - base);
+    list.push(...(await Promise.all(Array.from({ length: batch }, (_, k) => addClassroom(target, base + k, base + k < sampleReaders)))));
+  }
+}
+
+/** Sequence-gap totals over the classrooms that are read. */
+export function sampledGaps(list: BulkClassroom[]): GapTotals {
+  return list
+    .flatMap((c) => (c.tracker ? [c.tracker.totals()] : []))
+    .reduce((t, g) => ({ expected: t.expected + g.expected, received: t.received + g.received }), { expected: 0, received: 0 });
 }
