@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Page } from 'puppeteer';
 import { describe, expect, it } from 'vitest';
-import { waitForPage } from '../helpers/browser.js';
+import { clickRendered, waitForPage } from '../helpers/browser.js';
 import { startLesson, useLessonBrowser } from '../helpers/lessonBrowser.js';
 import { classroomGrant, teacherGrant } from '../helpers/server.js';
 
@@ -60,13 +60,13 @@ describe('a whole lesson with coordination, in Chromium', () => {
     await waitForPage(b, () => document.querySelector('#position')?.textContent?.includes('2') ?? false);
     // The teacher answers the first.
     await teacher.bringToFront();
-    await teacher.click('#questions li[data-question] button');
+    await clickRendered(teacher, '#questions li[data-question] button');
     await waitForPage(teacher, () => document.querySelectorAll('#questions li[data-question]').length === 1);
 
     // Classroom A goes on stage; classroom C receives its picture.
     await waitForPage(teacher, () => !!document.querySelector('.tile[data-classroom="demo-recv-1"] video') &&
       (document.querySelector('.tile[data-classroom="demo-recv-1"] video') as HTMLVideoElement).videoWidth > 0);
-    await teacher.click('.tile[data-classroom="demo-recv-1"] button');
+    await clickRendered(teacher, '.tile[data-classroom="demo-recv-1"] button');
     await waitForPage(teacher, () => document.querySelector('.tile[data-classroom="demo-recv-1"]')?.getAttribute('data-stage') === 'true');
     await c.bringToFront();
     const fromStage = await waitForPage(c, async () => {
@@ -96,7 +96,7 @@ describe('a whole lesson with coordination, in Chromium', () => {
         await input.click({ count: 3 });
         await input.type(String(answers[i]![j]));
       }
-      await room.click('#quiz-body button');
+      await clickRendered(room, '#quiz-body button');
       await waitForPage(room, () => document.querySelector('#quiz-message')?.textContent?.startsWith('已提交') ?? false);
     }
     await teacher.bringToFront();

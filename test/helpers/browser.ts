@@ -62,3 +62,21 @@ export async function waitForPage<T, A = undefined>(
   }
   throw new Error(`timed out waiting; last value: ${JSON.stringify(last)}`);
 }
+
+/**
+ * Clicks an element of a list the page re-renders on every lesson state (questions, the
+ * classroom wall, quiz options). A person's click lands on whatever sits there; puppeteer's
+ * holds the element it found, which a re-render between finding and clicking detaches. So
+ * find and click again, a few times, when that happens.
+ */
+export async function clickRendered(page: Page, selector: string, tries = 5): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      await page.click(selector);
+      return;
+    } catch (err) {
+      if (i >= tries || !/detached|not attached|not clickable/i.test(String(err))) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
