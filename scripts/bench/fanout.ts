@@ -21,11 +21,9 @@ import { runRamp, type RampResult } from './ramp.js';
 import { measureRealReceivers, type RealPhaseResult } from './realReceivers.js';
 import { markdown, stepsTable } from './report.js';
 import { classroomsPerCore, notMeasured, NOTES, rssSlopeMB, TARGETS, type FanoutResults } from './results.js';
-import { machine, pinToCore, unpin } from './system.js';
+import { GENERATOR_CORE, machine, pinToCore, unpin, WORKER_CORE } from './system.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const WORKER_CORE = 0;
-const GENERATOR_CORE = 1;
 /** The whole run must end; a hung phase fails instead of holding cores forever. */
 const RUN_DEADLINE_MS = 15 * 60_000;
 

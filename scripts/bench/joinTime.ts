@@ -11,7 +11,7 @@ import { testEnv } from '../../test/helpers/server.js';
 import type { Flags } from './flags.js';
 import { connect, FAKE_DTLS, request, teacherCamera, teacherMicrophone, type ClientSocket } from './signalling.js';
 import { percentile } from './results.js';
-import { loadavg, pinToCore, round, rssOfPidMB, sleep } from './system.js';
+import { loadavg, pinToCore, round, rssOfPidMB, sleep, WORKER_CORE } from './system.js';
 
 export interface JoinResult {
   classrooms: number;
@@ -131,7 +131,7 @@ export async function startBenchLesson(flags: Flags, n: number): Promise<{ serve
   );
   const server = await startTongke(config, createLogger(config.logLevel));
   onCleanup('tongke server', () => server.close());
-  for (const pid of server.pool.pids()) await pinToCore(pid, 0);
+  for (const pid of server.pool.pids()) await pinToCore(pid, WORKER_CORE);
   return { server, lessonId: createLessonWith(server, n) };
 }
 

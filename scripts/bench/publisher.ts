@@ -6,7 +6,7 @@ import type { types } from 'mediasoup';
 import { killOnExit, onCleanup } from './cleanup.js';
 import { CAMERA_SIMULCAST } from '../../client/lib/media.js';
 import { startRtpRelay } from './rtpRelay.js';
-import { sleep } from './system.js';
+import { GENERATOR_CORE, sleep } from './system.js';
 
 const run = promisify(execFile);
 
@@ -15,8 +15,6 @@ export const AUDIO_PT = 100;
 /** One SSRC per simulcast layer, lowest first as mediasoup orders encodings. */
 const VIDEO_SSRCS = [0x11223340, 0x11223341, 0x11223342];
 const AUDIO_SSRC = 0x55667788;
-/** ffmpeg runs here, beside the load generator, never on the worker's core. */
-const PUBLISHER_CORE = 1;
 
 export type PublisherShape = 'simulcast' | 'single';
 
@@ -50,7 +48,7 @@ export async function ensureTestFile(dir: string, shape: PublisherShape, topKbps
     return ['-map', `[v${i}]`, `-b:v:${i}`, rate, `-minrate:v:${i}`, rate, `-maxrate:v:${i}`, rate, `-bufsize:v:${i}`, rate];
   });
   await run('taskset', [
-    '-c', String(PUBLISHER_CORE),
+    '-c', String(GENERATOR_CORE),
     'ffmpeg', '-hide_banner', '-loglevel', 'error', '-y',
     '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25:duration=10',
     '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=10',
@@ -126,7 +124,7 @@ export async function startPublisher(router: types.Router, file: string, shape: 
   const ffmpeg = spawn(
     'taskset',
     [
-      '-c', String(PUBLISHER_CORE),
+      '-c', String(GENERATOR_CORE),
       'ffmpeg', '-hide_banner', '-loglevel', 'error', '-nostdin',
       '-re', '-stream_loop', '-1', '-i', file,
       ...videoOutputs,

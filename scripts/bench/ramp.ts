@@ -6,7 +6,7 @@ import type { Flags } from './flags.js';
 import { ingressCounters, type IngressCounters, type Publisher } from './publisher.js';
 import { bulkTarget, growTo, removeClassroom, sampledGaps, type BulkClassroom } from './receivers.js';
 import { lossPctBetween, type GapTotals } from './seqGaps.js';
-import { loadavg, round, rssOfPidMB, sleep, udpCounters, udpDelta, type UdpCounters } from './system.js';
+import { GENERATOR_CORE, loadavg, round, rssOfPidMB, sleep, udpCounters, udpDelta, type UdpCounters } from './system.js';
 
 export interface StepResult {
   classrooms: number;
@@ -59,8 +59,6 @@ export interface RampResult {
   publisherKbps: number | null;
 }
 
-/** perf runs beside the load generator, off the worker's core. */
-const GENERATOR_CORE = 1;
 /** How many consumers' stats are read per step: enough for a min/avg, cheap for the worker. */
 const STATS_SAMPLE = 20;
 

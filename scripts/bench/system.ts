@@ -6,6 +6,10 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** Pins a process to one CPU core, so the worker under test never shares its core with us. */
+/** The worker under test owns core 0; the load generator, ffmpeg and perf share core 1. */
+export const WORKER_CORE = 0;
+export const GENERATOR_CORE = 1;
+
 export async function pinToCore(pid: number, core: number): Promise<void> {
   await run('taskset', ['-pc', String(core), String(pid)]);
 }
