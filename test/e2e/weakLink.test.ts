@@ -35,8 +35,13 @@ const MAX_FREEZE_MS = 8_000;
  * more only while it sends well below its estimate; until a probe, it creeps up by itself.
  */
 const CLIMB_WITHIN_MS = 60_000;
+/** The weak classroom, in the namespace, and a second one on a clean link beside it. */
+const WEAK_ROOM = 'demo-recv-1';
+const CLEAN_ROOM = 'demo-recv-3';
+/** The fake camera's top layer decodes at ~20 fps here; a classroom beside the weak one keeps most of it. */
+const MIN_CLEAN_FPS = 12;
 
-interface Sample {
+interface RoomSample {
   at: number;
   page: Stats & { width: number };
   /** The classroom's teacher-camera consumer on the server: spatial layer it receives now. */
@@ -45,9 +50,14 @@ interface Sample {
   audioPaused: boolean | null;
 }
 
+/** The weak classroom as it fares, and the clean one sampled at the same moment. */
+interface Sample extends RoomSample {
+  clean: RoomSample;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, tbf cap, random UDP loss)', () => {
+describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, tbf cap, random UDP loss), another beside it on a clean one', () => {
   // Hooks run in order and are undone in reverse: link, then server + teacher browser, then
   // the classroom's browser inside the link; the link goes last, after its browser closed.
   let link: WeakLink | undefined;
@@ -67,6 +77,7 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
   let roomBrowser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
   let teacher: Page;
   let room: Page;
+  let clean: Page;
   afterAll(async () => {
     await roomBrowser?.close();
   });
@@ -79,29 +90,41 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
       extraArgs: [`--unsafely-treat-insecure-origin-as-secure=${lb.ts.url}`],
     });
     teacher = await lb.open('teacher', await lb.ts.token(teacherGrant(lb.ts.lesson.id)));
-    room = await lb.open('classroom', await lb.ts.token(classroomGrant(lb.ts.lesson.id)), { browser: roomBrowser.browser });
+    room = await lb.open('classroom', await lb.ts.token(classroomGrant(lb.ts.lesson.id, WEAK_ROOM)), {
+      browser: roomBrowser.browser,
+    });
+    clean = await lb.open('classroom', await lb.ts.token(classroomGrant(lb.ts.lesson.id, CLEAN_ROOM)));
     await startLesson(teacher);
-    await room.bringToFront();
-    await waitForPage(room, async () => (await window.tongke.stats()).videoFramesDecoded > 5, 30_000);
+    for (const p of [room, clean]) {
+      await p.bringToFront();
+      await waitForPage(p, async () => (await window.tongke.stats()).videoFramesDecoded > 5, 30_000);
+    }
   }, 90_000);
 
-  async function sample(): Promise<Sample> {
-    const page = await room.evaluate(async () => ({
+  async function sampleRoom(page: Page, classroomId: string): Promise<RoomSample> {
+    const stats = await page.evaluate(async () => ({
       ...(await window.tongke.stats()),
       width: document.querySelector<HTMLVideoElement>('#teacher-video')!.videoWidth,
     }));
-    const socket = [...lb.ts.server.io.of('/').sockets.values()].find((s) => s.data.grant.role === 'assistant');
+    const socket = [...lb.ts.server.io.of('/').sockets.values()].find(
+      (s) => s.data.grant.role === 'assistant' && s.data.grant.classroomId === classroomId,
+    );
     const media = await lb.ts.server.service.media(lb.ts.lesson.id);
     const consumers = (socket && media.describePeer(socket.id)?.consumers) || [];
     const video = consumers.find((c) => c.kind === 'video');
     const audio = consumers.find((c) => c.kind === 'audio');
     return {
       at: Date.now(),
-      page,
+      page: stats,
       spatial: video?.currentLayers?.spatialLayer ?? null,
       videoPaused: video?.paused ?? null,
       audioPaused: audio?.paused ?? null,
     };
+  }
+
+  async function sample(): Promise<Sample> {
+    const [weak, other] = await Promise.all([sampleRoom(room, WEAK_ROOM), sampleRoom(clean, CLEAN_ROOM)]);
+    return { ...weak, clean: other };
   }
 
   /** Samples into `into` once a second (rates need whole seconds) until `done` or the bound. */
@@ -116,12 +139,12 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
     }
   }
 
-  const onTop = (s: Sample) => s.page.width === TOP_WIDTH && s.spatial === 2;
-  const lowered = (s: Sample) => s.page.width > 0 && s.page.width < TOP_WIDTH && s.spatial !== null && s.spatial < 2;
-  const rate = (a: Sample, b: Sample, pick: (s: Stats) => number) => (pick(b.page) - pick(a.page)) / ((b.at - a.at) / 1000);
+  const onTop = (s: RoomSample) => s.page.width === TOP_WIDTH && s.spatial === 2;
+  const lowered = (s: RoomSample) => s.page.width > 0 && s.page.width < TOP_WIDTH && s.spatial !== null && s.spatial < 2;
+  const rate = (a: RoomSample, b: RoomSample, pick: (s: Stats) => number) => (pick(b.page) - pick(a.page)) / ((b.at - a.at) / 1000);
 
   /** One line per sample, for the log and failure messages: seconds, width, server layer, frames, audio. */
-  const trace = (samples: Sample[]) =>
+  const trace = (samples: RoomSample[]) =>
     samples
       .slice(1)
       .map((x, i) => {
@@ -132,7 +155,7 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
       .join(' | ');
 
   /** The longest stretch between samples that showed a new decoded frame. */
-  const longestFreezeMs = (samples: Sample[]) => {
+  const longestFreezeMs = (samples: RoomSample[]) => {
     let longest = 0;
     let movedAt = samples[0]!.at;
     samples.slice(1).forEach((x, i) => {
@@ -142,10 +165,10 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
     return longest;
   };
 
-  it('keeps picture (lower layer) and sound under the cap, repairs losses by NACK, and climbs back to 1280 px', async () => {
+  it('keeps picture (lower layer) and sound under the cap, repairs losses by NACK, climbs back to 1280 px, and costs the clean classroom nothing', async () => {
     if (!link) throw new Error('the weak link was not created');
     // A clean link first: the classroom is on the top layer, so what follows is the link's doing.
-    await sampleUntil([], onTop, 30_000, 'the top layer on a clean link');
+    await sampleUntil([], (s) => onTop(s) && onTop(s.clean), 30_000, 'the top layer on a clean link');
 
     const weak: Sample[] = [await sample()];
     await link.impair(WEAK);
@@ -180,7 +203,19 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
       link: counters,
     };
     const timeline = trace(weak);
-    console.log(`weak link ${JSON.stringify(WEAK)}: ${JSON.stringify(figures)}\n${timeline}`);
+    const besides = weak.map((x) => x.clean);
+    const cleanFigures = {
+      widths: [...new Set(besides.map((x) => x.page.width))],
+      spatial: [...new Set(besides.map((x) => x.spatial))],
+      fps: +rate(besides[0]!, besides.at(-1)!, (p) => p.videoFramesDecoded).toFixed(1),
+      longestFreezeMs: longestFreezeMs(besides),
+      videoPacketsLost: besides.at(-1)!.page.videoPacketsLost - besides[0]!.page.videoPacketsLost,
+      minAudioPps: +Math.min(...besides.slice(1).map((x, i) => rate(besides[i]!, x, (p) => p.audioPacketsReceived))).toFixed(1),
+    };
+    console.log(
+      `weak link ${JSON.stringify(WEAK)}: ${JSON.stringify(figures)}\n${timeline}\n` +
+        `classroom beside it on a clean link: ${JSON.stringify(cleanFigures)}\n${trace(besides)}`,
+    );
 
     // The cap bit and the loss happened.
     expect(counters.shapedDrops).toBeGreaterThan(0);
@@ -190,8 +225,18 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
     expect(figures.longestFreezeMs, timeline).toBeLessThanOrEqual(MAX_FREEZE_MS);
     // A lower layer for the whole hold, seen by the page, the server and the teacher's page.
     for (const x of hold) expect(lowered(x), timeline).toBe(true);
-    expect(fromTeacher?.layers[2]).toBe(0);
+    // The teacher's page counts one classroom on the top layer (the clean one), one below.
+    expect(fromTeacher?.layers[2]).toBe(1);
     expect((fromTeacher?.layers[0] ?? 0) + (fromTeacher?.layers[1] ?? 0)).toBe(1);
+    // One weak classroom costs the others nothing: the one on a clean link kept the top layer,
+    // a moving picture and its sound the whole time, though the weak one's layer switches asked
+    // the teacher's encoder for key frames and its losses for retransmissions.
+    for (const x of besides) expect(onTop(x), trace(besides)).toBe(true);
+    expect(cleanFigures.longestFreezeMs, trace(besides)).toBeLessThan(2_000);
+    expect(cleanFigures.fps, trace(besides)).toBeGreaterThanOrEqual(MIN_CLEAN_FPS);
+    expect(cleanFigures.videoPacketsLost).toBe(0);
+    expect(cleanFigures.minAudioPps, trace(besides)).toBeGreaterThanOrEqual(MIN_AUDIO_PPS);
+    for (const x of besides) expect([x.audioPaused, x.videoPaused]).toEqual([false, false]);
     // Picture keeps moving on that layer: a new frame in every sample but the odd one, and at
     // least the lowest temporal layer's 5 fps.
     expect(longestFreezeMs(hold), timeline).toBeLessThan(2_000);
@@ -208,10 +253,11 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
 
     // Link restored: back to the top layer within the bound, and the picture keeps moving there.
     const liftedAt = Date.now();
-    const top = await sampleUntil([], onTop, CLIMB_WITHIN_MS, 'the top layer after the link recovered');
+    const climb: Sample[] = [end];
+    const top = await sampleUntil(climb, onTop, CLIMB_WITHIN_MS, 'the top layer after the link recovered');
     await sleep(2000);
     const after = await sample();
-    console.log(`back to ${TOP_WIDTH} px ${top.at - liftedAt} ms after the cap was lifted`);
+    console.log(`back to ${TOP_WIDTH} px ${top.at - liftedAt} ms after the cap was lifted\n${trace(climb)}`);
     expect(onTop(after), JSON.stringify(after)).toBe(true);
     expect(after.page.videoFramesDecoded - top.page.videoFramesDecoded).toBeGreaterThan(10);
     expect(after.page.audioPacketsReceived - top.page.audioPacketsReceived).toBeGreaterThan(2 * MIN_AUDIO_PPS);
