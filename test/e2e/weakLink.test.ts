@@ -20,8 +20,12 @@ const WEAK: Impairment = { rateKbit: 300, burstBytes: 1_600, latencyMs: 200, udp
 const TOP_WIDTH = 1280;
 /** Opus sends 50 packets/s; 4% loss and a busy 2-core host leave far more than this. */
 const MIN_AUDIO_PPS = 20;
-/** Bounds on each phase, above what runs measured: 2–7 s down; back up see CLIMB_WITHIN_MS. */
-const LOWER_WITHIN_MS = 10_000;
+/**
+ * Bounds on each phase, above what runs measured: settled on a lower layer 3–8 s after the cap
+ * (the switch itself 2–7 s, then up to ~5 s for the lower layer's key frame); back up see
+ * CLIMB_WITHIN_MS.
+ */
+const LOWER_WITHIN_MS = 15_000;
 const HOLD_MS = 12_000;
 /**
  * The picture stands still while the layer comes down: 0–3 s measured, 5 s twice (samples are
@@ -173,7 +177,11 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
     const weak: Sample[] = [await sample()];
     await link.impair(WEAK);
     const start = weak[0]!;
-    const down = await sampleUntil(weak, lowered, LOWER_WITHIN_MS, 'a lower layer under the cap');
+    // Settled on the lower layer: the server sends it and its frames are decoding. While the
+    // switch waits for that layer's key frame through the congested link, the page can still
+    // show the last larger frame; MAX_FREEZE_MS bounds that wait.
+    const settled = (s: Sample) => lowered(s) && s.page.videoFramesDecoded > weak.at(-2)!.page.videoFramesDecoded;
+    const down = await sampleUntil(weak, settled, LOWER_WITHIN_MS, 'a lower layer under the cap');
     const hold = [down];
     while (Date.now() - down.at < HOLD_MS) {
       await sleep(1000);
@@ -186,7 +194,7 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
 
     const audioRates = weak.slice(1).map((x, i) => rate(weak[i]!, x, (p) => p.audioPacketsReceived));
     const figures = {
-      lowerAfterMs: down.at - start.at,
+      settledLowerAfterMs: down.at - start.at,
       longestFreezeMs: longestFreezeMs(weak),
       widths: [...new Set(hold.map((x) => x.page.width))],
       spatial: [...new Set(hold.map((x) => x.spatial))],
