@@ -50,6 +50,8 @@ interface RoomSample {
   page: Stats & { width: number };
   /** The classroom's teacher-camera consumer on the server: spatial layer it receives now. */
   spatial: number | null;
+  /** Its temporal layer: 2 is the full frame rate, 0 a quarter of it. */
+  temporal: number | null;
   videoPaused: boolean | null;
   audioPaused: boolean | null;
 }
@@ -121,6 +123,7 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
       at: Date.now(),
       page: stats,
       spatial: video?.currentLayers?.spatialLayer ?? null,
+      temporal: video?.currentLayers?.temporalLayer ?? null,
       videoPaused: video?.paused ?? null,
       audioPaused: audio?.paused ?? null,
     };
@@ -144,6 +147,8 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
   }
 
   const onTop = (s: RoomSample) => s.page.width === TOP_WIDTH && s.spatial === 2;
+  /** Back to full quality: the top layer at its full frame rate, not 1280 px at 5 fps on the way. */
+  const fullQuality = (s: RoomSample) => onTop(s) && s.temporal === 2;
   const lowered = (s: RoomSample) => s.page.width > 0 && s.page.width < TOP_WIDTH && s.spatial !== null && s.spatial < 2;
   const rate = (a: RoomSample, b: RoomSample, pick: (s: Stats) => number) => (pick(b.page) - pick(a.page)) / ((b.at - a.at) / 1000);
 
@@ -154,7 +159,7 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
       .map((x, i) => {
         const p = samples[i]!;
         const t = ((x.at - samples[0]!.at) / 1000).toFixed(0);
-        return `${t}s ${x.page.width}px S${x.spatial ?? '-'} f+${x.page.videoFramesDecoded - p.page.videoFramesDecoded} a+${x.page.audioPacketsReceived - p.page.audioPacketsReceived}`;
+        return `${t}s ${x.page.width}px S${x.spatial ?? '-'}T${x.temporal ?? '-'} f+${x.page.videoFramesDecoded - p.page.videoFramesDecoded} a+${x.page.audioPacketsReceived - p.page.audioPacketsReceived}`;
       })
       .join(' | ');
 
@@ -262,7 +267,7 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
     // Link restored: back to the top layer within the bound, and the picture keeps moving there.
     const liftedAt = Date.now();
     const climb: Sample[] = [end];
-    const top = await sampleUntil(climb, onTop, CLIMB_WITHIN_MS, 'the top layer after the link recovered');
+    const top = await sampleUntil(climb, fullQuality, CLIMB_WITHIN_MS, 'full quality after the link recovered');
     await sleep(2000);
     const after = await sample();
     console.log(`back to ${TOP_WIDTH} px ${top.at - liftedAt} ms after the cap was lifted\n${trace(climb)}`);
