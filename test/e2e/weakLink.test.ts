@@ -1,8 +1,21 @@
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Stats } from '../helpers/pageApi.js';
 import { launchBrowser, waitForPage } from '../helpers/browser.js';
 import { startLesson, useLessonBrowser } from '../helpers/lessonBrowser.js';
+import {
+  TOP_WIDTH,
+  fullQuality,
+  longestFreezeMs,
+  lowered,
+  minRate,
+  onTop,
+  rate,
+  sampleRoom,
+  sampleUntil,
+  sleep,
+  trace,
+  type RoomSample,
+} from '../helpers/reception.js';
 import { classroomGrant, teacherGrant } from '../helpers/server.js';
 import { SKIP_NETNS, WeakLink, type Impairment } from '../helpers/weakLink.js';
 
@@ -17,7 +30,6 @@ import { SKIP_NETNS, WeakLink, type Impairment } from '../helpers/weakLink.js';
  * we can add (this kernel has no netem).
  */
 const WEAK: Impairment = { rateKbit: 300, burstBytes: 1_600, latencyMs: 200, udpLossPercent: 4 };
-const TOP_WIDTH = 1280;
 /** Opus sends 50 packets/s; 4% loss and a busy 2-core host leave far more than this. */
 const MIN_AUDIO_PPS = 20;
 /**
@@ -45,23 +57,10 @@ const CLEAN_ROOM = 'demo-recv-3';
 /** The fake camera's top layer decodes at ~20 fps here; a classroom beside the weak one keeps most of it. */
 const MIN_CLEAN_FPS = 12;
 
-interface RoomSample {
-  at: number;
-  page: Stats & { width: number };
-  /** The classroom's teacher-camera consumer on the server: spatial layer it receives now. */
-  spatial: number | null;
-  /** Its temporal layer: 2 is the full frame rate, 0 a quarter of it. */
-  temporal: number | null;
-  videoPaused: boolean | null;
-  audioPaused: boolean | null;
-}
-
 /** The weak classroom as it fares, and the clean one sampled at the same moment. */
 interface Sample extends RoomSample {
   clean: RoomSample;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, tbf cap, random UDP loss), another beside it on a clean one', () => {
   // Hooks run in order and are undone in reverse: link, then server + teacher browser, then
@@ -107,77 +106,15 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
     }
   }, 90_000);
 
-  async function sampleRoom(page: Page, classroomId: string): Promise<RoomSample> {
-    const stats = await page.evaluate(async () => ({
-      ...(await window.tongke.stats()),
-      width: document.querySelector<HTMLVideoElement>('#teacher-video')!.videoWidth,
-    }));
-    const socket = [...lb.ts.server.io.of('/').sockets.values()].find(
-      (s) => s.data.grant.role === 'assistant' && s.data.grant.classroomId === classroomId,
-    );
-    const media = await lb.ts.server.service.media(lb.ts.lesson.id);
-    const consumers = (socket && media.describePeer(socket.id)?.consumers) || [];
-    const video = consumers.find((c) => c.kind === 'video');
-    const audio = consumers.find((c) => c.kind === 'audio');
-    return {
-      at: Date.now(),
-      page: stats,
-      spatial: video?.currentLayers?.spatialLayer ?? null,
-      temporal: video?.currentLayers?.temporalLayer ?? null,
-      videoPaused: video?.paused ?? null,
-      audioPaused: audio?.paused ?? null,
-    };
-  }
-
   async function sample(): Promise<Sample> {
-    const [weak, other] = await Promise.all([sampleRoom(room, WEAK_ROOM), sampleRoom(clean, CLEAN_ROOM)]);
+    const [weak, other] = await Promise.all([sampleRoom(lb.ts, room, WEAK_ROOM), sampleRoom(lb.ts, clean, CLEAN_ROOM)]);
     return { ...weak, clean: other };
   }
-
-  /** Samples into `into` once a second (rates need whole seconds) until `done` or the bound. */
-  async function sampleUntil(into: Sample[], done: (s: Sample) => boolean, withinMs: number, what: string) {
-    const deadline = Date.now() + withinMs;
-    for (;;) {
-      await sleep(1000);
-      const s = await sample();
-      into.push(s);
-      if (done(s)) return s;
-      if (Date.now() > deadline) throw new Error(`${what} not within ${withinMs} ms; last: ${JSON.stringify(s)}`);
-    }
-  }
-
-  const onTop = (s: RoomSample) => s.page.width === TOP_WIDTH && s.spatial === 2;
-  /** Back to full quality: the top layer at its full frame rate, not 1280 px at 5 fps on the way. */
-  const fullQuality = (s: RoomSample) => onTop(s) && s.temporal === 2;
-  const lowered = (s: RoomSample) => s.page.width > 0 && s.page.width < TOP_WIDTH && s.spatial !== null && s.spatial < 2;
-  const rate = (a: RoomSample, b: RoomSample, pick: (s: Stats) => number) => (pick(b.page) - pick(a.page)) / ((b.at - a.at) / 1000);
-
-  /** One line per sample, for the log and failure messages: seconds, width, server layer, frames, audio. */
-  const trace = (samples: RoomSample[]) =>
-    samples
-      .slice(1)
-      .map((x, i) => {
-        const p = samples[i]!;
-        const t = ((x.at - samples[0]!.at) / 1000).toFixed(0);
-        return `${t}s ${x.page.width}px S${x.spatial ?? '-'}T${x.temporal ?? '-'} f+${x.page.videoFramesDecoded - p.page.videoFramesDecoded} a+${x.page.audioPacketsReceived - p.page.audioPacketsReceived}`;
-      })
-      .join(' | ');
-
-  /** The longest stretch between samples that showed a new decoded frame. */
-  const longestFreezeMs = (samples: RoomSample[]) => {
-    let longest = 0;
-    let movedAt = samples[0]!.at;
-    samples.slice(1).forEach((x, i) => {
-      if (x.page.videoFramesDecoded > samples[i]!.page.videoFramesDecoded) movedAt = x.at;
-      longest = Math.max(longest, x.at - movedAt);
-    });
-    return longest;
-  };
 
   it('keeps picture (lower layer) and sound under the cap, repairs losses by NACK, climbs back to 1280 px, and costs the clean classroom nothing', async () => {
     if (!link) throw new Error('the weak link was not created');
     // A clean link first: the classroom is on the top layer, so what follows is the link's doing.
-    await sampleUntil([], (s) => onTop(s) && onTop(s.clean), 30_000, 'the top layer on a clean link');
+    await sampleUntil([], sample, (s) => onTop(s) && onTop(s.clean), 30_000, 'the top layer on a clean link');
 
     const weak: Sample[] = [await sample()];
     await link.impair(WEAK);
@@ -186,7 +123,7 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
     // switch waits for that layer's key frame through the congested link, the page can still
     // show the last larger frame; MAX_FREEZE_MS bounds that wait.
     const settled = (s: Sample) => lowered(s) && s.page.videoFramesDecoded > weak.at(-2)!.page.videoFramesDecoded;
-    const down = await sampleUntil(weak, settled, LOWER_WITHIN_MS, 'a lower layer under the cap');
+    const down = await sampleUntil(weak, sample, settled, LOWER_WITHIN_MS, 'a lower layer under the cap');
     const hold = [down];
     while (Date.now() - down.at < HOLD_MS) {
       await sleep(1000);
@@ -197,7 +134,6 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
     const fromTeacher = await teacher.evaluate(() => window.tongke.state()?.reception ?? null);
     const counters = await link.lift();
 
-    const audioRates = weak.slice(1).map((x, i) => rate(weak[i]!, x, (p) => p.audioPacketsReceived));
     const figures = {
       settledLowerAfterMs: down.at - start.at,
       longestFreezeMs: longestFreezeMs(weak),
@@ -206,7 +142,7 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
       fpsOnLowerLayer: +rate(hold[0]!, end, (p) => p.videoFramesDecoded).toFixed(1),
       framesDecoded: end.page.videoFramesDecoded - start.page.videoFramesDecoded,
       audioPackets: end.page.audioPacketsReceived - start.page.audioPacketsReceived,
-      minAudioPps: +Math.min(...audioRates).toFixed(1),
+      minAudioPps: +minRate(weak, (p) => p.audioPacketsReceived).toFixed(1),
       videoPacketsLost: end.page.videoPacketsLost - start.page.videoPacketsLost,
       nacks: end.page.videoNackCount - start.page.videoNackCount,
       retransmitted: end.page.videoRetransmittedPackets - start.page.videoRetransmittedPackets,
@@ -223,7 +159,7 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
       fps: +rate(besides[0]!, besides.at(-1)!, (p) => p.videoFramesDecoded).toFixed(1),
       longestFreezeMs: longestFreezeMs(besides),
       videoPacketsLost: besides.at(-1)!.page.videoPacketsLost - besides[0]!.page.videoPacketsLost,
-      minAudioPps: +Math.min(...besides.slice(1).map((x, i) => rate(besides[i]!, x, (p) => p.audioPacketsReceived))).toFixed(1),
+      minAudioPps: +minRate(besides, (p) => p.audioPacketsReceived).toFixed(1),
     };
     console.log(
       `weak link ${JSON.stringify(WEAK)}: ${JSON.stringify(figures)}\n${timeline}\n` +
@@ -267,7 +203,7 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
     // Link restored: back to the top layer within the bound, and the picture keeps moving there.
     const liftedAt = Date.now();
     const climb: Sample[] = [end];
-    const top = await sampleUntil(climb, fullQuality, CLIMB_WITHIN_MS, 'full quality after the link recovered');
+    const top = await sampleUntil(climb, sample, fullQuality, CLIMB_WITHIN_MS, 'full quality after the link recovered');
     await sleep(2000);
     const after = await sample();
     console.log(`back to ${TOP_WIDTH} px ${top.at - liftedAt} ms after the cap was lifted\n${trace(climb)}`);

@@ -7,11 +7,12 @@ import { CHROMIUM } from './browser.js';
 
 /**
  * A weak rural link for one browser: a Linux network namespace joined to the host by a veth
- * pair. What the host sends into it (the classroom's downstream) goes through a token bucket
- * (tbf) on the host end; random loss is an nftables rule on UDP arriving in the namespace, so
- * media loses packets while TCP signalling does not. What the classroom sends (its camera, its
- * RTCP) is left alone. The kernels we run on have no netem: there is no way to add a fixed
- * delay, only the queueing delay tbf itself builds up.
+ * pair. Downstream (what the host sends into it: a classroom's lesson) goes through a token
+ * bucket (tbf) on the host end, and random loss is an nftables rule on UDP arriving in the
+ * namespace; upstream (what the browser sends: a teacher's camera) goes through tbf on the
+ * namespace's end and loses UDP leaving it. Either way media loses packets while TCP
+ * signalling does not, and the other direction is left alone. The kernels we run on have no
+ * netem: there is no way to add a fixed delay, only the queueing delay tbf itself builds up.
  */
 
 /** Set to 1 to skip the tests that need a network namespace (unprivileged machines). */
@@ -21,18 +22,20 @@ const NFT_TABLE = 'tongke_weak';
 const PREFIX = 'tk-weak-';
 
 export interface Impairment {
-  /** tbf rate on the classroom's downstream. */
+  /** Which way: into the namespace (a classroom receiving; the default) or out of it (a teacher sending). */
+  direction?: 'down' | 'up';
+  /** tbf rate in that direction. */
   rateKbit: number;
   /** Bucket depth: how much may leave at line rate after a pause. */
   burstBytes: number;
   /** How long a packet may wait in tbf's queue before it is dropped (the queue's length). */
   latencyMs: number;
-  /** Share of UDP packets into the classroom dropped at random, 0–100. */
+  /** Share of UDP packets in that direction dropped at random, 0–100. */
   udpLossPercent: number;
 }
 
 export interface LinkCounters {
-  /** Packets tbf let through to the classroom and packets it dropped (queue full). */
+  /** Packets tbf let through and packets it dropped (queue full). */
   shapedPackets: number;
   shapedDrops: number;
   /** UDP packets the random-loss rule dropped. */
@@ -119,7 +122,7 @@ async function freeSubnet(seed: number): Promise<number> {
 }
 
 export class WeakLink {
-  private impaired = false;
+  private impaired: 'down' | 'up' | null = null;
 
   private constructor(
     readonly ns: string,
@@ -180,28 +183,38 @@ export class WeakLink {
     return file;
   }
 
-  /** Caps the classroom's downstream and drops UDP into it at random. */
+  /** `tc` on the device the impaired direction leaves by: the host end (down) or the namespace's (up). */
+  private tc(direction: 'down' | 'up', args: string[]): Promise<string> {
+    return direction === 'down' ? run('tc', [...args, 'dev', this.hostIf]) : run('tc', ['-n', this.ns, ...args, 'dev', this.nsIf]);
+  }
+
+  /** Caps one direction of the link and drops UDP going that way at random. */
   async impair(i: Impairment): Promise<void> {
+    if (this.impaired) throw new Error(`the link is already impaired (${this.impaired})`);
+    const direction = i.direction ?? 'down';
     const tbf = ['rate', `${i.rateKbit}kbit`, 'burst', String(i.burstBytes), 'latency', `${i.latencyMs}ms`];
-    await run('tc', ['qdisc', 'replace', 'dev', this.hostIf, 'root', 'tbf', ...tbf]);
+    await run('tc', direction === 'down'
+      ? ['qdisc', 'replace', 'dev', this.hostIf, 'root', 'tbf', ...tbf]
+      : ['-n', this.ns, 'qdisc', 'replace', 'dev', this.nsIf, 'root', 'tbf', ...tbf]);
+    const hook = direction === 'down' ? 'input' : 'output';
     const ruleset =
       `table inet ${NFT_TABLE} {\n` +
-      `  chain input {\n` +
-      `    type filter hook input priority 0; policy accept;\n` +
+      `  chain ${hook} {\n` +
+      `    type filter hook ${hook} priority 0; policy accept;\n` +
       `    meta l4proto udp numgen random mod 100 < ${i.udpLossPercent} counter drop\n` +
       `  }\n` +
       `}\n`;
     await run('ip', ['netns', 'exec', this.ns, 'nft', '-f', '/dev/stdin'], ruleset);
-    this.impaired = true;
+    this.impaired = direction;
   }
 
   /** What the impairment has done so far (zeros when the link is not impaired). */
   async counters(): Promise<LinkCounters> {
     if (!this.impaired) return { shapedPackets: 0, shapedDrops: 0, randomUdpDrops: 0 };
-    const tbf = TbfStats.parse(JSON.parse(await run('tc', ['-s', '-j', 'qdisc', 'show', 'dev', this.hostIf]))).find(
+    const tbf = TbfStats.parse(JSON.parse(await this.tc(this.impaired, ['-s', '-j', 'qdisc', 'show']))).find(
       (q) => q.kind === 'tbf',
     );
-    if (!tbf) throw new Error(`no tbf qdisc on ${this.hostIf}`);
+    if (!tbf) throw new Error(`no tbf qdisc on the ${this.impaired} side of the link`);
     const nft = NftTable.parse(
       JSON.parse(await run('ip', ['netns', 'exec', this.ns, 'nft', '-j', 'list', 'table', 'inet', NFT_TABLE])),
     );
@@ -212,10 +225,11 @@ export class WeakLink {
 
   /** Back to a clean link; returns what the impairment did while it lasted. */
   async lift(): Promise<LinkCounters> {
+    if (!this.impaired) throw new Error('the link is not impaired');
     const last = await this.counters();
-    await run('tc', ['qdisc', 'del', 'dev', this.hostIf, 'root']);
+    await this.tc(this.impaired, ['qdisc', 'del', 'root']);
     await run('ip', ['netns', 'exec', this.ns, 'nft', 'delete', 'table', 'inet', NFT_TABLE]);
-    this.impaired = false;
+    this.impaired = null;
     return last;
   }
 

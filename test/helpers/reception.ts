@@ -1,0 +1,96 @@
+import type { Page } from 'puppeteer';
+import type { Stats } from './pageApi.js';
+import type { TestServer } from './server.js';
+
+/** How a receiving classroom fares at one moment: its page and its consumers on the server. */
+export interface RoomSample {
+  at: number;
+  page: Stats & { width: number };
+  /** The classroom's teacher-camera consumer on the server: spatial layer it receives now. */
+  spatial: number | null;
+  /** Its temporal layer: 2 is the full frame rate, 0 a quarter of it. */
+  temporal: number | null;
+  videoPaused: boolean | null;
+  audioPaused: boolean | null;
+}
+
+/** The teacher camera's top simulcast layer, as the classroom page decodes it. */
+export const TOP_WIDTH = 1280;
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function sampleRoom(ts: TestServer, page: Page, classroomId: string): Promise<RoomSample> {
+  const stats = await page.evaluate(async () => ({
+    ...(await window.tongke.stats()),
+    width: document.querySelector<HTMLVideoElement>('#teacher-video')!.videoWidth,
+  }));
+  const socket = [...ts.server.io.of('/').sockets.values()].find(
+    (s) => s.data.grant.role === 'assistant' && s.data.grant.classroomId === classroomId,
+  );
+  const media = await ts.server.service.media(ts.lesson.id);
+  const consumers = (socket && media.describePeer(socket.id)?.consumers) || [];
+  const video = consumers.find((c) => c.kind === 'video');
+  const audio = consumers.find((c) => c.kind === 'audio');
+  return {
+    at: Date.now(),
+    page: stats,
+    spatial: video?.currentLayers?.spatialLayer ?? null,
+    temporal: video?.currentLayers?.temporalLayer ?? null,
+    videoPaused: video?.paused ?? null,
+    audioPaused: audio?.paused ?? null,
+  };
+}
+
+/** Samples into `into` once a second (rates need whole seconds) until `done` or the bound. */
+export async function sampleUntil<T>(
+  into: T[],
+  take: () => Promise<T>,
+  done: (s: T) => boolean,
+  withinMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    await sleep(1000);
+    const s = await take();
+    into.push(s);
+    if (done(s)) return s;
+    if (Date.now() > deadline) throw new Error(`${what} not within ${withinMs} ms; last: ${JSON.stringify(s)}`);
+  }
+}
+
+export const onTop = (s: RoomSample) => s.page.width === TOP_WIDTH && s.spatial === 2;
+/** Full quality: the top layer at its full frame rate, not 1280 px at 5 fps on the way. */
+export const fullQuality = (s: RoomSample) => onTop(s) && s.temporal === 2;
+export const lowered = (s: RoomSample) =>
+  s.page.width > 0 && s.page.width < TOP_WIDTH && s.spatial !== null && s.spatial < 2;
+
+/** Per second, between two samples. */
+export const rate = (a: RoomSample, b: RoomSample, pick: (s: Stats) => number) =>
+  (pick(b.page) - pick(a.page)) / ((b.at - a.at) / 1000);
+
+/** The lowest per-second rate between consecutive samples. */
+export const minRate = (samples: RoomSample[], pick: (s: Stats) => number) =>
+  Math.min(...samples.slice(1).map((x, i) => rate(samples[i]!, x, pick)));
+
+/** One line per sample, for the log and failure messages: seconds, width, server layers, frames, audio. */
+export const trace = (samples: RoomSample[]) =>
+  samples
+    .slice(1)
+    .map((x, i) => {
+      const p = samples[i]!;
+      const t = ((x.at - samples[0]!.at) / 1000).toFixed(0);
+      return `${t}s ${x.page.width}px S${x.spatial ?? '-'}T${x.temporal ?? '-'} f+${x.page.videoFramesDecoded - p.page.videoFramesDecoded} a+${x.page.audioPacketsReceived - p.page.audioPacketsReceived}`;
+    })
+    .join(' | ');
+
+/** The longest stretch between samples that showed a new decoded frame. */
+export const longestFreezeMs = (samples: RoomSample[]) => {
+  let longest = 0;
+  let movedAt = samples[0]!.at;
+  samples.slice(1).forEach((x, i) => {
+    if (x.page.videoFramesDecoded > samples[i]!.page.videoFramesDecoded) movedAt = x.at;
+    longest = Math.max(longest, x.at - movedAt);
+  });
+  return longest;
+};
