@@ -1,20 +1,21 @@
 import type { Page } from 'puppeteer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, waitForPage } from '../helpers/browser.js';
-import { startLesson, useLessonBrowser } from '../helpers/lessonBrowser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { waitForPage } from '../helpers/browser.js';
+import { startLesson } from '../helpers/lessonBrowser.js';
 import {
   fullQuality,
   longestFreezeMs,
   minRate,
   rate,
   sampleRoom,
+  sampleFor,
   sampleUntil,
-  sleep,
   trace,
   type RoomSample,
 } from '../helpers/reception.js';
 import { classroomGrant, teacherGrant } from '../helpers/server.js';
-import { SKIP_NETNS, WeakLink, type Impairment } from '../helpers/weakLink.js';
+import { SKIP_NETNS, type Impairment } from '../helpers/weakLink.js';
+import { useWeakLinkLesson } from '../helpers/weakLinkLesson.js';
 
 /**
  * The teacher's school on a weak uplink: 300 kbit/s up, 2% of the UDP it sends lost at random.
@@ -43,37 +44,13 @@ interface Sample {
 }
 
 describe.skipIf(SKIP_NETNS)('the teacher on a weak uplink (netns, tbf cap, random UDP loss): every classroom keeps picture and sound', () => {
-  // Link first, then the server and the host's browser, then the teacher's browser inside the
-  // link; undone in reverse, so the namespace goes after the browser in it closed.
-  let link: WeakLink | undefined;
-  beforeAll(async () => {
-    link = await WeakLink.create();
-  });
-  afterAll(async () => {
-    await link?.destroy();
-  });
-
-  const lb = useLessonBrowser(() => {
-    if (!link) throw new Error('the weak link was not created');
-    // Media and HTTP on the host end of the veth, so the teacher reaches both through it.
-    return { TONGKE_HOST: link.hostIp, TONGKE_RTC_LISTEN_IP: link.hostIp, TONGKE_ANNOUNCED_IP: link.hostIp };
-  });
-
-  let teacherBrowser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
-  let rooms: Page[] = [];
-  afterAll(async () => {
-    await teacherBrowser?.close();
-  });
+  const wl = useWeakLinkLesson();
+  const lb = wl.lb;
+  const rooms: Page[] = [];
 
   beforeAll(async () => {
-    if (!link) throw new Error('the weak link was not created');
-    teacherBrowser = await launchBrowser({
-      executablePath: link.chromiumLauncher(),
-      pipe: true,
-      extraArgs: [`--unsafely-treat-insecure-origin-as-secure=${lb.ts.url}`],
-    });
     const teacher = await lb.open('teacher', await lb.ts.token(teacherGrant(lb.ts.lesson.id)), {
-      browser: teacherBrowser.browser,
+      browser: wl.behind,
     });
     for (const id of ROOMS) rooms.push(await lb.open('classroom', await lb.ts.token(classroomGrant(lb.ts.lesson.id, id))));
     await startLesson(teacher);
@@ -94,24 +71,19 @@ describe.skipIf(SKIP_NETNS)('the teacher on a weak uplink (netns, tbf cap, rando
   const each = (samples: Sample[], i: number) => samples.map((s) => s.rooms[i]!);
 
   it('keeps every classroom playing the teacher, picture and sound, and returns to full quality', async () => {
-    if (!link) throw new Error('the weak link was not created');
     await sampleUntil([], sample, (s) => s.rooms.every(fullQuality), 30_000, 'full quality on a clean uplink');
 
     const weak: Sample[] = [await sample()];
-    await link.impair(UPLINK);
+    await wl.link.impair(UPLINK);
     const start = weak[0]!;
     // Settled: a while after the cap, every classroom decoding new frames again.
     const moving = (s: Sample) =>
       s.at - start.at >= SETTLE_MS &&
       s.rooms.every((r, i) => r.page.videoFramesDecoded > weak.at(-2)!.rooms[i]!.page.videoFramesDecoded);
     const settled = await sampleUntil(weak, sample, moving, SETTLE_WITHIN_MS, 'every classroom decoding under the cap');
-    const hold = [settled];
-    while (Date.now() - settled.at < HOLD_MS) {
-      await sleep(1000);
-      hold.push(await sample());
-    }
+    const hold = await sampleFor(settled, sample, HOLD_MS);
     weak.push(...hold.slice(1));
-    const counters = await link.lift();
+    const counters = await wl.link.lift();
 
     const perRoom = ROOMS.map((id, i) => {
       const all = each(weak, i);

@@ -59,6 +59,16 @@ export async function sampleUntil<T>(
   }
 }
 
+/** Samples once a second for `ms` after `first` (which it starts with); returns them all. */
+export async function sampleFor<T extends { at: number }>(first: T, take: () => Promise<T>, ms: number): Promise<T[]> {
+  const out = [first];
+  while (Date.now() - first.at < ms) {
+    await sleep(1000);
+    out.push(await take());
+  }
+  return out;
+}
+
 export const onTop = (s: RoomSample) => s.page.width === TOP_WIDTH && s.spatial === 2;
 /** Full quality: the top layer at its full frame rate, not 1280 px at 5 fps on the way. */
 export const fullQuality = (s: RoomSample) => onTop(s) && s.temporal === 2;
