@@ -21,6 +21,7 @@ import { deviceRouter } from './deviceRouter.js';
 import { IpBuckets, rateLimitByIp } from './ipRateLimit.js';
 import { errorHandler, notFound } from './errorMiddleware.js';
 import { securityHeaders } from './securityHeaders.js';
+import { precompressed } from './precompressed.js';
 
 /** The API description, read once: a missing or broken file fails at start-up, not per request. */
 const OPENAPI_PATH = fileURLToPath(new URL('./openapi.json', import.meta.url));
@@ -67,6 +68,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use('/api/auth', authRouter({ accounts: deps.accounts, issuer: deps.issuer, cookie, loginLimit }));
   app.use('/api/devices', deviceRouter({ devices: deps.devices, issuer: deps.issuer, loginLimit }));
   app.use('/api/admin', adminRouter(deps));
+  app.use(precompressed(deps.clientDir, { index: 'index.html', maxAgeMs: 3_600_000 }));
   app.use(express.static(path.resolve(deps.clientDir), { index: 'index.html', maxAge: '1h' }));
   app.use(notFound);
   app.use(errorHandler(deps.log));

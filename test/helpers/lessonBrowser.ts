@@ -8,8 +8,11 @@ export interface OpenOptions {
   viewport?: { width: number; height: number };
   /** Sees every dialog before it is accepted (the teacher's 下课 asks to confirm). */
   onDialog?: (d: Dialog) => void;
-  /** Open in this browser instead of the shared one (a classroom behind a weak link). */
-  browser?: Browser;
+  /**
+   * Open in this browser instead of the shared one (a classroom behind a weak link), or in a
+   * context of it (a fresh one has an empty cache: a first visit).
+   */
+  browser?: Pick<Browser, 'newPage'>;
 }
 
 export interface LessonBrowser {

@@ -183,6 +183,11 @@ export class WeakLink {
     return file;
   }
 
+  /** Which direction is impaired now, if any. */
+  get impairment(): 'down' | 'up' | null {
+    return this.impaired;
+  }
+
   /** `tc` on the device the impaired direction leaves by: the host end (down) or the namespace's (up). */
   private tc(direction: 'down' | 'up', args: string[]): Promise<string> {
     return direction === 'down' ? run('tc', [...args, 'dev', this.hostIf]) : run('tc', ['-n', this.ns, ...args, 'dev', this.nsIf]);
