@@ -60,7 +60,12 @@ export function precompressed(dir: string, opts: { index: string; maxAgeMs: numb
     res.type(path.extname(entry.file));
     res.setHeader('Content-Encoding', encoding.name);
     res.sendFile(entry.file + encoding.suffix, { root, maxAge: opts.maxAgeMs, dotfiles: 'deny' }, (err) => {
-      if (err && !res.headersSent) next(err);
+      if (!err || res.headersSent) return;
+      // The compressed copy went missing since start-up: send the plain file instead, and
+      // take back the encoding announced for the copy.
+      res.removeHeader('Content-Encoding');
+      res.removeHeader('Content-Type');
+      next();
     });
   };
 }

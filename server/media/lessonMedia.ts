@@ -28,7 +28,7 @@ export const MIN_DOWNLINK_BITRATE = 100_000;
  * What a classroom's downlink is assumed to carry before any feedback (bit/s): enough for the
  * 320-px layer and sound, not more. GoogCC probes at 3× and 6× of it at once, so a clean link
  * reaches the top layer within a second or two (join to first frame unchanged in
- * bench-fanout: p95 1.71 s against 1.66 s at 1 Mbit/s, within its run-to-run spread). A
+ * bench-fanout: p95 1.53–1.81 s against 1.63–1.72 s at 1 Mbit/s, alternating runs). A
  * 300 kbit/s link is not flooded first: a classroom joining on one saw 70–120 packets dropped
  * by the link instead of ~1,500, and its first picture after 3.6–4.2 s instead of 5.0 s.
  */

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
@@ -78,6 +78,21 @@ describe('pages sent compressed, as built (brotli, else gzip, else plain)', () =
     const map = await raw(`${ts.url}/classroom.js.map`, { 'Accept-Encoding': 'br, gzip' });
     expect(map.status).toBe(200);
     expect(map.headers['content-encoding']).toBeUndefined();
+  });
+
+  it('sends the plain file, without the encoding header, when a compressed copy went missing after start-up', async () => {
+    const moved = path.join(CLIENT, 'login.js.br');
+    const aside = `${moved}.aside`;
+    renameSync(moved, aside);
+    try {
+      const res = await raw(`${ts.url}/login.js`, { 'Accept-Encoding': 'br' });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-encoding']).toBeUndefined();
+      expect(res.headers['content-type']).toMatch(/^(text|application)\/javascript/);
+      expect(res.body.equals(plain('login.js'))).toBe(true);
+    } finally {
+      renameSync(aside, moved);
+    }
   });
 
   it('never turns a request path into a file of its own: traversal and unknown names fall through', async () => {
