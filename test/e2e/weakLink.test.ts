@@ -105,10 +105,14 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
     const weak: Sample[] = [await sample()];
     await wl.link.impair(WEAK);
     const start = weak[0]!;
-    // Settled on the lower layer: the server sends it and its frames are decoding. While the
-    // switch waits for that layer's key frame through the congested link, the page can still
-    // show the last larger frame; MAX_FREEZE_MS bounds that wait.
-    const settled = (s: Sample) => lowered(s) && s.page.videoFramesDecoded > weak.at(-2)!.page.videoFramesDecoded;
+    // Settled on the lower layer: the server sends it, and the page decodes it (its frames have
+    // that layer's width and keep coming). While the switch waits for that layer's key frame
+    // through the congested link, the page can still show the last larger frames; MAX_FREEZE_MS
+    // bounds that wait.
+    const settled = (s: Sample) =>
+      lowered(s) &&
+      s.page.width === TOP_WIDTH >> (2 - s.spatial!) &&
+      s.page.videoFramesDecoded > weak.at(-2)!.page.videoFramesDecoded;
     const down = await sampleUntil(weak, sample, settled, LOWER_WITHIN_MS, 'a lower layer under the cap');
     const hold = await sampleFor(down, sample, HOLD_MS);
     weak.push(...hold.slice(1));
