@@ -11,7 +11,7 @@ import { testEnv } from '../../test/helpers/server.js';
 import type { Flags } from './flags.js';
 import { connect, FAKE_DTLS, request, teacherCamera, teacherMicrophone, type ClientSocket } from './signalling.js';
 import { percentile } from './results.js';
-import { loadavg, pinToCore, round, rssOfPidMB, sleep, WORKER_CORE } from './system.js';
+import { loadavg, pinToCore, round, rssOfPidMB, sleep, withTimeout, WORKER_CORE } from './system.js';
 
 export interface JoinResult {
   classrooms: number;
@@ -89,7 +89,7 @@ export async function measureJoins(flags: Flags, log: (line: string) => void): P
   const joins = tokens.map(async (token, i) => {
     await sleep(Math.max(0, t0 + (i * 1000) / flags['join-rate'] - performance.now()));
     try {
-      times.push(await withTimeout(joinOnce(server.url, token, sockets), JOIN_TIMEOUT_MS));
+      times.push(await withTimeout(joinOnce(server.url, token, sockets), JOIN_TIMEOUT_MS, 'join'));
     } catch (err) {
       errors.push((err as Error).message);
     }
@@ -175,14 +175,4 @@ async function joinOnce(url: string, token: string, sockets: ClientSocket[]): Pr
     await request(socket, 'media:resumeConsumer', { consumerId: c.consumerId });
   }
   return performance.now() - start;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`join took longer than ${ms} ms`)), ms);
-    }),
-  ]);
 }

@@ -8,6 +8,7 @@
  * against a direct wrtc-to-wrtc connection fed the same track at the same time.
  */
 import { CAMERA_SIMULCAST, MediaSession } from '../../client/lib/media.js';
+import { closeJoined, joinBreakdown, joinClassroom, JOIN_MARKS, JOIN_TIMEOUT_MS, pretendChrome, type JoinBreakdown, type Joined, type JoinMarks } from './classroomJoin.js';
 import { request as pageRequest } from '../../client/lib/socket.js';
 import { startBackgroundLoad } from './background.js';
 import { onCleanup } from './cleanup.js';
@@ -15,9 +16,9 @@ import { startDirectPeer } from './directPeer.js';
 import type { Flags } from './flags.js';
 import { benchClassroomId, joinSummary, startBenchLesson, type JoinResult } from './joinTime.js';
 import { summarize, type LatencySummary } from './latency.js';
-import { connect, type ClientSocket } from './signalling.js';
-import { loadavg, round, sleep } from './system.js';
-import { installWebRtcGlobals, readFrames, type StampReader } from './wrtc.js';
+import { connect } from './signalling.js';
+import { loadavg, round, sleep, withTimeout } from './system.js';
+import { installWebRtcGlobals } from './wrtc.js';
 import { startSyntheticCamera } from './wrtc.js';
 
 export interface RealReceiverStats {
@@ -58,7 +59,11 @@ export interface RealPhaseResult {
     addedP99Ms: number | null;
     measures: string;
   };
-  join: Omit<JoinResult, 'loadavg'>;
+  join: Omit<JoinResult, 'loadavg'> & {
+    breakdown: JoinBreakdown;
+    /** Key frames the teacher's encoder made per simulcast layer (rid) from the storm's start to its last join. */
+    teacherKeyFrames: { seconds: number; byLayer: Record<string, number> };
+  };
   /**
    * The bulk classrooms the worker kept serving during this phase, with its CPU and their
    * sampled loss from the start of latency sampling to the end of the join storm.
@@ -70,68 +75,8 @@ export interface RealPhaseResult {
   loadavg: [number, number, number];
 }
 
-const JOIN_TIMEOUT_MS = 15_000;
 /** Simulcast layers and the bandwidth estimate ramp up before latency is sampled. */
 const WARMUP_MS = 6_000;
-
-interface Joined {
-  classroomId: string;
-  socket: ClientSocket;
-  session: MediaSession;
-  reader: StampReader;
-  joinMs: number;
-}
-
-/** Node 20 has no navigator: mediasoup-client's detection then picks Chrome111, as for the page. */
-function pretendChrome(): void {
-  if (typeof (globalThis as { navigator?: unknown }).navigator === 'object') return;
-  Object.defineProperty(globalThis, 'navigator', {
-    value: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36' },
-    configurable: true,
-  });
-}
-
-/** A classroom page: connect, sync, receive the teacher's camera and microphone, until first decoded frame. */
-async function joinClassroom(
-  url: string,
-  token: string,
-  classroomId: string,
-  reading: () => boolean,
-  keep: (j: Joined) => void,
-  /** The latency probe: only this video source, no audio. */
-  probeSource: 'screen' | null = null,
-): Promise<Joined> {
-  const start = performance.now();
-  const socket = await connect(url, token);
-  const session = new MediaSession(socket as never);
-  const partial = { classroomId, socket, session };
-  let firstFrame!: () => void;
-  const decoded = new Promise<void>((r) => (firstFrame = r));
-  try {
-    const state = await pageRequest(socket as never, 'lesson:sync', {});
-    const teacher = state.producers.filter((p) => p.ownerClassroomId === null);
-    const camera = teacher.find((p) => p.source === (probeSource ?? 'camera'));
-    if (!camera) throw new Error(`lesson:sync listed no teacher ${probeSource ?? 'camera'}`);
-    const video = await session.receive(camera);
-    const reader = readFrames(video.track, { reading, onFirstFrame: () => firstFrame() });
-    const joined: Joined = { ...partial, reader, joinMs: 0 };
-    keep(joined);
-    if (!probeSource) for (const p of teacher.filter((p) => p.source === 'microphone')) await session.receive(p);
-    await decoded;
-    joined.joinMs = performance.now() - start;
-    return joined;
-  } catch (err) {
-    session.close();
-    socket.disconnect();
-    throw err;
-  }
-}
-
-function close(j: Joined): void {
-  j.reader.stop();
-  j.session.close();
-  j.socket.disconnect();
-}
 
 type Inbound = Omit<RealReceiverStats, 'classroomId' | 'joinMs' | 'latency'>;
 
@@ -163,16 +108,6 @@ async function pcInboundStats(pc: RTCPeerConnection | undefined): Promise<Inboun
       }
   });
   return out;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-    }),
-  ]);
 }
 
 export async function measureRealReceivers(
@@ -216,7 +151,7 @@ export async function measureRealReceivers(
   });
 
   const receivers: Joined[] = [];
-  onCleanup('real receivers', () => receivers.forEach(close));
+  onCleanup('real receivers', () => receivers.forEach(closeJoined));
   for (let i = 0; i < nReal; i++) {
     const j = await withTimeout(joinClassroom(server.url, await token(i), benchClassroomId(i), isReading, (x) => receivers.push(x)), JOIN_TIMEOUT_MS, 'real receiver join');
     log(`real: ${j.classroomId} first frame after ${round(j.joinMs)} ms`);
@@ -227,7 +162,7 @@ export async function measureRealReceivers(
   // whose jitter buffer follows Node's timer jitter). The direct baseline is the same.
   const probeId = benchClassroomId(nReal + nJoin);
   const probes: Joined[] = [];
-  onCleanup('latency probe', () => probes.forEach(close));
+  onCleanup('latency probe', () => probes.forEach(closeJoined));
   const probe = await withTimeout(joinClassroom(server.url, await token(nReal + nJoin), probeId, isReading, (x) => probes.push(x), 'screen'), JOIN_TIMEOUT_MS, 'latency probe join');
   await sleep(WARMUP_MS);
   await background?.mark();
@@ -236,7 +171,7 @@ export async function measureRealReceivers(
   reading = false;
   const sfu = summarize(probe.reader.latencies, probe.reader.unreadable(), probe.reader.widths);
   const probeInbound = await inboundStats(probe);
-  close(probe);
+  closeJoined(probe);
   const withAudio = summarize(
     receivers.flatMap((r) => r.reader.latencies),
     receivers.reduce((t, r) => t + r.reader.unreadable(), 0),
@@ -262,13 +197,22 @@ export async function measureRealReceivers(
       `receivers with audio (lip sync) ${withAudio.p50Ms}/${withAudio.p99Ms} ms`,
   );
 
+  // The probe's extra 720p encode served the latency figures only: a teacher's page sends the
+  // camera (simulcast) and sound, so the storm runs with just those.
+  await teacher.unpublish('screen');
+
   // Join storm: classrooms join at the given rate while the real receivers keep playing;
   // each leaves after its first decoded frame, so only a few decode at once on a small host.
+  // They run in this process, where the page code is already warm: spread over child
+  // processes (one per classroom, or four), every join took 1–3 s longer on this 2-core host,
+  // each child compiling mediasoup-client and socket.io-client afresh while the others did.
   const times: number[] = [];
+  const marks: JoinMarks[] = [];
   const errors: string[] = [];
   const joining: Joined[] = [];
-  onCleanup('joining classrooms', () => joining.forEach(close));
+  onCleanup('joining classrooms', () => joining.forEach(closeJoined));
   const tokens = await Promise.all(Array.from({ length: nJoin }, (_, i) => token(nReal + i)));
+  const keyFramesBefore = await keyFramesEncoded(teacherPc);
   const t0 = performance.now();
   await Promise.all(
     tokens.map(async (tk, i) => {
@@ -276,7 +220,8 @@ export async function measureRealReceivers(
       try {
         const j = await withTimeout(joinClassroom(server.url, tk, benchClassroomId(nReal + i), () => false, (x) => joining.push(x)), JOIN_TIMEOUT_MS, 'join');
         times.push(j.joinMs);
-        close(j);
+        marks.push(j.marks);
+        closeJoined(j);
       } catch (err) {
         errors.push((err as Error).message);
       }
@@ -290,7 +235,15 @@ export async function measureRealReceivers(
     'socket connect → lesson:sync → getRouterRtpCapabilities → createTransport → consume → ICE + DTLS → resumeConsumer → first decoded video frame (RTCVideoSink), ' +
       'each classroom a mediasoup-client Device (client/lib/media.ts) on @roamhq/wrtc; it leaves right after its first frame.',
   );
-  log(`real: join to first frame ${join.completed}/${nJoin} at ${join.ratePerSecond}/s, p50 ${join.p50Ms} ms, p95 ${join.p95Ms} ms`);
+  const keyFramesAfter = await keyFramesEncoded(teacherPc);
+  const keyFrames = Object.fromEntries([...keyFramesAfter].map(([rid, n]) => [rid, n - (keyFramesBefore.get(rid) ?? 0)]));
+  const stormSeconds = round((performance.now() - t0) / 1000);
+  const breakdown = joinBreakdown(marks);
+  log(
+    `real: join to first frame ${join.completed}/${nJoin} at ${join.ratePerSecond}/s, p50 ${join.p50Ms} ms, p95 ${join.p95Ms} ms; ` +
+      `steps end (p50/p95 ms): ${JOIN_MARKS.map((m) => `${m} ${breakdown[m]?.p50Ms ?? '–'}/${breakdown[m]?.p95Ms ?? '–'}`).join(', ')}; ` +
+      `teacher's key frames per layer in those ${stormSeconds} s: ${JSON.stringify(keyFrames)}`,
+  );
   const loaded = background ? { classrooms: background.classrooms, ...(await background.since()) } : null;
   if (loaded) log(`real: meanwhile the worker ran at ${loaded.workerCpuPct}% CPU, bulk classrooms' sampled loss ${loaded.sampledLossPct ?? '–'}%`);
 
@@ -317,7 +270,7 @@ export async function measureRealReceivers(
         'same process and clock; SFU path (a probe classroom receiving a single-layer 720p copy of the camera, video only) and direct wrtc-to-wrtc baseline (one 720p layer, video only) sampled at the same time from the same track. ' +
         'receiversWithAudio: the same on the audio+video receivers, whose video also waits for lip sync.',
     },
-    join,
+    join: { ...join, breakdown, teacherKeyFrames: { seconds: stormSeconds, byLayer: keyFrames } },
     background: loaded,
     publisherFramesSent: camera.framesSent(),
     publisherFps: round(camera.framesSent() / ((performance.now() - cameraStart) / 1000)),
@@ -335,6 +288,16 @@ async function pacerDelayMs(pc: RTCPeerConnection | undefined, ssrc: number | un
     if (sent > 0 && s.totalPacketSendDelay !== undefined) result = round((Number(s.totalPacketSendDelay) / sent) * 1000);
   });
   return result;
+}
+
+/** outbound-rtp keyFramesEncoded per simulcast layer (rid) of the teacher's camera. */
+async function keyFramesEncoded(pc: RTCPeerConnection | undefined): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (!pc) return out;
+  (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+    if (s.type === 'outbound-rtp' && s.kind === 'video' && typeof s.rid === 'string') out.set(s.rid, Number(s.keyFramesEncoded ?? 0));
+  });
+  return out;
 }
 
 function mergeWidths(maps: Map<number, number>[]): Map<number, number> {

@@ -1,0 +1,106 @@
+/**
+ * One WebRTC classroom joining a lesson as the classroom page does (client/lib/media.ts
+ * MediaSession on @roamhq/wrtc), timed step by step up to its first decoded frame. Used by the
+ * WebRTC phase in the benchmark's own process and by the join-storm child processes.
+ */
+import { MediaSession } from '../../client/lib/media.js';
+import { request as pageRequest } from '../../client/lib/socket.js';
+import { percentile } from './results.js';
+import { connect, type ClientSocket } from './signalling.js';
+import { round } from './system.js';
+import { readFrames, type StampReader } from './wrtc.js';
+
+/** Every join must reach its first frame within this, or it counts as failed (bounds the phase). */
+export const JOIN_TIMEOUT_MS = 15_000;
+
+/**
+ * The steps of a join, in order, each ending at a moment the page can see: where a slow join
+ * spends its time (signalling, ICE + DTLS, or the wait for a key frame).
+ */
+export const JOIN_MARKS = ['socket', 'sync', 'consumed', 'transportConnected', 'firstFrame'] as const;
+export type JoinMarks = Partial<Record<(typeof JOIN_MARKS)[number], number>>;
+
+/** p50/p95 of each join step's end, ms after the join started. */
+export type JoinBreakdown = Partial<Record<(typeof JOIN_MARKS)[number], { p50Ms: number | null; p95Ms: number | null }>>;
+
+export function joinBreakdown(joins: JoinMarks[]): JoinBreakdown {
+  const out: JoinBreakdown = {};
+  for (const mark of JOIN_MARKS) {
+    const times = joins.flatMap((m) => (m[mark] === undefined ? [] : [m[mark]!])).sort((a, b) => a - b);
+    out[mark] = { p50Ms: percentile(times, 50), p95Ms: percentile(times, 95) };
+  }
+  return out;
+}
+
+export interface Joined {
+  classroomId: string;
+  socket: ClientSocket;
+  session: MediaSession;
+  reader: StampReader;
+  joinMs: number;
+  /** When each step of the join ended, ms after it started (JOIN_MARKS). */
+  marks: JoinMarks;
+}
+
+/** Node 20 has no navigator: mediasoup-client's detection then picks Chrome111, as for the page. */
+export function pretendChrome(): void {
+  if (typeof (globalThis as { navigator?: unknown }).navigator === 'object') return;
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36' },
+    configurable: true,
+  });
+}
+
+/** A classroom page: connect, sync, receive the teacher's camera and microphone, until first decoded frame. */
+export async function joinClassroom(
+  url: string,
+  token: string,
+  classroomId: string,
+  reading: () => boolean,
+  keep: (j: Joined) => void,
+  /** The latency probe: only this video source, no audio. */
+  probeSource: 'screen' | null = null,
+): Promise<Joined> {
+  const start = performance.now();
+  const marks: JoinMarks = {};
+  const mark = (m: keyof JoinMarks) => (marks[m] ??= round(performance.now() - start));
+  const socket = await connect(url, token);
+  mark('socket');
+  const session = new MediaSession(socket as never);
+  session.onConnectionState = (state) => state === 'connected' && mark('transportConnected');
+  const partial = { classroomId, socket, session, marks };
+  let firstFrame!: () => void;
+  const decoded = new Promise<void>((r) => (firstFrame = r));
+  try {
+    const state = await pageRequest(socket as never, 'lesson:sync', {});
+    mark('sync');
+    const teacher = state.producers.filter((p) => p.ownerClassroomId === null);
+    const camera = teacher.find((p) => p.source === (probeSource ?? 'camera'));
+    if (!camera) throw new Error(`lesson:sync listed no teacher ${probeSource ?? 'camera'}`);
+    const video = await session.receive(camera);
+    mark('consumed');
+    const reader = readFrames(video.track, {
+      reading,
+      onFirstFrame: () => {
+        mark('firstFrame');
+        firstFrame();
+      },
+    });
+    const joined: Joined = { ...partial, reader, joinMs: 0 };
+    keep(joined);
+    if (!probeSource) for (const p of teacher.filter((p) => p.source === 'microphone')) await session.receive(p);
+    await decoded;
+    joined.joinMs = performance.now() - start;
+    return joined;
+  } catch (err) {
+    session.close();
+    socket.disconnect();
+    throw err;
+  }
+}
+
+export function closeJoined(j: Joined): void {
+  j.reader.stop();
+  j.session.close();
+  j.socket.disconnect();
+}
