@@ -25,7 +25,7 @@ export async function startBackgroundLoad(pool: WorkerPool, flags: Flags, file: 
   if (!pooled) throw new Error('the server has no worker to load');
   const router = await pool.createRouterOn(pooled);
   onCleanup('background router', () => router.close());
-  const publisher = await startPublisher(router, file, flags.publisher);
+  const publisher = await startPublisher(router, file, flags.publisher, flags['video-kbps']);
   const target = await bulkTarget(flags, { pool, pooled, router }, publisher);
   const bulk: BulkClassroom[] = [];
   onCleanup('background classrooms', () => bulk.forEach(removeClassroom));

@@ -20,7 +20,7 @@ import { ensureTestFile, publishedLayers, startPublisher } from './publisher.js'
 import { runRamp, type RampResult } from './ramp.js';
 import { measureRealReceivers, type RealPhaseResult } from './realReceivers.js';
 import { markdown, stepsTable } from './report.js';
-import { classroomsPerCore, notMeasured, NOTES, rssSlopeMB, TARGETS, type FanoutResults } from './results.js';
+import { classroomsPerCore, classroomsWithinLatencyTarget, notMeasured, NOTES, rssSlopeMB, TARGETS, type FanoutResults } from './results.js';
 import { GENERATOR_CORE, machine, pinToCore, unpin, WORKER_CORE } from './system.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -43,7 +43,7 @@ async function rampPhase(flags: Flags): Promise<{ ramp: RampResult; publisherFil
   await pinToCore(pooled.worker.pid, WORKER_CORE);
   const router = await pool.createRouterOn(pooled);
   onCleanup('router', () => router.close());
-  const publisher = await startPublisher(router, publisherFile, flags.publisher);
+  const publisher = await startPublisher(router, publisherFile, flags.publisher, flags['video-kbps']);
   say(`publisher streaming ${path.relative(ROOT, publisherFile)}; worker pid ${pooled.worker.pid} on core ${WORKER_CORE}`);
   const ramp = await runRamp(flags, pool, pooled, router, publisher, say);
   say(`ramp ended: ${ramp.stoppedBy}`);
@@ -87,6 +87,9 @@ function assemble(
     lossPct: best?.sampledLossPct ?? null,
     joinP95Ms: real?.join.p95Ms ?? null,
     signallingJoinP95Ms: join?.p95Ms ?? null,
+    forwardingLatencyP99Ms: best?.forwarding?.p99Ms ?? null,
+    forwardingLatencyP50Ms: best?.forwarding?.p50Ms ?? null,
+    classroomsWithinLatencyTarget: classroomsWithinLatencyTarget(ramp.steps),
     addedLatencyP99Ms: real?.latency.addedP99Ms ?? null,
     addedLatencyP50Ms: real?.latency.addedP50Ms ?? null,
     // The production server's memory per connected classroom when the signalling phase ran.
@@ -156,6 +159,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `classroomsPerCore ${results.classroomsPerCore ?? '–'} (loss ${results.lossPct ?? '–'}%, egress ${flags.egress}), joinP95Ms ${results.joinP95Ms ?? '–'} ` +
       `(connect → first decoded frame; signalling only ${results.signallingJoinP95Ms ?? '–'}), rssPerClassroomMB ${results.rssPerClassroomMB ?? '–'}, ` +
+      `forwardingLatencyP99Ms ${results.forwardingLatencyP99Ms ?? '–'} (p50 ${results.forwardingLatencyP50Ms ?? '–'}; p99 < ${TARGETS.addedLatencyP99Ms} ms up to ${results.classroomsWithinLatencyTarget ?? '–'} classrooms), ` +
       `addedLatencyP99Ms ${results.addedLatencyP99Ms ?? '–'} (p50 ${results.addedLatencyP50Ms ?? '–'}); publisher ${results.publisher.measuredKbps ?? '–'} kbit/s\n`,
   );
 }

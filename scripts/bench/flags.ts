@@ -26,6 +26,8 @@ const flagsSchema = z
     'settle-s': z.coerce.number().min(0).max(30).default(3),
     'profile-s': z.coerce.number().min(0).max(30).default(4),
     'sample-readers': z.coerce.number().int().min(1).max(50).default(10),
+    /** Of the sampled readers, how many receive without SRTP so forwarding latency can be measured. */
+    'latency-readers': z.coerce.number().int().min(0).max(50).default(3),
     'cpu-stop': z.coerce.number().min(1).max(100).default(85),
     'loss-stop': z.coerce.number().min(0).max(100).default(1),
     egress: z.enum(['loopback', 'tun']).default('loopback'),
@@ -52,6 +54,8 @@ export const USAGE = `usage: scripts/bench-fanout [flags]
   --settle-s N          seconds between creating a step's classrooms and measuring (default 3)
   --profile-s N         seconds of perf profile of the worker after each step's hold; 0 skips (default 4)
   --sample-readers N    classrooms whose RTP is read and checked for sequence gaps (default 10)
+  --latency-readers N   of those, how many receive without SRTP so each video packet can be matched to the
+                        publisher's and the worker's forwarding time measured (default 3; simulcast publisher only)
   --cpu-stop PCT        stop the ramp at this worker CPU % (default 85)
   --loss-stop PCT       stop the ramp above this sampled loss % (default 1)
   --egress WAY          loopback: bulk classrooms are unread UDP sockets on 127.0.0.1 (the kernel's receive path is charged to the worker);
@@ -93,6 +97,7 @@ function readArgs(argv: string[]): Record<string, unknown> {
       'settle-s': { type: 'string' },
       'profile-s': { type: 'string' },
       'sample-readers': { type: 'string' },
+      'latency-readers': { type: 'string' },
       'cpu-stop': { type: 'string' },
       'loss-stop': { type: 'string' },
       egress: { type: 'string' },

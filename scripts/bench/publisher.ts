@@ -5,7 +5,8 @@ import { promisify } from 'node:util';
 import type { types } from 'mediasoup';
 import { killOnExit, onCleanup } from './cleanup.js';
 import { CAMERA_SIMULCAST } from '../../client/lib/media.js';
-import { startRtpRelay } from './rtpRelay.js';
+import { ForwardingLatency } from './forwardingLatency.js';
+import { PACING_FACTOR, startRtpRelay } from './rtpRelay.js';
 import { GENERATOR_CORE, sleep } from './system.js';
 
 const run = promisify(execFile);
@@ -66,6 +67,11 @@ export async function ensureTestFile(dir: string, shape: PublisherShape, topKbps
 export interface Publisher {
   video: types.Producer;
   audio: types.Producer;
+  /**
+   * When each top-layer packet went to the worker, for classrooms to match what they receive;
+   * null for a single-layer publisher (ffmpeg sends straight to the worker, no relay to watch).
+   */
+  forwarding: ForwardingLatency | null;
 }
 
 /**
@@ -91,7 +97,7 @@ const rtpUrl = (rtpPort: number, rtcpPort: number) => `rtp://127.0.0.1:${rtpPort
  * as RTP outputs (the layers through a relay, so they reach one transport from one address),
  * and the producers' parameters say the same payload types and SSRCs ffmpeg was told to use.
  */
-export async function startPublisher(router: types.Router, file: string, shape: PublisherShape): Promise<Publisher> {
+export async function startPublisher(router: types.Router, file: string, shape: PublisherShape, topKbps: number): Promise<Publisher> {
   const videoIn = await ingest(router);
   const audioIn = await ingest(router);
   onCleanup('publisher transports', () => {
@@ -116,7 +122,15 @@ export async function startPublisher(router: types.Router, file: string, shape: 
     },
   });
   const videoTarget = { rtpPort: videoIn.tuple.localPort, rtcpPort: rtcpPortOf(videoIn) };
-  const layerInputs = ssrcs.length > 1 ? await startRtpRelay(videoTarget, ssrcs.length) : [videoTarget];
+  const forwarding = ssrcs.length > 1 ? new ForwardingLatency() : null;
+  const top = ssrcs.length - 1;
+  const layerInputs =
+    ssrcs.length > 1
+      ? await startRtpRelay(videoTarget, ssrcs.length, {
+          onForward: (input, rtp) => input === top && forwarding?.onSent(rtp, performance.now()),
+          pacingBps: PACING_FACTOR * publishedLayers(shape, topKbps).reduce((t, l) => t + l.kbps * 1000, 0),
+        })
+      : [videoTarget];
   const videoOutputs = ssrcs.flatMap((ssrc, i) => [
     '-map', `0:v:${i}`, '-c', 'copy', '-f', 'rtp', '-ssrc', String(ssrc), '-payload_type', String(VIDEO_PT),
     rtpUrl(layerInputs[i]!.rtpPort, layerInputs[i]!.rtcpPort),
@@ -135,7 +149,7 @@ export async function startPublisher(router: types.Router, file: string, shape: 
   );
   watchChild(ffmpeg, 'ffmpeg publisher');
   await waitForPackets(video, audio, 10_000);
-  return { video, audio };
+  return { video, audio, forwarding };
 }
 
 function watchChild(child: ChildProcess, name: string): void {

@@ -5,6 +5,7 @@ import { perfAvailable, profileWorker, type WorkerProfile } from './profile.js';
 import type { Flags } from './flags.js';
 import { ingressCounters, type IngressCounters, type Publisher } from './publisher.js';
 import { bulkTarget, growTo, removeClassroom, sampledGaps, type BulkClassroom } from './receivers.js';
+import type { ForwardingSummary } from './forwardingLatency.js';
 import { lossPctBetween, type GapTotals } from './seqGaps.js';
 import { GENERATOR_CORE, loadavg, round, rssOfPidMB, sleep, udpCounters, udpDelta, type UdpCounters } from './system.js';
 
@@ -47,6 +48,11 @@ export interface StepResult {
   udp: UdpCounters;
   setupMs: number;
   holdMs: number;
+  /**
+   * Publisher → worker → a reading classrooms' socket, per top-layer video packet, over the
+   * hold (forwardingLatency.ts); null without latency readers or a simulcast publisher.
+   */
+  forwarding: ForwardingSummary | null;
   /** perf profile of the worker right after the hold (--profile-s), or null. */
   profile: WorkerProfile | null;
   loadavg: [number, number, number];
@@ -92,15 +98,17 @@ export async function runRamp(
 
   for (const count of flags.steps) {
     const setupStart = Date.now();
-    await growTo(target, classrooms, count, flags['sample-readers']);
+    await growTo(target, classrooms, count, flags['sample-readers'], flags['latency-readers']);
     const setupMs = Date.now() - setupStart;
     await sleep(flags['settle-s'] * 1000);
 
     const sample = statsSample(classrooms);
     const a = await snapshot(pooled, publisher, classrooms, sample);
+    publisher.forwarding?.take();
     await sleep(flags['hold-s'] * 1000);
+    const forwarding = flags['latency-readers'] > 0 ? (publisher.forwarding?.take() ?? null) : null;
     const b = await snapshot(pooled, publisher, classrooms, sample);
-    const step = await summarize(count, classrooms, sample, pooled, a, b, setupMs);
+    const step = { ...(await summarize(count, classrooms, sample, pooled, a, b, setupMs)), forwarding };
     // After the hold, so perf's own cost never enters the step's CPU figure.
     step.profile = profiling ? await profileWorker(pooled.worker.pid, flags['profile-s'], GENERATOR_CORE) : null;
     steps.push(step);
@@ -214,6 +222,7 @@ async function summarize(
     udp: udpDelta(a.udp, b.udp),
     setupMs,
     holdMs: Math.round(wallMs),
+    forwarding: null,
     profile: null,
     loadavg: loadavg(),
   };
@@ -233,6 +242,7 @@ function stepLine(s: StepResult): string {
     `${String(s.classrooms).padStart(5)} classrooms: worker CPU ${s.workerCpuPct}% (sys ${s.workerSysPct}%), loss ${s.sampledLossPct ?? '–'}% ` +
     `(${s.sampledPackets} pkts read), ingress ${s.ingressKbps} kbit/s, per classroom ${s.classroomKbps} kbit/s ${s.classroomPacketsPerS} pkt/s, RSS ${s.serverRssMB}+${s.workerRssMB ?? '?'} MB, ` +
     `load ${s.loadavg.join(' ')}` +
+    (s.forwarding ? `; forwarding p50/p99/max ${s.forwarding.p50Ms ?? '–'}/${s.forwarding.p99Ms ?? '–'}/${s.forwarding.maxMs ?? '–'} ms (${s.forwarding.packets} pkts)` : '') +
     (s.profile ? `; perf: kernel ${s.profile.kernelPct}%, loopback receive ${s.profile.loopbackReceivePct}%, SRTP ${s.profile.srtpPct}%` : '')
   );
 }

@@ -4,6 +4,7 @@ import type { types } from 'mediasoup';
 import type { PooledWorker, WorkerPool } from '../../server/media/workerPool.js';
 import type { Flags } from './flags.js';
 import type { Publisher } from './publisher.js';
+import type { ForwardingLatency } from './forwardingLatency.js';
 import { SeqGapTracker, type GapTotals } from './seqGaps.js';
 import { startTunEgress, type TunEgress } from './tunEgress.js';
 
@@ -93,25 +94,32 @@ export interface BulkTarget {
   suite: SrtpSuite;
   /** --egress tun: where unread classrooms' packets leave (see tunEgress.ts). */
   tun: TunEgress | null;
+  /** The publisher's send times, for classrooms that read without SRTP. */
+  forwarding: ForwardingLatency | null;
 }
 
 /** Unread classrooms behind a tun device (--egress tun) get distinct ports; nothing listens there. */
 const TUN_FIRST_PORT = 20_000;
 
-export async function addClassroom(target: BulkTarget, index: number, read: boolean): Promise<BulkClassroom> {
-  const { pool, pooled, router, producers, caps, suite, tun } = target;
+/**
+ * `read`: the classroom's socket is read (loss from sequence gaps). `plain`: it also receives
+ * without SRTP, so its packets can be matched to the publisher's (forwarding latency).
+ */
+export async function addClassroom(target: BulkTarget, index: number, read: boolean, plain = false): Promise<BulkClassroom> {
+  const { pool, pooled, router, producers, caps, suite, tun, forwarding } = target;
   // The sampled classrooms always read on loopback; the others go out the tun device if there is one.
   const viaTun = tun && !read ? tun : null;
   const socket = viaTun ? null : await bindSocket(read);
   const tracker = read ? new SeqGapTracker() : null;
   if (tracker) socket?.on('message', (msg) => tracker.onDatagram(msg));
+  if (read && plain && forwarding) socket?.on('message', (msg) => forwarding.onReceived(msg, performance.now()));
   let transport: types.PlainTransport | null = null;
   try {
     transport = await router.createPlainTransport({
       listenIp: viaTun ? viaTun.localIp : '127.0.0.1',
       rtcpMux: true,
       comedia: false,
-      enableSrtp: true,
+      enableSrtp: !plain,
       srtpCryptoSuite: suite,
       appData: { benchClassroom: index },
     });
@@ -119,7 +127,7 @@ export async function addClassroom(target: BulkTarget, index: number, read: bool
       ip: viaTun ? viaTun.remoteIp : '127.0.0.1',
       port: socket ? socket.address().port : TUN_FIRST_PORT + index,
       // We never decrypt: the worker must only pay for encrypting.
-      srtpParameters: { cryptoSuite: suite, keyBase64: randomBytes(MASTER_KEY_BYTES[suite]).toString('base64') },
+      ...(plain ? {} : { srtpParameters: { cryptoSuite: suite, keyBase64: randomBytes(MASTER_KEY_BYTES[suite]).toString('base64') } }),
     });
     const consumers: types.Consumer[] = [];
     for (const producer of producers) {
@@ -153,6 +161,7 @@ export async function bulkTarget(
   return {
     ...at,
     producers: [publisher.video, publisher.audio],
+    forwarding: publisher.forwarding,
     caps: receiverCapabilities(at.router),
     suite: flags['srtp-suite'],
     tun: flags.egress === 'tun' ? await startTunEgress() : null,
@@ -162,12 +171,19 @@ export async function bulkTarget(
 /** Classrooms created at once: keeps the worker's request queue short while it forwards media. */
 const CREATE_CONCURRENCY = 10;
 
-/** Adds classrooms to `list` until it holds `count`; the first `sampleReaders` are read. */
-export async function growTo(target: BulkTarget, list: BulkClassroom[], count: number, sampleReaders: number): Promise<void> {
+/**
+ * Adds classrooms to `list` until it holds `count`; the first `sampleReaders` are read, and
+ * the first `latencyReaders` of those receive without SRTP for the forwarding latency.
+ */
+export async function growTo(target: BulkTarget, list: BulkClassroom[], count: number, sampleReaders: number, latencyReaders = 0): Promise<void> {
   while (list.length < count) {
     const base = list.length;
     const batch = Math.min(CREATE_CONCURRENCY, count - base);
-    list.push(...(await Promise.all(Array.from({ length: batch }, (_, k) => addClassroom(target, base + k, base + k < sampleReaders)))));
+    list.push(
+      ...(await Promise.all(
+        Array.from({ length: batch }, (_, k) => addClassroom(target, base + k, base + k < sampleReaders, base + k < Math.min(latencyReaders, sampleReaders))),
+      )),
+    );
   }
 }
 

@@ -14,6 +14,7 @@ const COLUMNS: [string, (s: StepResult) => string][] = [
   ['ingress kbit/s', (s) => String(s.ingressKbps)],
   ['per classroom kbit/s (pkt/s)', (s) => `${dash(s.classroomKbps)} (${dash(s.classroomPacketsPerS)})`],
   ['perf: kernel / loopback rx / SRTP %', (s) => (s.profile ? `${s.profile.kernelPct} / ${s.profile.loopbackReceivePct} / ${s.profile.srtpPct}` : '–')],
+  ['forwarding ms p50/p99/max', (s) => (s.forwarding ? `${dash(s.forwarding.p50Ms)}/${dash(s.forwarding.p99Ms)}/${dash(s.forwarding.maxMs)}` : '–')],
   ['score min/avg', (s) => `${dash(s.scoreMin)}/${dash(s.scoreAvg)}`],
   ['NACK/PLI', (s) => `${s.nackCount}/${s.pliCount}`],
   ['RSS node+worker MB (node live heap)', (s) => `${s.serverRssMB}+${dash(s.workerRssMB)} (${dash(s.nodeHeapMB)})`],
@@ -45,7 +46,13 @@ function phaseMarkdown(p: Phase | null): string {
   if (!p) return 'not run';
   const lat = p.latency;
   const rj = p.join;
-  const realJoin = `${rj.completed}/${rj.classrooms} WebRTC classrooms at ${rj.ratePerSecond}/s: p50 ${dash(rj.p50Ms)} ms, p95 ${dash(rj.p95Ms)} ms, max ${dash(rj.maxMs)} ms (${rj.failed} failed${rj.firstError ? `: ${rj.firstError}` : ''}). ${rj.measures}`;
+  const steps = Object.entries(rj.breakdown)
+    .map(([step, t]) => `${step} ${dash(t?.p50Ms ?? null)}/${dash(t?.p95Ms ?? null)}`)
+    .join(', ');
+  const realJoin =
+    `${rj.completed}/${rj.classrooms} WebRTC classrooms at ${rj.ratePerSecond}/s: p50 ${dash(rj.p50Ms)} ms, p95 ${dash(rj.p95Ms)} ms, max ${dash(rj.maxMs)} ms (${rj.failed} failed${rj.firstError ? `: ${rj.firstError}` : ''}). ${rj.measures}` +
+    ` Each step ends, ms after the join started (p50/p95): ${steps}.` +
+    ` The teacher's encoder made ${Object.entries(rj.teacherKeyFrames.byLayer).map(([rid, n]) => `${n} (${rid})`).join(', ')} key frames in the ${rj.teacherKeyFrames.seconds} s of the storm.`;
   const latency =
     `SFU (probe classroom, single-layer 720p copy of the camera) p50/p95/p99 ${dash(lat.sfu.p50Ms)}/${dash(lat.sfu.p95Ms)}/${dash(lat.sfu.p99Ms)} ms over ${lat.sfu.samples} frames ` +
     `(${lat.sfu.unreadable} unreadable, widths ${JSON.stringify(lat.sfu.widths)}, jitter buffer ${dash(lat.sfuInbound.jitterBufferMs)} ms); ` +
@@ -102,7 +109,8 @@ Bulk classrooms: ${String(r.setup.receivers)}.
 - **classrooms per core** (largest step with worker CPU ≤ ${r.targets.maxCpuPct}% and sampled loss < ${r.targets.maxLossPct}%): **${dash(r.classroomsPerCore)}** (loss ${dash(r.lossPct)}%; target ≥ ${r.targets.classroomsPerCore})
 - **join p95**, socket connect → first decoded frame, WebRTC classrooms: ${dash(r.joinP95Ms)} ms (target < ${r.targets.joinP95Ms} ms; signalling only: ${dash(r.signallingJoinP95Ms)} ms)
 - **memory per classroom**: ${dash(r.join?.memoryPerClassroomMB)} MB per classroom connected through the production server (Node live heap + worker RSS growth over the signalling join phase); ramp slope (worker RSS + Node live heap, bulk classrooms) ${dash(r.rampMemorySlopeMB)} MB (target < ${r.targets.rssPerClassroomMB} MB)
-- **SFU-added latency** (SFU − direct wrtc-to-wrtc, one-way frame latency): p99 ${dash(r.addedLatencyP99Ms)} ms, p50 ${dash(r.addedLatencyP50Ms)} ms (target p99 < ${r.targets.addedLatencyP99Ms} ms)
+- **SFU forwarding latency**, packet level (the teacher's paced top-layer packet handed to the worker → a classroom's socket gets the copy), at ${dash(r.classroomsPerCore)} classrooms: p99 ${dash(r.forwardingLatencyP99Ms)} ms, p50 ${dash(r.forwardingLatencyP50Ms)} ms (target p99 < ${r.targets.addedLatencyP99Ms} ms); largest step within the CPU, loss and latency bars: **${dash(r.classroomsWithinLatencyTarget)}** classrooms
+- **SFU-added latency**, frame level (SFU − direct wrtc-to-wrtc, one-way frame latency, idle worker): p99 ${dash(r.addedLatencyP99Ms)} ms, p50 ${dash(r.addedLatencyP50Ms)} ms (target p99 < ${r.targets.addedLatencyP99Ms} ms)
 - ${underLoadLine(r)}
 - ramp ended: ${r.stoppedBy}
 

@@ -4,6 +4,7 @@ import type { RealPhaseResult, RealReceiverStats } from './realReceivers.js';
 import type { StepResult } from './ramp.js';
 import type { Machine } from './system.js';
 import { round } from './system.js';
+import { KEY_FRAME_REQUEST_DELAY_MS } from '../../server/media/lessonMedia.js';
 
 /** The targets of issue 3, per worker core; the summary says which were met. */
 export const TARGETS = { classroomsPerCore: 500, maxLossPct: 0.5, maxCpuPct: 85, joinP95Ms: 1500, addedLatencyP99Ms: 10, rssPerClassroomMB: 1 };
@@ -22,6 +23,14 @@ export interface FanoutResults {
   joinP95Ms: number | null;
   /** Socket connect → resumeConsumer acks, no media (the earlier, narrower figure). */
   signallingJoinP95Ms: number | null;
+  /**
+   * Packet level, at the classroomsPerCore step: the teacher's paced top-layer packet handed
+   * to the worker → the copy a classroom's socket got (forwardingLatency.ts).
+   */
+  forwardingLatencyP99Ms: number | null;
+  forwardingLatencyP50Ms: number | null;
+  /** The largest step that met the CPU and loss bars and kept forwarding p99 under the latency target. */
+  classroomsWithinLatencyTarget: number | null;
   /** SFU p99 − direct wrtc-to-wrtc p99 of one-way frame latency. */
   addedLatencyP99Ms: number | null;
   addedLatencyP50Ms: number | null;
@@ -53,6 +62,12 @@ export interface FanoutResults {
 export function classroomsPerCore(steps: StepResult[]): StepResult | null {
   const ok = steps.filter((s) => s.workerCpuPct <= TARGETS.maxCpuPct && s.sampledLossPct !== null && s.sampledLossPct < TARGETS.maxLossPct);
   return ok.reduce<StepResult | null>((best, s) => (best === null || s.classrooms > best.classrooms ? s : best), null);
+}
+
+/** Like classroomsPerCore, and forwarding p99 under the latency target too. */
+export function classroomsWithinLatencyTarget(steps: StepResult[]): number | null {
+  const best = classroomsPerCore(steps.filter((s) => s.forwarding?.p99Ms != null && s.forwarding.p99Ms < TARGETS.addedLatencyP99Ms));
+  return best?.classrooms ?? null;
 }
 
 /**
@@ -93,8 +108,9 @@ export const NOTES = [
   'Bulk receivers send no RTCP (no receiver reports, NACKs or PLIs: that would need SRTCP on our side), so consumer scores only reflect the producer side and NACK/PLI counts stay at zero. They advertise no congestion-control feedback (transport-cc, REMB): with it, the worker\'s bandwidth estimate would stay at its 600 kbit/s start for lack of feedback and hold them on the middle layer.',
   'WebRTC phase: a fresh Tongke server in this process (one worker, core 0). The teacher and every classroom run the page\'s own media code (client/lib/media.ts MediaSession → mediasoup-client 3.18.7, Chrome111 handler) on @roamhq/wrtc 0.10.0 (libwebrtc in Node), over the production Socket.IO protocol. The teacher publishes a synthetic 720p25 camera as VP8 simulcast (3 layers, as CAMERA_SIMULCAST) + Opus; the real receivers get video + audio and report inbound-rtp packetsLost, framesDecoded, jitter-buffer delay (from the recv transport\'s RTCPeerConnection.getStats(): wrtc lacks RTCRtpReceiver.getStats()).',
   'joinP95Ms: socket connect → first decoded video frame on a WebRTC classroom (RTCVideoSink), classrooms starting at --join-rate per second while the real receivers keep playing; each leaves after its first frame. The signalling-only figure (no media) is signallingJoinP95Ms.',
-  'Join to first frame has a floor near 1 s: the first classroom decodes within ~0.2 s, later ones wait for a key frame, and the server asks the teacher for at most one key frame per KEY_FRAME_REQUEST_DELAY_MS (1000 ms, server/media/lessonMedia.ts, so a join storm does not flood the encoder); a join arriving just after a key frame waits up to ~1 s plus the encoder\'s response.',
+  `Join to first frame: the first classroom decodes within ~0.2 s, later ones wait for a key frame, and the server asks the teacher for at most one key frame per layer per KEY_FRAME_REQUEST_DELAY_MS (${KEY_FRAME_REQUEST_DELAY_MS} ms, server/media/lessonMedia.ts, so a join storm does not flood the encoder); a join arriving just after a key frame waits up to that long plus the encoder's response. realJoin.breakdown gives when each step of a join ended (p50/p95): socket, lesson:sync, consumer created and resumed, recv transport connected (ICE + DTLS), first decoded frame; realJoin.teacherKeyFrames what the storm cost the teacher's encoder.`,
   'Latency: the publisher draws performance.now() into large luma blocks of every frame (scripts/bench/stamp.ts), the receiver\'s RTCVideoSink reads it back: capture → encode → send → [SFU] → jitter buffer → decode, same process and clock. The SFU figure comes from a probe classroom receiving a single-layer 720p copy of the camera (published as the teacher\'s screen source, so the encoder matches the baseline\'s), the baseline from a direct wrtc-to-wrtc connection fed the same track at the same time (video-only both, so lip sync does not enter); addedLatency = SFU − direct. The real receivers\' own figures (with audio, so video waits for lip sync) are under latency.receiversWithAudio.',
+  'Forwarding latency (steps[].forwarding, forwardingLatencyP99Ms): the ramp\'s relay paces the publisher\'s packets as Chrome does (leaky bucket at 2.5× the layers\' bitrate, every 5 ms; ffmpeg alone writes each frame as one burst) and stamps each top-layer packet as it hands it to the worker; --latency-readers of the sampled classrooms (default 3) receive without SRTP, so each packet they get is matched to the stamped one by payload length and its last 12 bytes (the worker rewrites headers and the VP8 descriptor, not the end of the payload). Both stamps are taken in this process on one clock: the figure includes two loopback hops and this process\'s event-loop delay, and at each step the worker\'s fan-out of every packet to all classrooms (it sends a packet to each of them before it reads the next), which is what grows with the step.',
   'The worker\'s forwarding itself costs microseconds per packet (µs/packet column); what separates the two latency paths is mostly the receivers\' adaptive jitter buffers, the senders\' pacers (latency.senderDelay) and when the OS schedules the wrtc threads, all of which move with machine load: latency.pairedAdded (SFU − direct per frame, same stamp) is given beside the p99 difference, and on a loaded host neither is a property of the SFU alone.',
   'With --loaded-classrooms (default: the ramp\'s classroomsPerCore) the WebRTC phase runs a second time beside that many bulk classrooms on the same worker (a second router fed by the ffmpeg publisher), this process pinned to the other core (realUnderLoad; realUnderLoad.background gives the worker\'s CPU and the bulk classrooms\' loss meanwhile).',
   'During the WebRTC phase this process is unpinned (both cores): its wrtc peers (a 3-layer simulcast encode, two single 720p encodes, 5 decoders) share the 2 cores with the worker and anything else running; on a loaded host the latency and join figures carry scheduling delay on both paths (the jitter buffers grow with it) and the synthetic camera may not keep 25 fps: read them with the phase\'s loadavg and publisherFps.',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StepResult } from '../../scripts/bench/ramp.js';
-import { classroomsPerCore, percentile, rssSlopeMB } from '../../scripts/bench/results.js';
+import { ForwardingLatency } from '../../scripts/bench/forwardingLatency.js';
+import { classroomsPerCore, classroomsWithinLatencyTarget, percentile, rssSlopeMB } from '../../scripts/bench/results.js';
 import { lossPctBetween, SeqGapTracker } from '../../scripts/bench/seqGaps.js';
 
 function rtp(seq: number, ssrc: number, pt = 101): Buffer {
@@ -31,6 +32,38 @@ describe('bench-fanout helpers', () => {
     const steps = [step(100, 40, 0, 100), step(200, 80, 0.1, 150), step(300, 84, 0.6, 200), step(400, 95, 0, 250)];
     expect(classroomsPerCore(steps)?.classrooms).toBe(200);
     expect(rssSlopeMB(steps)).toBe(0.5);
+  });
+
+  it('also bounds the step by forwarding p99 for the latency target', () => {
+    const withLatency = (s: StepResult, p99Ms: number | null) => ({ ...s, forwarding: { packets: 100, p50Ms: 1, p99Ms, maxMs: p99Ms } });
+    const steps = [withLatency(step(100, 40, 0, 100), 3), withLatency(step(200, 80, 0.1, 150), 12), withLatency(step(300, 84, 0, 200), 8)];
+    expect(classroomsWithinLatencyTarget(steps)).toBe(300);
+    expect(classroomsWithinLatencyTarget([withLatency(step(100, 40, 0, 100), null)])).toBeNull();
+  });
+
+  it('matches a forwarded packet to the one sent by the end of its payload, whatever the worker rewrote in front', () => {
+    const payload = Buffer.from(Array.from({ length: 40 }, (_, i) => (i * 37) & 0xff));
+    const sent = Buffer.concat([rtp(7, 0x11223342).subarray(0, 12), payload]);
+    // The forwarded copy: another SSRC and sequence number, a one-byte header extension
+    // block (mid), a rewritten VP8 descriptor (first payload bytes).
+    const ext = Buffer.from([0xbe, 0xde, 0x00, 0x01, 0x10, 0x61, 0x00, 0x00]);
+    const forwardedPayload = Buffer.from(payload);
+    forwardedPayload[0] = 0xff;
+    const header = rtp(900, 0xabcdef, 96).subarray(0, 12);
+    header[0] = 0x90; // extension bit
+    const forwarded = Buffer.concat([header, ext, forwardedPayload]);
+    const f = new ForwardingLatency();
+    f.onSent(sent, 1000);
+    f.onReceived(forwarded, 1003.5);
+    f.onReceived(forwarded, 1004); // a second reading classroom gets its own copy
+    f.onReceived(rtp(1, 1, 111), 1005); // audio: never sent through the relay
+    f.onReceived(Buffer.concat([rtp(2, 1, 72).subarray(0, 12), payload]), 1006); // RTCP
+    expect(f.take()).toEqual({ packets: 2, p50Ms: 3.5, p99Ms: 4, maxMs: 4 });
+    expect(f.take().packets).toBe(0);
+    // Entries older than 2 s are forgotten: the looping test file repeats its packets.
+    f.onSent(Buffer.concat([rtp(8, 5).subarray(0, 12), Buffer.alloc(20, 1)]), 4000);
+    f.onReceived(forwarded, 4001);
+    expect(f.take().packets).toBe(0);
   });
 
   it('takes nearest-rank percentiles', () => {
