@@ -2,6 +2,7 @@ import type { ClassroomPresence, LessonState } from '../../shared/lesson.js';
 import { byId, el } from '../lib/dom.js';
 import { withFeedback } from '../lib/feedback.js';
 import { t } from '../lib/i18n.js';
+import { LEVEL_TEXT, qualityLevel } from '../lib/linkQuality.js';
 import { request, type TongkeSocket } from '../lib/socket.js';
 
 interface Tile {
@@ -16,8 +17,6 @@ interface Tile {
   stageBtn: HTMLButtonElement;
 }
 
-const level = (q: number | null) => (q === null ? 'unknown' : q >= 7 ? 'good' : q >= 4 ? 'fair' : 'poor');
-const LEVEL_TEXT = { good: 'qualityGood', fair: 'qualityFair', poor: 'qualityPoor', unknown: 'qualityUnknown' } as const;
 
 /**
  * The classroom wall: one tile per receiving classroom with its low-res picture, head
@@ -76,7 +75,7 @@ export function classroomWall(socket: TongkeSocket, message: HTMLElement) {
         ...(c.handRaised ? [el('span', { className: 'mark hand', text: t('handRaised') })] : []),
         ...(c.onStage ? [el('span', { className: 'mark stage', text: t('onStage') })] : []),
       );
-      const lv = level(c.quality);
+      const lv = qualityLevel(c.quality);
       tl.quality.dataset.level = lv;
       tl.quality.title = `${t('quality')}: ${t(LEVEL_TEXT[lv])}${c.quality === null ? '' : ` (${c.quality}/10)`}`;
       tl.stageBtn.textContent = c.onStage ? t('removeStage') : t('inviteStage');

@@ -31,7 +31,11 @@ export function attachRealtime(
     maxHttpBufferSize: MAX_MESSAGE_BYTES,
     serveClient: false,
     pingInterval: 10_000,
-    pingTimeout: 8_000,
+    // A classroom link too weak for its media (150 kbit/s, lossy) fills the bottleneck with
+    // UDP, and the socket's TCP backs off: a pong 8 s late dropped the socket, and with it the
+    // classroom's media, for a 2–3 s gap in sound (test/e2e/tooWeakLink.test.ts). Socket.IO's
+    // own default; a silently vanished classroom shows offline after ~30 s instead of ~18 s.
+    pingTimeout: 20_000,
   });
   const floodGuard = new FloodGuard();
   const handshakes = new IpBuckets(deps.handshakeLimit.perSecond, deps.handshakeLimit.burst);

@@ -40,6 +40,11 @@ describe('a live lesson in Chromium', () => {
       expect(transports.length).toBeGreaterThan(0);
       for (const t of transports) expect(t.srtpCipher).toBe(`SRTP_${BROWSER_SRTP_SUITE}`);
     }
+    // On a clean link each page shows its network as good and advises nothing.
+    for (const room of rooms) {
+      await waitForPage(room, () => document.querySelector<HTMLElement>('#net-bars')?.dataset.level === 'good', 15_000);
+      expect(await room.$eval('#link-advice', (n) => (n as HTMLElement).hidden)).toBe(true);
+    }
 
     // An inspector (巡课) watches through the same page: it receives, publishes nothing and
     // sees no reporting forms.

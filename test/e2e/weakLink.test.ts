@@ -172,6 +172,8 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
     expect(cleanFigures.videoPacketsLost).toBe(0);
     expect(cleanFigures.minAudioPps, trace(besides)).toBeGreaterThanOrEqual(MIN_AUDIO_PPS);
     for (const x of besides) expect([x.audioPaused, x.videoPaused]).toEqual([false, false]);
+    // …and its page never tells its assistant that its own network is poor.
+    for (const x of besides) expect(x.page.advice, trace(besides)).toBe('');
     // Picture keeps moving on that layer: a new frame in every sample but the odd one, and at
     // least the lowest temporal layer's 5 fps.
     expect(longestFreezeMs(hold), timeline).toBeLessThan(2_000);

@@ -5,7 +5,8 @@ import type { TestServer } from './server.js';
 /** How a receiving classroom fares at one moment: its page and its consumers on the server. */
 export interface RoomSample {
   at: number;
-  page: Stats & { width: number };
+  /** `net`: the page's own link bars (good/fair/poor/unknown); `advice`: what it advises ('' for none). */
+  page: Stats & { width: number; net: string; advice: string };
   /** The classroom's teacher-camera consumer on the server: spatial layer it receives now. */
   spatial: number | null;
   /** Its temporal layer: 2 is the full frame rate, 0 a quarter of it. */
@@ -23,6 +24,8 @@ export async function sampleRoom(ts: TestServer, page: Page, classroomId: string
   const stats = await page.evaluate(async () => ({
     ...(await window.tongke.stats()),
     width: document.querySelector<HTMLVideoElement>('#teacher-video')!.videoWidth,
+    net: document.querySelector<HTMLElement>('#net-bars')?.dataset.level ?? '',
+    advice: document.querySelector<HTMLElement>('#link-advice')?.hidden === false ? (document.querySelector<HTMLElement>('#link-advice')!.dataset.advice ?? '') : '',
   }));
   const socket = [...ts.server.io.of('/').sockets.values()].find(
     (s) => s.data.grant.role === 'assistant' && s.data.grant.classroomId === classroomId,
@@ -90,7 +93,10 @@ export const trace = (samples: RoomSample[]) =>
     .map((x, i) => {
       const p = samples[i]!;
       const t = ((x.at - samples[0]!.at) / 1000).toFixed(0);
-      return `${t}s ${x.page.width}px S${x.spatial ?? '-'}T${x.temporal ?? '-'} f+${x.page.videoFramesDecoded - p.page.videoFramesDecoded} a+${x.page.audioPacketsReceived - p.page.audioPacketsReceived}`;
+      return (
+        `${t}s ${x.page.width}px S${x.spatial ?? '-'}T${x.temporal ?? '-'} f+${x.page.videoFramesDecoded - p.page.videoFramesDecoded} a+${x.page.audioPacketsReceived - p.page.audioPacketsReceived}` +
+        ` net:${x.page.net}${x.page.advice ? ` advice:${x.page.advice}` : ''}`
+      );
     })
     .join(' | ');
 
