@@ -2,12 +2,11 @@ import type { LessonState } from '../shared/lesson.js';
 import { qualityModeSchema, type ProducerInfo, type QualityMode } from '../shared/media.js';
 import { deviceAccess } from './classroom/deviceAccess.js';
 import { handPanel } from './classroom/handPanel.js';
-import { PictureWatch } from './classroom/pictureWatch.js';
+import { linkPanel } from './classroom/linkPanel.js';
 import { quizPanel } from './classroom/quizPanel.js';
 import { attendanceForm } from './lib/attendanceForm.js';
 import { byId, el } from './lib/dom.js';
 import { t } from './lib/i18n.js';
-import { LEVEL_TEXT, LinkAdvisor, qualityLevel } from './lib/linkQuality.js';
 import { emptyReceiveStats, MediaSession, sessionCount } from './lib/media.js';
 import { attachTrack, detachTrack, playWithSound } from './lib/players.js';
 import { Receivers } from './lib/receivers.js';
@@ -49,14 +48,6 @@ const audio = byId<HTMLAudioElement>('teacher-audio');
 const soundBtn = byId<HTMLButtonElement>('enable-sound');
 const overlay = byId('overlay');
 const mediaState = byId('media-state');
-const netBars = byId('net-bars');
-const adviceBox = byId('link-advice');
-const advisor = new LinkAdvisor();
-const pictureWatch = new PictureWatch();
-/** How often the page reads how fast the teacher's picture decodes. */
-const PICTURE_WATCH_MS = 2_000;
-let adviceRecheck: ReturnType<typeof setTimeout> | null = null;
-const ADVICE_TEXT = { trySmooth: 'adviceTrySmooth', tryAudio: 'adviceTryAudio' } as const;
 const stageSide = byId('stage-side');
 const stageTiles = byId('stage-tiles');
 const selfView = byId<HTMLVideoElement>('self-view');
@@ -201,6 +192,7 @@ const renderAttendance = shell
   : () => {};
 const renderHand = shell ? handPanel(shell.socket) : () => {};
 const renderQuiz = shell ? quizPanel(shell.socket) : () => {};
+const renderLink = shell ? linkPanel({ state: () => state, session: () => session, mode: chosenMode }) : () => {};
 
 function render(s: LessonState): void {
   renderLessonHeader(s);
@@ -220,7 +212,7 @@ function render(s: LessonState): void {
   if (document.activeElement !== qualitySelect) qualitySelect.value = chosenMode(s);
   qualitySelect.disabled = s.status !== 'live';
   byId('audio-only').hidden = s.viewer.qualityMode !== 'audio';
-  renderLink(s, myQuality(s));
+  renderLink(s);
   stageSide.hidden = stagePlayers.size === 0;
   for (const [id, p] of stagePlayers) {
     const c = s.classrooms.find((x) => x.classroomId === id);
@@ -232,39 +224,8 @@ function render(s: LessonState): void {
   renderQuiz(s);
 }
 
-const myQuality = (s: LessonState) => s.classrooms.find((c) => c.classroomId === s.viewer.classroomId)?.quality ?? null;
-
-/** This classroom's own link: bars in the header, and advice while it is poor (inspectors only watch: no advice). */
-function renderLink(s: LessonState, quality: number | null): void {
-  const level = s.status !== 'live' ? 'unknown' : pictureWatch.crawling ? 'poor' : qualityLevel(quality);
-  netBars.dataset.level = level;
-  byId('net').title = `${t('quality')}: ${t(LEVEL_TEXT[level])}${quality === null ? '' : ` (${quality}/10)`}`;
-  const advice = s.viewer.role === 'inspector' ? 'none' : advisor.update(level, chosenMode(s), Date.now());
-  // Scores arrive only when they change: look again when a spell may have lasted long enough.
-  if (adviceRecheck) clearTimeout(adviceRecheck);
-  const recheck = advisor.recheckInMs(Date.now());
-  adviceRecheck = recheck !== null && recheck > 0 ? setTimeout(() => state && renderLink(state, myQuality(state)), recheck + 50) : null;
-  adviceBox.hidden = advice === 'none';
-  adviceBox.dataset.advice = advice;
-  adviceBox.textContent = advice === 'none' ? '' : t(ADVICE_TEXT[advice]);
-}
-
-/** Reads how many frames of the teacher's camera this page has decoded, and re-renders the link. */
-async function watchPicture(): Promise<void> {
-  const s = state;
-  // A hidden page (a minimised browser) may decode slowly by design: its rate says nothing about the link.
-  const camera =
-    s && s.status === 'live' && chosenMode(s) !== 'audio' && !document.hidden
-      ? s.producers.find((p) => p.ownerClassroomId === null && p.source === 'camera')
-      : undefined;
-  const frames = camera && session ? (await session.receiveStats(new Set([camera.producerId]))).videoFramesDecoded : null;
-  pictureWatch.observe(camera && frames !== null ? camera.producerId : null, frames, Date.now());
-  if (state) renderLink(state, myQuality(state));
-}
-
 if (shell) {
   const { socket } = shell;
-  setInterval(() => void watchPicture().catch((err: unknown) => console.warn('picture watch', err)), PICTURE_WATCH_MS);
   wireLessonEvents(socket, {
     onState: (s) => {
       state = s;
