@@ -11,16 +11,17 @@ export const PEER_LIMITS = { transports: 4, producers: 4, consumers: 64 };
 
 /**
  * A sender is asked for at most one key frame per layer per this many ms, however many
- * classrooms join: requests in between are folded into the next one. A classroom joining
- * mid-storm waits up to this long for its first picture. Not below 300 ms: Chrome's encoder
- * (libwebrtc EncoderRtcpFeedback) ignores a request that comes sooner than that after the
- * last one, and the classroom then waits for a retry. bench-fanout, 20 classrooms joining
- * at 20/s, 7 alternating runs, the step from consumer ready to first decoded frame (medians
- * of the runs' p50 and p95): ~225 / ~400 ms at 500 ms against ~470 / ~830 ms at 1000 ms, and
- * ~1,000 ms at p95 at 250 ms, where requests were lost. The teacher's encoder made ~2 key
- * frames per second per layer during the storm instead of ~1.
+ * classrooms join or lose packets: requests in between are folded into the next one.
+ * Why not shorter, though a join would see its first picture sooner: libwebrtc's VP8 simulcast
+ * encoder answers a request with a key frame on every layer, 720p included (bench-fanout counts
+ * them per layer on the wrtc teacher: always equal), so each request, whoever asks, costs every
+ * classroom. At 500 ms, joins waited half as long (consumer ready →
+ * first frame p50 ~225 against ~470 ms, bench-fanout, 7 alternating runs), but a lossy
+ * classroom's requests then drove the teacher's top layer hard enough that the clean classroom
+ * beside it fell to 640 px and a quarter frame rate for 7 s (test/e2e/weakLink.test.ts, 1 run of
+ * 6). Never below 300 ms: libwebrtc drops a request that soon after the last one.
  */
-export const KEY_FRAME_REQUEST_DELAY_MS = 500;
+export const KEY_FRAME_REQUEST_DELAY_MS = 1000;
 
 /**
  * The least bandwidth estimate we let a classroom's downlink fall to (bit/s). mediasoup's own
