@@ -173,7 +173,8 @@ function reconcile(s: LessonState): void {
 /** Media broke (ICE gave up, the server dropped a transport, a worker died): start over. */
 function rebuild(): void {
   closeMedia();
-  if (state) reconcile(state);
+  // Without signalling the new session could not be set up; the state after reconnecting will.
+  if (state && shell?.socket.connected) reconcile(state);
 }
 
 function closeMedia(): void {
@@ -234,6 +235,10 @@ if (shell) {
     },
     onConsumerClosed: (id) => receivers.consumerClosed(id),
     rebuild,
+    onMediaLost: () => {
+      closeMedia();
+      if (state) render(state);
+    },
   });
   qualitySelect.addEventListener('change', () => {
     const mode = qualityModeSchema.safeParse(qualitySelect.value);
@@ -256,11 +261,6 @@ if (shell) {
       },
       (err: unknown) => console.warn('sync failed', err),
     );
-  });
-  socket.on('disconnect', () => {
-    // The server dropped our media with the old connection; start clean on reconnect.
-    closeMedia();
-    if (state) render(state);
   });
   soundBtn.addEventListener('click', () => {
     playWithSound(audio, soundBtn);

@@ -93,7 +93,8 @@ function rebuild(): void {
   dropSession();
   void (async () => {
     for (let attempt = 0; attempt < 8; attempt++) {
-      if (state?.status !== 'live' || !localStream || publishing) return;
+      // Without signalling nothing can be set up; reconnecting publishes again.
+      if (state?.status !== 'live' || !localStream || publishing || !shell?.socket.connected) return;
       try {
         await publish();
         message.textContent = '';
@@ -174,6 +175,7 @@ if (shell) {
     },
     onConsumerClosed: (id) => receivers.consumerClosed(id),
     rebuild,
+    onMediaLost: dropSession,
   });
   shareBtn.addEventListener('click', () => {
     toggleScreen().then(() => state && render(state), showError);
@@ -183,19 +185,13 @@ if (shell) {
       try {
         state = await request(socket, 'lesson:sync', {});
         render(state);
-        // After a reconnect the server has dropped our old media: publish again.
-        if (state.status === 'live' && localStream) await publish();
+        // Our media carried on across the drop unless the server said otherwise (media:session,
+        // which comes first and drops the session): then publish again.
+        if (state.status === 'live' && localStream && !publishing) await publish();
       } catch (err) {
         showError(err);
       }
     })();
-  });
-  socket.on('disconnect', () => {
-    session?.close();
-    session = null;
-    publishing = false;
-    receivers.reset();
-    if (state) render(state);
   });
 
   startBtn.addEventListener('click', () => {

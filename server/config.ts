@@ -58,6 +58,13 @@ const envSchema = z.object({
   TONGKE_WORKER_CONSUMER_BUDGET: z.coerce.number().int().min(1).max(100_000).default(500),
   /** Seconds a classroom's media may stay disconnected before the server drops its state. */
   TONGKE_MEDIA_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  /**
+   * Seconds a page whose signalling dropped keeps its media and its place in the lesson while its
+   * media still flows, waiting for the page to reconnect; 0 lets it go at once.
+   */
+  TONGKE_SIGNAL_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
+  /** Within that grace, seconds without a byte from the page's media before it counts as gone. */
+  TONGKE_SIGNAL_SILENCE_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
   /** How many classrooms the teacher may bring on stage at once. */
   TONGKE_MAX_ON_STAGE: z.coerce.number().int().min(1).max(8).default(2),
   /** Days a question's text is kept before the daily purge deletes it (the counts stay). */
@@ -84,6 +91,13 @@ function toConfig(env: z.infer<typeof envSchema>) {
     },
     dataDir: path.resolve(env.TONGKE_DATA_DIR),
     lessons: { maxOnStage: env.TONGKE_MAX_ON_STAGE },
+    realtime: {
+      linger: {
+        graceMs: env.TONGKE_SIGNAL_GRACE_SECONDS * 1000,
+        silenceMs: Math.min(env.TONGKE_SIGNAL_SILENCE_SECONDS, env.TONGKE_SIGNAL_GRACE_SECONDS) * 1000,
+        checkEveryMs: Math.min(2000, env.TONGKE_SIGNAL_SILENCE_SECONDS * 500),
+      },
+    },
     logLevel: env.TONGKE_LOG_LEVEL,
     tokenSecret: env.TONGKE_TOKEN_SECRET ?? null,
     auth: {

@@ -94,7 +94,13 @@ export async function startTongke(
       health: async () => ({ workers: (await workers.resourceUsage()).length, liveLessons: service.liveLessonIds().length }),
     });
     const http = createServer(app);
-    const { io, broadcaster } = attachRealtime(http, { tokens, service, log, handshakeLimit: config.rateLimits.handshake });
+    const { io, broadcaster, peers } = attachRealtime(http, {
+      tokens,
+      service,
+      log,
+      handshakeLimit: config.rateLimits.handshake,
+      linger: config.realtime.linger,
+    });
 
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
@@ -114,6 +120,7 @@ export async function startTongke(
         // Order matters for mediasoup 3.12: transports/routers, then WebRtcServers, then workers.
         broadcaster.close();
         io.disconnectSockets(true);
+        peers.close();
         service.closeAllMedia();
         await workers.close();
         await new Promise<void>((resolve) => {

@@ -128,6 +128,11 @@ export const serverEvents = {
   'media:transportClosed': z.object({ transportId: z.string() }),
   /** The lesson's media was rebuilt (a worker died): drop all media and set it up again. */
   'media:reset': z.object({ reason: z.string() }),
+  /**
+   * Sent once on every connection, before anything else: whether the server still holds the media
+   * of this page's session key (signalling dropped, media flowed on). If not, the page sets it up again.
+   */
+  'media:session': z.object({ resumed: z.boolean() }),
 } as const;
 
 export type ServerEventName = keyof typeof serverEvents;

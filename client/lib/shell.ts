@@ -50,6 +50,12 @@ export function startShell(
   if (!linkToken) {
     void fallback!.ready().then(() => socket.connect());
   }
+  // Leaving the page says goodbye, so the server lets our media go at once instead of keeping
+  // it for a page that might come back; a page restored from the back-forward cache reconnects.
+  addEventListener('pagehide', () => socket.disconnect());
+  addEventListener('pageshow', (e) => {
+    if (e.persisted) socket.connect();
+  });
   socket.on('connect', () => setConn('connected'));
   socket.on('disconnect', () => setConn('reconnecting'));
   socket.on('connect_error', (err) => {
@@ -82,7 +88,9 @@ export function renderLessonHeader(state: LessonState): void {
 
 /**
  * The socket events both lesson pages handle alike: every state goes through reconcile
- * and render; lost consumers are dropped; a lost transport or a media reset rebuilds.
+ * and render; lost consumers are dropped; a lost transport or a media reset rebuilds. After a
+ * reconnect the media carries on, unless the server says it no longer holds it: then the page
+ * drops it, and the state that follows sets it up again.
  */
 export function wireLessonEvents(
   socket: TongkeSocket,
@@ -90,8 +98,12 @@ export function wireLessonEvents(
     onState: (s: LessonState) => void;
     onConsumerClosed: (consumerId: string) => void;
     rebuild: () => void;
+    onMediaLost: () => void;
   },
 ): void {
+  socket.on('media:session', ({ resumed }) => {
+    if (!resumed) handlers.onMediaLost();
+  });
   socket.on('lesson:state', handlers.onState);
   socket.on('media:consumerClosed', ({ consumerId }) => handlers.onConsumerClosed(consumerId));
   socket.on('media:transportClosed', () => handlers.rebuild());

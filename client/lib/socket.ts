@@ -23,6 +23,13 @@ export class RequestError extends Error {
 export type TokenProvider = () => Promise<string>;
 
 /**
+ * This page's media session key, kept for the page's life and sent at every (re)connection: a
+ * connection that comes back with it carries on with the media the server still holds for it.
+ * getRandomValues, not randomUUID: classroom PCs may reach the server over plain http.
+ */
+const sessionKey = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+
+/**
  * A fixed token connects at once. A provider is asked at every (re)connection attempt, so a
  * renewed token is used after a network drop; such a socket is connected by the caller.
  */
@@ -33,11 +40,11 @@ export function connect(token: string | TokenProvider): TongkeSocket {
       ? (cb: (data: object) => void) => {
           // No token (refused credential, no lesson): the server answers UNAUTHENTICATED and the page recovers.
           provider().then(
-            (t) => cb({ token: t }),
+            (t) => cb({ token: t, peer: sessionKey }),
             () => cb({}),
           );
         }
-      : { token },
+      : { token, peer: sessionKey },
     autoConnect: !provider,
     transports: ['websocket', 'polling'],
     reconnectionDelay: 500,

@@ -133,22 +133,37 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
 
   // ——— presence ———
 
-  join(lessonId: string, p: Participant, peerId: string): void {
+  /**
+   * A connection joined for a peer. A peer already here is a page coming back after its
+   * signalling dropped: presence never changed. Returns whether its media is still held, so the
+   * page carries on with it instead of setting up anew.
+   */
+  join(lessonId: string, p: Participant, peerId: string): { resumed: boolean } {
     this.assertParticipant(lessonId, p);
     const rt = this.runtime(lessonId);
+    if (rt.peers.has(peerId)) return { resumed: rt.media?.hasMedia(peerId) ?? false };
     rt.peers.set(peerId, p);
+    const fresh = { resumed: false };
     // An inspector watches unseen: no presence, no log entry, no state change for others.
-    if (p.kind === 'inspector') return;
+    if (p.kind === 'inspector') return fresh;
     if (rt.presence.add(identityOf(p))) {
       this.record(rt, p.kind === 'teacher' ? 'teacher_joined' : 'classroom_joined', p.kind === 'classroom' ? p.classroomId : null);
       this.changed(rt);
     }
+    return fresh;
+  }
+
+  /** What the peer's media has received from its page so far; null when it holds none. */
+  async peerBytesReceived(lessonId: string, peerId: string): Promise<number | null> {
+    const media = this.runtimes.get(lessonId)?.media;
+    if (!media?.hasMedia(peerId)) return null;
+    return media.bytesReceived(peerId);
   }
 
   /** A connection left: closes its media and updates presence and stage. */
   leave(lessonId: string, p: Participant, peerId: string): void {
     const rt = this.runtimes.get(lessonId);
-    if (!rt) return;
+    if (!rt?.peers.has(peerId)) return;
     rt.peers.delete(peerId);
     rt.media?.closePeer(peerId);
     if (p.kind === 'inspector') return;

@@ -6,8 +6,11 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { PooledWorker, WorkerPool } from './workerPool.js';
 
-/** Bounds per peer, so one misbehaving client cannot exhaust the worker. */
-export const PEER_LIMITS = { transports: 4, producers: 4, consumers: 64 };
+/**
+ * Bounds per peer, so one misbehaving client cannot exhaust the worker. Transports need no
+ * bound: a peer has at most one per direction (a new one replaces the old).
+ */
+export const PEER_LIMITS = { producers: 4, consumers: 64 };
 
 /**
  * A sender is asked for at most one key frame per layer per this many ms, however many
@@ -192,9 +195,6 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
   async createTransport(peerId: string, direction: TransportDirection) {
     this.assertOpen();
     const peer = this.peer(peerId);
-    if (peer.transports.size >= PEER_LIMITS.transports) {
-      throw new AppError('CONFLICT', `at most ${PEER_LIMITS.transports} transports per connection`);
-    }
     const site = await this.siteOf(peer);
     const transport = await media('createWebRtcTransport', () =>
       site.router.createWebRtcTransport({
@@ -207,6 +207,11 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
         appData: { peerId, direction },
       }),
     );
+    // A page sets up a fresh session (its old one broke) under the same peer, which outlives
+    // its socket: the transport it replaces goes, with its producers and consumers.
+    for (const old of [...peer.transports.values()]) {
+      if (old.appData.direction === direction) old.close();
+    }
     peer.transports.set(transport.id, transport);
     transport.observer.once('close', () => peer.transports.delete(transport.id));
     if (direction === 'recv') {
@@ -396,6 +401,14 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     if (!site.router.canConsume({ producerId, rtpCapabilities })) {
       throw new AppError('MEDIA_ERROR', 'this device cannot decode that stream');
     }
+    // Asking again for a producer means the page lost track of the first consumer (a request
+    // that timed out across a signalling drop): one consumer per producer, never a second stream.
+    for (const c of [...peer.consumers.values()]) {
+      if (c.producerId !== producerId) continue;
+      c.close();
+      peer.consumers.delete(c.id);
+      this.emit('consumerClosed', peer.id, c.id);
+    }
     const simulcast = (this.owners.get(producerId)?.producers.get(producerId)?.rtpParameters.encodings?.length ?? 1) > 1;
     const consumer = await media('consume', () =>
       transport.consume({
@@ -536,6 +549,27 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     if (score === s.last) return;
     s.last = score;
     this.emit('peerScore', peerId, score);
+  }
+
+  /** Whether the peer still has media here (a transport), so a page coming back can carry on with it. */
+  hasMedia(peerId: string): boolean {
+    return (this.peers.get(peerId)?.transports.size ?? 0) > 0;
+  }
+
+  /**
+   * Bytes the peer's transports have received from its page so far: RTP from a sender, RTCP
+   * feedback from a receiver. Growing means the page is still there, whatever its socket does.
+   */
+  async bytesReceived(peerId: string): Promise<number> {
+    const peer = this.peers.get(peerId);
+    if (!peer) return 0;
+    let total = 0;
+    for (const t of [...peer.transports.values()]) {
+      if (t.closed) continue;
+      const stats = await t.getStats().catch(() => []);
+      for (const s of stats) total += s.bytesReceived ?? 0;
+    }
+    return total;
   }
 
   /** Closes every transport of a peer (and with them its producers and consumers). */

@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { TokenService } from '../auth/tokens.js';
 import type { LessonService } from '../lessons/lessonService.js';
+import { Lingering, type LingerOptions } from '../lessons/lingering.js';
 import type { Logger } from '../logger.js';
 import { IpBuckets } from '../http/ipRateLimit.js';
 import { authMiddleware } from './auth.js';
@@ -11,6 +12,7 @@ import { coordinationHandlers } from './handlers/coordination.js';
 import { lessonHandlers } from './handlers/lesson.js';
 import { mediaHandlers } from './handlers/media.js';
 import { identityOfGrant, lessonOf } from './participant.js';
+import { PeerSockets } from './peerSockets.js';
 import { registerHandlers, type Handlers } from './register.js';
 import { lessonRoom, teacherRoom, type TongkeIo } from './types.js';
 
@@ -24,8 +26,9 @@ export function attachRealtime(
     service: LessonService;
     log: Logger;
     handshakeLimit: { perSecond: number; burst: number };
+    linger: LingerOptions;
   },
-): { io: TongkeIo; broadcaster: StateBroadcaster } {
+): { io: TongkeIo; broadcaster: StateBroadcaster; peers: PeerSockets } {
   const { tokens, service, log } = deps;
   const io: TongkeIo = new Server(httpServer, {
     maxHttpBufferSize: MAX_MESSAGE_BYTES,
@@ -40,6 +43,8 @@ export function attachRealtime(
   const floodGuard = new FloodGuard();
   const handshakes = new IpBuckets(deps.handshakeLimit.perSecond, deps.handshakeLimit.burst);
   io.use(authMiddleware(tokens, service, log, floodGuard, handshakes));
+
+  const peers = new PeerSockets(service, new Lingering(deps.linger));
 
   const handlers: Handlers = {
     ...lessonHandlers(service),
@@ -78,12 +83,10 @@ export function attachRealtime(
     });
     void socket.join(lessonRoom(lessonId));
     if (participant.kind === 'teacher') void socket.join(teacherRoom(lessonId));
-    service.join(lessonId, participant, socket.id);
+    // First thing the page hears: whether its media carried on across a signalling drop.
+    socket.emit('media:session', peers.attach(socket, lessonId, participant, plog));
     plog.info('joined lesson');
-    socket.on('disconnect', (reason) => {
-      service.leave(lessonId, participant, socket.id);
-      plog.info({ reason }, 'left lesson');
-    });
+    socket.on('disconnect', (reason) => peers.detach(socket, lessonId, participant, reason, plog));
   });
-  return { io, broadcaster };
+  return { io, broadcaster, peers };
 }

@@ -6,6 +6,7 @@ import type { LessonService } from '../lessons/lessonService.js';
 import type { Logger } from '../logger.js';
 import type { FloodGuard } from './floodGuard.js';
 import { identityOfGrant, lessonOf } from './participant.js';
+import { peerIdOf } from './peerSockets.js';
 import type { TongkeSocket } from './types.js';
 
 /**
@@ -39,7 +40,12 @@ export function authMiddleware(
         throw new AppError('RATE_LIMITED', 'too many connections from this address: try again shortly');
       }
       const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);
-      if (!auth.success) throw new AppError('UNAUTHENTICATED', 'no token: open the link you were given');
+      if (!auth.success) {
+        const noToken = auth.error.issues.some((i) => i.path[0] === 'token');
+        if (noToken) throw new AppError('UNAUTHENTICATED', 'no token: open the link you were given');
+        const first = auth.error.issues[0];
+        throw new AppError('BAD_REQUEST', `${first?.path.join('.') ?? 'auth'}: ${first?.message ?? 'invalid handshake'}`);
+      }
       const grant = withInspectedLesson(await tokens.verify(auth.data.token), auth.data.lessonId);
       if (flood.isBanned(identityOfGrant(grant))) {
         throw new AppError('RATE_LIMITED', 'disconnected for flooding: try again in a minute');
@@ -52,6 +58,7 @@ export function authMiddleware(
         }
       }
       socket.data.grant = grant;
+      socket.data.peerId = peerIdOf(grant, auth.data.peer, socket.id);
     })().then(
       () => next(),
       (err: unknown) => {

@@ -2,9 +2,11 @@ import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/events.js';
 import type { Grant } from '../../shared/token.js';
 
-/** What the auth middleware stores on each socket: its verified grant, nothing else. */
+/** What the auth middleware stores on each socket: its verified grant and the peer it speaks for. */
 export interface SocketData {
   grant: Grant;
+  /** The media peer: outlives this socket when the page comes back with its session key. */
+  peerId: string;
 }
 
 export type TongkeIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;

@@ -64,7 +64,7 @@ describe.skipIf(SKIP_NETNS)('the teacher on a weak uplink (netns, tbf cap, rando
     const now = await Promise.all(rooms.map((p, i) => sampleRoom(lb.ts, p, ROOMS[i]!)));
     const socket = [...lb.ts.server.io.of('/').sockets.values()].find((s) => s.data.grant.role === 'teacher');
     const media = await lb.ts.server.service.media(lb.ts.lesson.id);
-    const producers = socket ? media.producersOf(socket.id) : [];
+    const producers = socket ? media.producersOf(socket.data.peerId) : [];
     return { at: Date.now(), rooms: now, teacherPaused: producers.map((p) => media.isProducerPaused(p.producerId) ?? true) };
   }
 

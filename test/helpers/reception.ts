@@ -31,7 +31,7 @@ export async function sampleRoom(ts: TestServer, page: Page, classroomId: string
     (s) => s.data.grant.role === 'assistant' && s.data.grant.classroomId === classroomId,
   );
   const media = await ts.server.service.media(ts.lesson.id);
-  const consumers = (socket && media.describePeer(socket.id)?.consumers) || [];
+  const consumers = (socket && media.describePeer(socket.data.peerId)?.consumers) || [];
   const video = consumers.find((c) => c.kind === 'video');
   const audio = consumers.find((c) => c.kind === 'audio');
   return {

@@ -154,14 +154,16 @@ describe('lesson lifecycle and media signalling', () => {
     ).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
 
-  it('bounds transports per connection', async () => {
+  it('keeps one transport per direction: a new one replaces the old, with its producers', async () => {
     const teacher = await ts.connect(teacherGrant(ts.lesson.id));
-    await ok(teacher, 'lesson:start', {});
-    for (let i = 0; i < 4; i++) await ok(teacher, 'media:createTransport', { direction: 'send' });
-    expect(await call(teacher, 'media:createTransport', { direction: 'send' })).toMatchObject({
-      ok: false,
-      error: { code: 'CONFLICT' },
-    });
+    const room = await ts.connect(classroomGrant(ts.lesson.id));
+    const { video } = await teacherPublishing(teacher);
+    const closed = new Promise<string>((resolve) => room.once('media:producerClosed', (p) => resolve(p.producerId)));
+    for (let i = 0; i < 6; i++) await ok(teacher, 'media:createTransport', { direction: 'send' });
+    await ok(teacher, 'media:createTransport', { direction: 'recv' });
+    expect(await closed).toBe(video.producerId);
+    const media = await ts.server.service.media(ts.lesson.id);
+    expect(media.stats()).toMatchObject({ transports: 2, producers: 0 });
   });
 
   it('rejects malformed payloads and unknown events without changing anything', async () => {

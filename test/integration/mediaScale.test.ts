@@ -139,7 +139,7 @@ describe('a classroom whose media link stays down', () => {
     const teacher = await ts.connect(teacherGrant(ts.lesson.id));
     await ok(teacher, 'lesson:start', {});
     const room = await ts.connect(classroomGrant(ts.lesson.id));
-    const kept = await ok(room, 'media:createTransport', { direction: 'recv' });
+    const kept = await ok(room, 'media:createTransport', { direction: 'send' });
     const dropped = await ok(room, 'media:createTransport', { direction: 'recv' });
     const keptT = await transportObject(ts, room.id!, kept.id);
     const droppedT = await transportObject(ts, room.id!, dropped.id);

@@ -28,15 +28,15 @@ export function mediaHandlers(service: LessonService): Pick<Handlers, MediaEvent
     'media:createTransport': async ({ grant, socket }, { direction }) => {
       // An inspector only receives: a send transport would be a way to publish later.
       if (grant.role === 'inspector' && direction !== 'recv') throw new AppError('FORBIDDEN', 'an inspector only receives');
-      return (await mediaFor(grant)).createTransport(socket.id, direction) as never;
+      return (await mediaFor(grant)).createTransport(socket.data.peerId, direction) as never;
     },
     'media:connectTransport': async ({ grant, socket }, { transportId, dtlsParameters }) => {
-      await (await mediaFor(grant)).connectTransport(socket.id, transportId, dtlsParameters as types.DtlsParameters);
+      await (await mediaFor(grant)).connectTransport(socket.data.peerId, transportId, dtlsParameters as types.DtlsParameters);
       return {};
     },
     'media:produce': async ({ grant, socket }, { transportId, kind, source, rtpParameters }) => {
       const { lessonId, participant } = lessonOf(grant);
-      const producerId = await service.produce(lessonId, participant, socket.id, {
+      const producerId = await service.produce(lessonId, participant, socket.data.peerId, {
         transportId,
         kind,
         source,
@@ -45,27 +45,27 @@ export function mediaHandlers(service: LessonService): Pick<Handlers, MediaEvent
       return { producerId };
     },
     'media:closeProducer': async ({ grant, socket }, { producerId }) => {
-      (await mediaFor(grant)).closeProducer(socket.id, producerId);
+      (await mediaFor(grant)).closeProducer(socket.data.peerId, producerId);
       return {};
     },
     'media:consume': async ({ grant, socket }, { transportId, producerId, rtpCapabilities }) => {
       const { lessonId, participant } = lessonOf(grant);
-      return service.consume(lessonId, participant, socket.id, {
+      return service.consume(lessonId, participant, socket.data.peerId, {
         transportId,
         producerId,
         rtpCapabilities: rtpCapabilities as types.RtpCapabilities,
       }) as never;
     },
     'media:resumeConsumer': async ({ grant, socket }, { consumerId }) => {
-      await (await mediaFor(grant)).resumeConsumer(socket.id, consumerId);
+      await (await mediaFor(grant)).resumeConsumer(socket.data.peerId, consumerId);
       return {};
     },
     'media:restartIce': async ({ grant, socket }, { transportId }) => ({
-      iceParameters: (await (await mediaFor(grant)).restartIce(socket.id, transportId)) as Record<string, unknown>,
+      iceParameters: (await (await mediaFor(grant)).restartIce(socket.data.peerId, transportId)) as Record<string, unknown>,
     }),
     'media:setQuality': async ({ grant, socket }, { mode }) => {
       const { lessonId, participant } = lessonOf(grant);
-      await service.setQualityMode(lessonId, participant, socket.id, mode);
+      await service.setQualityMode(lessonId, participant, socket.data.peerId, mode);
       return {};
     },
   };
