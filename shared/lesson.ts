@@ -15,6 +15,8 @@ export const classroomPresenceSchema = z.object({
   schoolName: z.string(),
   area: areaSchema,
   online: z.boolean(),
+  /** Online, but its signalling dropped: its media flows on while the page reconnects. */
+  reconnecting: z.boolean(),
   attendance: attendanceSchema.nullable(),
   handRaised: z.boolean(),
   onStage: z.boolean(),

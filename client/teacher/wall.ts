@@ -64,6 +64,7 @@ export function classroomWall(socket: TongkeSocket, message: HTMLElement) {
     for (const c of s.classrooms) {
       const tl = tile(c);
       tl.box.dataset.online = String(c.online);
+      tl.box.dataset.reconnecting = String(c.reconnecting);
       tl.box.dataset.stage = String(c.onStage);
       tl.box.dataset.hand = String(c.handRaised);
       tl.name.textContent = c.name;
@@ -74,6 +75,9 @@ export function classroomWall(socket: TongkeSocket, message: HTMLElement) {
       tl.marks.replaceChildren(
         ...(c.handRaised ? [el('span', { className: 'mark hand', text: t('handRaised') })] : []),
         ...(c.onStage ? [el('span', { className: 'mark stage', text: t('onStage') })] : []),
+        ...(c.reconnecting
+          ? [el('span', { className: 'mark reconnecting', text: t('signalReconnecting'), title: t('reconnectingHint') })]
+          : []),
       );
       const lv = qualityLevel(c.quality);
       tl.quality.dataset.level = lv;

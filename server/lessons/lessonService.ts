@@ -141,7 +141,10 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
   join(lessonId: string, p: Participant, peerId: string): { resumed: boolean } {
     this.assertParticipant(lessonId, p);
     const rt = this.runtime(lessonId);
-    if (rt.peers.has(peerId)) return { resumed: rt.media?.hasMedia(peerId) ?? false };
+    if (rt.peers.has(peerId)) {
+      if (rt.signalLost.delete(peerId)) this.changed(rt);
+      return { resumed: rt.media?.hasMedia(peerId) ?? false };
+    }
     rt.peers.set(peerId, p);
     const fresh = { resumed: false };
     // An inspector watches unseen: no presence, no log entry, no state change for others.
@@ -151,6 +154,14 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
       this.changed(rt);
     }
     return fresh;
+  }
+
+  /** The peer's socket dropped; its media flows on and the page may come back (join again). */
+  signalLost(lessonId: string, peerId: string): void {
+    const rt = this.runtimes.get(lessonId);
+    if (!rt?.peers.has(peerId) || rt.signalLost.has(peerId)) return;
+    rt.signalLost.add(peerId);
+    this.changed(rt);
   }
 
   /** What the peer's media has received from its page so far; null when it holds none. */
@@ -165,6 +176,7 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     const rt = this.runtimes.get(lessonId);
     if (!rt?.peers.has(peerId)) return;
     rt.peers.delete(peerId);
+    rt.signalLost.delete(peerId);
     rt.media?.closePeer(peerId);
     if (p.kind === 'inspector') return;
     const identity = identityOf(p);

@@ -30,6 +30,18 @@ function reception(rt: Runtime): LessonState['reception'] {
   return summary;
 }
 
+/** Whether every page of a classroom has lost its signalling (and none is connected). */
+function signalLost(rt: Runtime, classroomId: string): boolean {
+  if (rt.signalLost.size === 0) return false;
+  let pages = 0;
+  for (const [peerId, p] of rt.peers) {
+    if (p.kind !== 'classroom' || p.classroomId !== classroomId) continue;
+    if (!rt.signalLost.has(peerId)) return false;
+    pages++;
+  }
+  return pages > 0;
+}
+
 type Base = Omit<LessonState, 'quiz' | 'viewer' | 'reception'>;
 
 /** The part every participant sees alike, built once per change. */
@@ -58,6 +70,7 @@ function base(rt: Runtime): Base {
       schoolName: c.schoolName,
       area: c.area,
       online: rt.presence.has(identityOf({ kind: 'classroom', classroomId: c.id })),
+      reconnecting: signalLost(rt, c.id),
       attendance: rt.attendance.get(c.id),
       handRaised: rt.questions.hasOpen(c.id),
       onStage: rt.stage.has(c.id),

@@ -31,8 +31,10 @@ export interface Runtime {
   quality: QualityTracker;
   media: LessonMedia | null;
   mediaStarting: Promise<LessonMedia> | null;
-  /** Connection id → who it acts for. */
+  /** Peer (a page's media session) → who it acts for. */
   peers: Map<string, Participant>;
+  /** Peers whose socket dropped while their media flows on: they may come back. */
+  signalLost: Set<string>;
   /** Identity → the connection whose producers the others receive. */
   publishers: Map<string, string>;
   /** Each classroom's chosen reception mode; survives its reconnects. */
@@ -61,6 +63,7 @@ export function createRuntime(
     media: null,
     mediaStarting: null,
     peers: new Map(),
+    signalLost: new Set(),
     publishers: new Map(),
     qualityModes: new Map(),
     version: 0,

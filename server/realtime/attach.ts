@@ -83,8 +83,16 @@ export function attachRealtime(
     });
     void socket.join(lessonRoom(lessonId));
     if (participant.kind === 'teacher') void socket.join(teacherRoom(lessonId));
+    let joined: { resumed: boolean };
+    try {
+      joined = peers.attach(socket, lessonId, participant, plog);
+    } catch (err) {
+      plog.warn({ err }, 'could not join the lesson: disconnected');
+      socket.disconnect(true);
+      return;
+    }
     // First thing the page hears: whether its media carried on across a signalling drop.
-    socket.emit('media:session', peers.attach(socket, lessonId, participant, plog));
+    socket.emit('media:session', joined);
     plog.info('joined lesson');
     socket.on('disconnect', (reason) => peers.detach(socket, lessonId, participant, reason, plog));
   });

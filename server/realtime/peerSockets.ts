@@ -36,13 +36,14 @@ export class PeerSockets {
   /** Binds the socket to its peer and joins the lesson; returns whether the peer's media carried on. */
   attach(socket: TongkeSocket, lessonId: string, participant: Participant, log: Logger): { resumed: boolean } {
     const peerId = socket.data.peerId;
+    // First, as it may refuse (the classroom was taken off the lesson's plan since the handshake).
+    const joined = this.service.join(lessonId, participant, peerId);
     const lingered = this.lingering.cancel(peerId);
     const previous = this.bound.get(peerId);
     this.bound.set(peerId, socket);
     // The page is back on a new connection before the server noticed the old one die.
     if (previous && previous !== socket) previous.disconnect(true);
     void socket.join(peerId);
-    const joined = this.service.join(lessonId, participant, peerId);
     if (lingered || previous) log.info({ resumed: joined.resumed, replaced: Boolean(previous) }, 'peer came back');
     return joined;
   }
@@ -58,6 +59,7 @@ export class PeerSockets {
       return;
     }
     log.info({ reason }, 'signalling lost: media kept while the page may come back');
+    this.service.signalLost(lessonId, peerId);
     this.lingering.start(
       peerId,
       () => this.service.peerBytesReceived(lessonId, peerId),

@@ -106,6 +106,37 @@ describe('recovery and screen sharing in Chromium', () => {
     expect(types).not.toContain('teacher_left');
   }, 60_000);
 
+  it('keeps a classroom whose signalling stays down while its media flows, marked 信号重连中 on the wall', async () => {
+    const room = rooms[0]!;
+    const classroomId = (await room.evaluate(() => window.tongke.state()))!.viewer.classroomId!;
+    const sessions = await room.evaluate(() => window.tongke.sessions());
+    const tile = `.tile[data-classroom="${classroomId}"]`;
+    // DevTools offline closes the page's WebSocket and keeps it from reconnecting; WebRTC is not
+    // affected: signalling down, media up, for longer than the silence window.
+    await room.setOfflineMode(true);
+    let last = await room.evaluate(() => window.tongke.stats());
+    const stalls: string[] = [];
+    for (let second = 1; second <= 14; second++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const now = await room.evaluate(() => window.tongke.stats());
+      if (now.audioPacketsReceived - last.audioPacketsReceived < 20) stalls.push(`sound at ${second}s`);
+      if (now.videoFramesDecoded - last.videoFramesDecoded < 5) stalls.push(`picture at ${second}s`);
+      last = now;
+    }
+    expect(stalls).toEqual([]);
+    await waitForPage(teacher, (sel) => document.querySelector<HTMLElement>(sel)?.dataset.reconnecting === 'true', 5_000, tile);
+    expect(await teacher.$eval(tile, (e) => [(e as HTMLElement).dataset.online, e.textContent])).toEqual([
+      'true',
+      expect.stringContaining('信号重连中'),
+    ]);
+    await (await teacher.$(tile))!.screenshot({ path: 'test-results/wall-signal-reconnecting.png' });
+    await room.setOfflineMode(false);
+    await waitForPage(room, () => document.querySelector<HTMLElement>('#conn')?.dataset.state === 'connected', 15_000);
+    await waitForPage(teacher, (sel) => document.querySelector<HTMLElement>(sel)?.dataset.reconnecting === 'false', 5_000, tile);
+    expect(await room.evaluate(() => window.tongke.sessions())).toBe(sessions);
+    await playing(room, 5_000);
+  }, 60_000);
+
   it('sets its media up again when the server no longer holds it after a reconnect', async () => {
     const room = rooms[1]!;
     const classroomId = (await room.evaluate(() => window.tongke.state()))?.viewer.classroomId;

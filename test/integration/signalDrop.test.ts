@@ -54,10 +54,9 @@ describe('media outlives a dropped signalling connection', () => {
     return { video: video.producerId, sendId: send.id };
   }
 
-  const classroomOnline = async (id: string) => {
-    const s = ts.server.service.state(ts.lesson.id, { kind: 'teacher' });
-    return s.classrooms.find((c) => c.classroomId === id)?.online ?? null;
-  };
+  const classroomView = (id: string) =>
+    ts.server.service.state(ts.lesson.id, { kind: 'teacher' }).classrooms.find((c) => c.classroomId === id);
+  const classroomOnline = async (id: string) => classroomView(id)?.online ?? null;
   const eventTypes = () => ts.server.store.listEvents(ts.lesson.id).map((e) => e.type);
   const until = async (check: () => Promise<boolean> | boolean, ms: number) => {
     const end = Date.now() + ms;
@@ -85,12 +84,15 @@ describe('media outlives a dropped signalling connection', () => {
     await dropNetwork(teacher.socket);
     await new Promise((r) => setTimeout(r, 300));
     // Both still in the lesson, the teacher's producers still there for everyone.
-    expect(await classroomOnline('demo-recv-1')).toBe(true);
+    // The teacher's wall shows it online, reconnecting.
+    expect(classroomView('demo-recv-1')).toMatchObject({ online: true, reconnecting: true });
+    expect(classroomView('demo-recv-2')).toMatchObject({ online: false, reconnecting: false });
     expect(ts.server.service.state(ts.lesson.id, { kind: 'classroom', classroomId: 'demo-recv-2' }).teacherOnline).toBe(true);
     expect(ts.server.service.state(ts.lesson.id, { kind: 'teacher' }).producers.map((p) => p.producerId)).toContain(t.video);
 
     const again = await connectPage(classroomGrant(ts.lesson.id), key);
     expect(again.resumed).toBe(true);
+    expect(classroomView('demo-recv-1')).toMatchObject({ online: true, reconnecting: false });
     expect((await connectPage(teacherGrant(ts.lesson.id), teacherKey)).resumed).toBe(true);
     // The old transport answers the new connection.
     expect(await call(again.socket, 'media:restartIce', { transportId: recv.id })).toMatchObject({ ok: true });
@@ -141,6 +143,7 @@ describe('media outlives a dropped signalling connection', () => {
     await until(async () => (await classroomOnline('demo-recv-1')) === false, 5_000);
     expect(Date.now() - dropped).toBeGreaterThanOrEqual(900);
     expect(eventTypes()).toContain('classroom_left');
+    expect(classroomView('demo-recv-1')?.reconnecting).toBe(false);
     const media = await ts.server.service.media(ts.lesson.id);
     expect(media.stats().transports).toBe(1); // the teacher's only
     const back = await connectPage(classroomGrant(ts.lesson.id), key);
