@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LessonState } from '../../shared/lesson.js';
 import { audioRtpParameters, videoRtpParameters } from '../helpers/rtp.js';
+import { teacherPublishing } from '../helpers/publishing.js';
 import { call, classroomGrant, ok, startTestServer, teacherGrant, type ClientSocket, type TestServer } from '../helpers/server.js';
 
 function nextState(socket: ClientSocket, pred: (s: LessonState) => boolean): Promise<LessonState> {
@@ -22,24 +23,6 @@ describe('lesson lifecycle and media signalling', () => {
   afterEach(async () => {
     await ts.close();
   });
-
-  async function teacherPublishing(teacher: ClientSocket) {
-    await ok(teacher, 'lesson:start', {});
-    const send = await ok(teacher, 'media:createTransport', { direction: 'send' });
-    const video = await ok(teacher, 'media:produce', {
-      transportId: send.id,
-      kind: 'video',
-      source: 'camera',
-      rtpParameters: videoRtpParameters(),
-    });
-    const audio = await ok(teacher, 'media:produce', {
-      transportId: send.id,
-      kind: 'audio',
-      source: 'microphone',
-      rtpParameters: audioRtpParameters(),
-    });
-    return { send, video, audio };
-  }
 
   it('runs scheduled → live → ended, broadcasting state and logging every step', async () => {
     const teacher = await ts.connect(teacherGrant(ts.lesson.id));
@@ -101,7 +84,7 @@ describe('lesson lifecycle and media signalling', () => {
     const room = await ts.connect(classroomGrant(ts.lesson.id));
     const added: string[] = [];
     room.on('media:producerAdded', (p) => added.push(p.kind));
-    const { video } = await teacherPublishing(teacher);
+    const { video } = await teacherPublishing(teacher, videoRtpParameters());
     await new Promise((r) => setTimeout(r, 100));
     expect(added.sort()).toEqual(['audio', 'video']);
 
@@ -126,7 +109,7 @@ describe('lesson lifecycle and media signalling', () => {
 
   it('a late classroom finds the teacher’s producers in the state it syncs', async () => {
     const teacher = await ts.connect(teacherGrant(ts.lesson.id));
-    const { video, audio } = await teacherPublishing(teacher);
+    const { video, audio } = await teacherPublishing(teacher, videoRtpParameters());
     const late = await ts.connect(classroomGrant(ts.lesson.id, 'demo-recv-3'));
     const state = await ok(late, 'lesson:sync', {});
     expect(state.status).toBe('live');
@@ -135,7 +118,7 @@ describe('lesson lifecycle and media signalling', () => {
 
   it('refuses to consume anything but the teacher’s producers, and unknown ids', async () => {
     const teacher = await ts.connect(teacherGrant(ts.lesson.id));
-    await teacherPublishing(teacher);
+    await teacherPublishing(teacher, videoRtpParameters());
     const room = await ts.connect(classroomGrant(ts.lesson.id));
     const { rtpCapabilities } = await ok(room, 'media:getRouterRtpCapabilities', {});
     const recv = await ok(room, 'media:createTransport', { direction: 'recv' });
@@ -157,7 +140,7 @@ describe('lesson lifecycle and media signalling', () => {
   it('keeps one transport per direction: a new one replaces the old, with its producers', async () => {
     const teacher = await ts.connect(teacherGrant(ts.lesson.id));
     const room = await ts.connect(classroomGrant(ts.lesson.id));
-    const { video } = await teacherPublishing(teacher);
+    const { video } = await teacherPublishing(teacher, videoRtpParameters());
     const closed = new Promise<string>((resolve) => room.once('media:producerClosed', (p) => resolve(p.producerId)));
     for (let i = 0; i < 6; i++) await ok(teacher, 'media:createTransport', { direction: 'send' });
     await ok(teacher, 'media:createTransport', { direction: 'recv' });

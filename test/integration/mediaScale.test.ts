@@ -1,16 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { audioRtpParameters, simulcastVideoRtpParameters } from '../helpers/rtp.js';
+import { teacherPublishing } from '../helpers/publishing.js';
 import { call, classroomGrant, ok, startTestServer, teacherGrant, type ClientSocket, type TestServer } from '../helpers/server.js';
 
 const simulcastVideo = simulcastVideoRtpParameters;
-
-async function teacherPublishing(teacher: ClientSocket) {
-  await ok(teacher, 'lesson:start', {});
-  const send = await ok(teacher, 'media:createTransport', { direction: 'send' });
-  const video = await ok(teacher, 'media:produce', { transportId: send.id, kind: 'video', source: 'camera', rtpParameters: simulcastVideo() });
-  const audio = await ok(teacher, 'media:produce', { transportId: send.id, kind: 'audio', source: 'microphone', rtpParameters: audioRtpParameters() });
-  return { video: video.producerId, audio: audio.producerId, sendTransportId: send.id };
-}
 
 async function receive(room: ClientSocket, producerIds: string[]) {
   const { rtpCapabilities } = await ok(room, 'media:getRouterRtpCapabilities', {});
@@ -35,7 +28,7 @@ describe('media at scale and under faults', () => {
     const rooms = [];
     for (const id of ['demo-recv-1', 'demo-recv-2', 'demo-recv-3']) {
       const room = await ts.connect(classroomGrant(ts.lesson.id, id));
-      const consumers = await receive(room, [t.video, t.audio]);
+      const consumers = await receive(room, [t.video.producerId, t.audio.producerId]);
       expect(consumers.map((c) => c.kind)).toEqual(['video', 'audio']);
       rooms.push(room);
     }
@@ -56,7 +49,7 @@ describe('media at scale and under faults', () => {
     const teacher = await ts.connect(teacherGrant(ts.lesson.id));
     const t = await teacherPublishing(teacher);
     const room = await ts.connect(classroomGrant(ts.lesson.id));
-    const [videoConsumer] = await receive(room, [t.video, t.audio]);
+    const [videoConsumer] = await receive(room, [t.video.producerId, t.audio.producerId]);
     await ok(room, 'media:resumeConsumer', { consumerId: videoConsumer!.consumerId });
     const media = await ts.server.service.media(ts.lesson.id);
     const video = () => media.describePeer(room.id!)!.consumers.find((c) => c.kind === 'video')!;
@@ -80,7 +73,7 @@ describe('media at scale and under faults', () => {
     await ok(room, 'media:setQuality', { mode: 'smooth' });
     room.disconnect();
     const again = await ts.connect(classroomGrant(ts.lesson.id));
-    await receive(again, [t.video]);
+    await receive(again, [t.video.producerId]);
     expect(media.describePeer(again.id!)!.consumers[0]?.preferredLayers?.spatialLayer).toBe(0);
     expect(await call(again, 'media:setQuality', { mode: 'ultra' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
   });
@@ -89,7 +82,7 @@ describe('media at scale and under faults', () => {
     ts = await startTestServer();
     const teacher = await ts.connect(teacherGrant(ts.lesson.id));
     const t = await teacherPublishing(teacher);
-    const { iceParameters } = await ok(teacher, 'media:restartIce', { transportId: t.sendTransportId });
+    const { iceParameters } = await ok(teacher, 'media:restartIce', { transportId: t.send.id });
     expect(iceParameters).toMatchObject({ usernameFragment: expect.any(String), password: expect.any(String) });
     expect(await call(teacher, 'media:restartIce', { transportId: 'nope' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   });
@@ -99,7 +92,7 @@ describe('media at scale and under faults', () => {
     const teacher = await ts.connect(teacherGrant(ts.lesson.id));
     const room = await ts.connect(classroomGrant(ts.lesson.id));
     const t = await teacherPublishing(teacher);
-    await receive(room, [t.video, t.audio]);
+    await receive(room, [t.video.producerId, t.audio.producerId]);
     const resets = Promise.all([teacher, room].map((s) => new Promise((resolve) => s.once('media:reset', resolve))));
     const [pid] = ts.server.pool.pids();
     process.kill(pid!, 'SIGKILL');

@@ -3,6 +3,7 @@ import { io as ioClient } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Grant } from '../../shared/token.js';
 import { audioRtpParameters, simulcastVideoRtpParameters } from '../helpers/rtp.js';
+import { teacherPublishing } from '../helpers/publishing.js';
 import { call, classroomGrant, ok, startTestServer, teacherGrant, type ClientSocket, type TestServer } from '../helpers/server.js';
 
 /**
@@ -41,19 +42,6 @@ describe('media outlives a dropped signalling connection', () => {
     await gone;
   }
 
-  async function teacherPublishing(teacher: ClientSocket) {
-    await ok(teacher, 'lesson:start', {});
-    const send = await ok(teacher, 'media:createTransport', { direction: 'send' });
-    const video = await ok(teacher, 'media:produce', {
-      transportId: send.id,
-      kind: 'video',
-      source: 'camera',
-      rtpParameters: simulcastVideoRtpParameters(),
-    });
-    await ok(teacher, 'media:produce', { transportId: send.id, kind: 'audio', source: 'microphone', rtpParameters: audioRtpParameters() });
-    return { video: video.producerId, sendId: send.id };
-  }
-
   const classroomView = (id: string) =>
     ts.server.service.state(ts.lesson.id, { kind: 'teacher' }).classrooms.find((c) => c.classroomId === id);
   const classroomOnline = async (id: string) => classroomView(id)?.online ?? null;
@@ -76,7 +64,7 @@ describe('media outlives a dropped signalling connection', () => {
     const first = await connectPage(classroomGrant(ts.lesson.id), key);
     const { rtpCapabilities } = await ok(first.socket, 'media:getRouterRtpCapabilities', {});
     const recv = await ok(first.socket, 'media:createTransport', { direction: 'recv' });
-    const consumer = await ok(first.socket, 'media:consume', { transportId: recv.id, producerId: t.video, rtpCapabilities });
+    const consumer = await ok(first.socket, 'media:consume', { transportId: recv.id, producerId: t.video.producerId, rtpCapabilities });
     const closedProducers: string[] = [];
     teacher.socket.on('media:producerClosed', ({ producerId }) => closedProducers.push(producerId));
 
@@ -88,7 +76,7 @@ describe('media outlives a dropped signalling connection', () => {
     expect(classroomView('demo-recv-1')).toMatchObject({ online: true, reconnecting: true });
     expect(classroomView('demo-recv-2')).toMatchObject({ online: false, reconnecting: false });
     expect(ts.server.service.state(ts.lesson.id, { kind: 'classroom', classroomId: 'demo-recv-2' }).teacherOnline).toBe(true);
-    expect(ts.server.service.state(ts.lesson.id, { kind: 'teacher' }).producers.map((p) => p.producerId)).toContain(t.video);
+    expect(ts.server.service.state(ts.lesson.id, { kind: 'teacher' }).producers.map((p) => p.producerId)).toContain(t.video.producerId);
 
     const again = await connectPage(classroomGrant(ts.lesson.id), key);
     expect(again.resumed).toBe(true);
@@ -99,7 +87,7 @@ describe('media outlives a dropped signalling connection', () => {
     // Asking again for the same producer replaces the consumer rather than adding a second stream,
     // and the news reaches the new connection.
     const closed = new Promise<string>((resolve) => again.socket.once('media:consumerClosed', ({ consumerId }) => resolve(consumerId)));
-    const second = await ok(again.socket, 'media:consume', { transportId: recv.id, producerId: t.video, rtpCapabilities });
+    const second = await ok(again.socket, 'media:consume', { transportId: recv.id, producerId: t.video.producerId, rtpCapabilities });
     expect(await closed).toBe(consumer.consumerId);
     const media = await ts.server.service.media(ts.lesson.id);
     expect(media.stats().consumers).toBe(1);
