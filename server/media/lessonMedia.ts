@@ -4,6 +4,7 @@ import type { QualityMode } from '../../shared/media.js';
 import type { MediaKind, MediaSource, ProducerInfo, TransportDirection } from '../../shared/media.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { SenderLayers } from './senderLayers.js';
 import type { PooledWorker, WorkerPool } from './workerPool.js';
 
 /**
@@ -111,6 +112,8 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
   /** `${producerId}@${slot}` → pipe in place. */
   private readonly pipes = new Map<string, Promise<void>>();
   private readonly scores = new Map<string, { send: number | null; recv: Map<string, number>; last: number | null }>();
+  /** producerId → which of its simulcast layers still flow (the teacher's camera). */
+  private readonly senderLayers = new Map<string, SenderLayers>();
   private closed = false;
 
   private constructor(
@@ -302,7 +305,10 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
       this.reportScore(peer.id);
     });
     const info: PeerProducer = { producerId: producer.id, kind, source };
+    if (kind === 'video' && (rtpParameters.encodings?.length ?? 0) > 1) this.watchLayers(producer);
     producer.observer.once('close', () => {
+      this.senderLayers.get(producer.id)?.close();
+      this.senderLayers.delete(producer.id);
       peer.producers.delete(producer.id);
       this.owners.delete(producer.id);
       for (const key of [...this.pipes.keys()]) if (key.startsWith(`${producer.id}@`)) this.pipes.delete(key);
@@ -310,6 +316,32 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     });
     this.emit('producerAdded', peerId, info);
     return info;
+  }
+
+  /** Caps every classroom below the simulcast layers the sender has stopped (senderLayers.ts). */
+  private watchLayers(producer: types.Producer): void {
+    const encodings = producer.rtpParameters.encodings ?? [];
+    const counts = async () => {
+      const stats = await producer.getStats();
+      return encodings.map(
+        (e) => stats.find((s) => (e.rid !== undefined ? s.rid === e.rid : s.ssrc === e.ssrc))?.packetCount ?? 0,
+      );
+    };
+    const watch = new SenderLayers(counts, (cap) => {
+      this.log.info({ producerId: producer.id, cap }, cap === null ? 'sender sends all layers again' : 'sender stopped its upper layers: classrooms capped');
+      void this.applyPreferredLayers(producer.id);
+    });
+    this.senderLayers.set(producer.id, watch);
+  }
+
+  /** Every consumer of a producer back in line with its peer's mode and the sender's cap. */
+  private async applyPreferredLayers(producerId: string): Promise<void> {
+    for (const peer of this.peers.values()) {
+      for (const c of peer.consumers.values()) {
+        if (c.producerId !== producerId || c.closed || c.type !== 'simulcast') continue;
+        await c.setPreferredLayers(this.layersFor(peer.mode, producerId)).catch(() => {});
+      }
+    }
   }
 
   closeProducer(peerId: string, producerId: string): void {
@@ -415,7 +447,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
         producerId,
         rtpCapabilities,
         paused: true,
-        ...(simulcast ? { preferredLayers: this.layersFor(peer.mode) } : {}),
+        ...(simulcast ? { preferredLayers: this.layersFor(peer.mode, producerId) } : {}),
         appData: { peerId },
       }),
     );
@@ -447,8 +479,11 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     };
   }
 
-  private layersFor(mode: QualityMode): types.ConsumerLayers {
-    return { spatialLayer: mode === 'audio' ? 0 : SPATIAL_FOR[mode], temporalLayer: 2 };
+  /** The layers a peer's mode asks for, no higher than what the sender still sends. */
+  private layersFor(mode: QualityMode, producerId: string): types.ConsumerLayers {
+    const wanted = mode === 'audio' ? 0 : SPATIAL_FOR[mode];
+    const cap = this.senderLayers.get(producerId)?.current ?? null;
+    return { spatialLayer: cap === null ? wanted : Math.min(wanted, cap), temporalLayer: 2 };
   }
 
   async resumeConsumer(peerId: string, consumerId: string): Promise<void> {
@@ -475,7 +510,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
         continue;
       }
       if (c.type === 'simulcast' || c.type === 'svc') {
-        await media('setPreferredLayers', () => c.setPreferredLayers(this.layersFor(mode)));
+        await media('setPreferredLayers', () => c.setPreferredLayers(this.layersFor(mode, c.producerId)));
       }
       if (c.paused) {
         await media('resume', () => c.resume());
@@ -604,6 +639,8 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const w of this.senderLayers.values()) w.close();
+    this.senderLayers.clear();
     for (const id of [...this.peers.keys()]) this.closePeer(id);
     for (const site of this.sites.values()) void site.then((s) => !s.router.closed && s.router.close(), () => {});
     this.sites.clear();
