@@ -11,8 +11,10 @@
  * at 300 kbit/s). The cap then climbs one layer per BACK_AFTER_MS while the layer above sends
  * steadily; a climb never freezes the picture, as the old layer plays until the new one's key
  * frame is in. An encoder that switches a layer on and off does not drag everyone with it.
+ * Only a layer that had sent steadily for ESTABLISH_MS can stop: at the start of a stream, while
+ * the encoder ramps up and turns its upper layers on one by one, nobody is capped.
  */
-export const SENDER_LAYER_TIMING = { pollMs: 200, silentMs: 500, backAfterMs: 2_000 };
+export const SENDER_LAYER_TIMING = { pollMs: 200, silentMs: 500, backAfterMs: 2_000, establishMs: 1_000 };
 
 /** Packets received so far per layer, lowest layer first (mediasoup's producer stats by rid). */
 export type LayerCounts = () => Promise<number[]>;
@@ -21,8 +23,10 @@ export class SenderLayers {
   private timer: NodeJS.Timeout | null = null;
   private last: number[] = [];
   private grewAt: number[] = [];
-  /** Since when each layer has sent without a gap (null: it is silent). */
+  /** Since when each layer has sent without a gap (null or missing: it is silent). */
   private steadySince: (number | null)[] = [];
+  /** Layers that have sent steadily for a while at some point: only these can stop. */
+  private established: boolean[] = [];
   /** The highest layer the classrooms may receive; null: no cap (all layers flowing, or unknown). */
   private cap: number | null = null;
   private capSince = 0;
@@ -56,33 +60,32 @@ export class SenderLayers {
   private update(counts: number[]): void {
     const t = this.now();
     counts.forEach((n, i) => {
-      const grew = this.last[i] !== undefined && n > this.last[i]!;
-      if (this.last[i] === undefined) {
-        // First sight: a layer that sends will show it at the next look.
+      const before = this.last[i];
+      this.last[i] = n;
+      if (before === undefined) return; // the first look only sets the baseline
+      if (n > before) {
         this.grewAt[i] = t;
-        this.steadySince[i] = t;
-      } else if (grew) {
-        if (this.steadySince[i] === null) this.steadySince[i] = t;
-        this.grewAt[i] = t;
+        const since = (this.steadySince[i] ??= t);
+        if (t - since >= this.timing.establishMs) this.established[i] = true;
       } else if (t - (this.grewAt[i] ?? t) >= this.timing.silentMs) {
         this.steadySince[i] = null;
       }
-      this.last[i] = n;
     });
-    const top = counts.length - 1;
-    // Nothing flows at all: not a layer problem (the teacher paused, or the link is gone);
-    // mediasoup's own handling stays in charge.
-    if (this.steadySince.every((s) => s === null)) return this.set(null);
+    const flowing = (i: number) => (this.steadySince[i] ?? null) !== null;
+    const top = this.established.lastIndexOf(true);
+    // Nothing has got going yet, or nothing flows at all (the teacher paused, the link is gone):
+    // not a layer problem, and mediasoup's own handling stays in charge.
+    if (top < 0 || !counts.some((_, i) => flowing(i))) return this.set(null);
     // The layer the classrooms may take stopped: everyone to the lowest at once, if it flows
     // (else mediasoup picks whatever still does).
     const capLayer = this.cap ?? top;
-    if (this.steadySince[capLayer] === null) return this.set(capLayer > 0 && this.steadySince[0] !== null ? 0 : null);
+    if (!flowing(capLayer)) return this.set(capLayer > 0 && flowing(0) ? 0 : null);
     if (this.cap === null) return;
     // Climb one layer once the cap has held, and the layer above has sent steadily, for a while.
     const next = this.cap + 1;
     const steadyFor = t - (this.steadySince[next] ?? t);
-    if (t - this.capSince >= this.timing.backAfterMs && this.steadySince[next] !== null && steadyFor >= this.timing.backAfterMs) {
-      this.set(next >= top ? null : next);
+    if (t - this.capSince >= this.timing.backAfterMs && flowing(next) && steadyFor >= this.timing.backAfterMs) {
+      this.set(next >= counts.length - 1 ? null : next);
     }
   }
 

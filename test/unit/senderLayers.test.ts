@@ -53,7 +53,7 @@ describe('which simulcast layers the teacher still sends', () => {
     const s = sender();
     const caps: (number | null)[] = [];
     const w = new SenderLayers(s.counts, (c) => caps.push(c));
-    await vi.advanceTimersByTimeAsync(1_000);
+    await vi.advanceTimersByTimeAsync(2_000);
     s.on[2] = false;
     s.on[1] = false;
     await vi.advanceTimersByTimeAsync(2_000);
@@ -92,11 +92,34 @@ describe('which simulcast layers the teacher still sends', () => {
     w.close();
   });
 
+  it('caps nobody while the encoder ramps up, turning its upper layers on late and unsteadily', async () => {
+    const s = sender();
+    s.on[1] = false;
+    s.on[2] = false;
+    const caps: (number | null)[] = [];
+    const w = new SenderLayers(s.counts, (c) => caps.push(c));
+    await vi.advanceTimersByTimeAsync(2_000);
+    s.on[1] = true;
+    await vi.advanceTimersByTimeAsync(1_500);
+    s.on[2] = true;
+    await vi.advanceTimersByTimeAsync(600);
+    s.on[2] = false; // not established yet: its stop is no stop
+    await vi.advanceTimersByTimeAsync(2_000);
+    s.on[2] = true;
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(caps).toEqual([]);
+    // Once it has got going, a stop counts.
+    s.on[2] = false;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(caps).toEqual([0]);
+    w.close();
+  });
+
   it('leaves it to mediasoup when the lowest layer itself stops', async () => {
     const s = sender();
     const caps: (number | null)[] = [];
     const w = new SenderLayers(s.counts, (c) => caps.push(c));
-    await vi.advanceTimersByTimeAsync(1_000);
+    await vi.advanceTimersByTimeAsync(2_000);
     s.on[2] = false;
     await vi.advanceTimersByTimeAsync(1_000);
     s.on[0] = false;
@@ -109,7 +132,7 @@ describe('which simulcast layers the teacher still sends', () => {
     const s = sender();
     const caps: (number | null)[] = [];
     const w = new SenderLayers(s.counts, (c) => caps.push(c));
-    await vi.advanceTimersByTimeAsync(1_000);
+    await vi.advanceTimersByTimeAsync(2_000);
     s.on[2] = false;
     await vi.advanceTimersByTimeAsync(1_000);
     s.on[1] = false;
