@@ -65,10 +65,14 @@ const device = deviceAccess({
     overlay.textContent = text;
   },
 });
-const shell = startShell(() => {
-  device.relabel();
-  if (state) render(state);
-}, device);
+const shell = startShell(
+  () => {
+    device.relabel();
+    if (state) render(state);
+  },
+  device,
+  () => session?.flowing ?? false,
+);
 
 /** Players for classrooms on stage, by classroom id. */
 const stagePlayers = new Map<string, { video: HTMLVideoElement; audio: HTMLAudioElement; box: HTMLElement }>();

@@ -25,7 +25,11 @@ const message = byId('message');
 const mediaState = byId('media-state');
 const shareBtn = byId<HTMLButtonElement>('share');
 
-const shell = startShell(() => state && render(state));
+const shell = startShell(
+  () => state && render(state),
+  undefined,
+  () => session?.flowing ?? false,
+);
 const wall = shell ? classroomWall(shell.socket, message) : null;
 const renderQuestions = shell ? questionsPanel(shell.socket, message) : () => {};
 const renderQuiz = shell ? quizPanel(shell.socket) : () => {};

@@ -55,6 +55,7 @@ export class MediaSession {
   private recvTransport: Promise<types.Transport> | null = null;
   private readonly producers = new Map<MediaSource, types.Producer>();
   private readonly consumers = new Map<string, types.Consumer>();
+  private readonly transports: types.Transport[] = [];
   private closed = false;
   onConnectionState: (state: string) => void = () => {};
   /** Called once when ICE restarts did not help: the page should build a new session. */
@@ -100,6 +101,7 @@ export class MediaSession {
         dtlsParameters: dtlsParameters as never,
       }).then(() => callback(), errback);
     });
+    this.transports.push(transport);
     transport.on('connectionstatechange', (state) => {
       this.onConnectionState(state);
       this.watchConnection(transport, state);
@@ -234,6 +236,11 @@ export class MediaSession {
       });
     }
     return out;
+  }
+
+  /** Whether media flows: a transport of this session is connected. */
+  get flowing(): boolean {
+    return !this.closed && this.transports.some((t) => !t.closed && t.connectionState === 'connected');
   }
 
   get isClosed(): boolean {

@@ -25,6 +25,11 @@ export function startShell(
   onLanguage: () => void,
   /** Used when the link carries no token (a classroom PC with a device credential). */
   fallback?: TokenFallback,
+  /**
+   * Whether the page's media still flows: then a lost socket is only signalling, and the badge
+   * says so, lest someone reload the page and break the picture that was still coming.
+   */
+  mediaFlowing: () => boolean = () => false,
 ): { socket: TongkeSocket; setConn: (s: ConnState, detail?: string) => void } | null {
   applyI18n();
   const conn = byId('conn');
@@ -34,7 +39,8 @@ export function startShell(
     connState = s;
     connDetail = detail;
     conn.dataset.state = s;
-    conn.textContent = (s === 'refused' ? t('refused') : t(s)) + (detail ? `：${detail}` : '');
+    const text = s === 'reconnecting' && mediaFlowing() ? t('reconnectingMediaFlows') : t(s);
+    conn.textContent = text + (detail ? `：${detail}` : '');
   };
   installLanguageToggle(byId<HTMLButtonElement>('lang'), () => {
     setConn(connState, connDetail);

@@ -124,6 +124,9 @@ describe('recovery and screen sharing in Chromium', () => {
       last = now;
     }
     expect(stalls).toEqual([]);
+    // Its badge tells the assistant not to reload: the picture is still coming.
+    expect(await room.$eval('#conn', (e) => e.textContent)).toContain('请勿刷新');
+    await room.screenshot({ path: 'test-results/classroom-signal-reconnecting.png' });
     await waitForPage(teacher, (sel) => document.querySelector<HTMLElement>(sel)?.dataset.reconnecting === 'true', 5_000, tile);
     expect(await teacher.$eval(tile, (e) => [(e as HTMLElement).dataset.online, e.textContent])).toEqual([
       'true',

@@ -152,8 +152,10 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
         `classroom beside it on a clean link: ${JSON.stringify(cleanFigures)}\n${trace(besides)}`,
     );
 
-    // The cap bit and the loss happened.
-    expect(counters.shapedDrops).toBeGreaterThan(0);
+    // The cap carried the classroom's traffic and the loss happened. The shaper need not drop
+    // anything: the server's congestion control may back off on the queue's delay before the
+    // queue overflows (one run in many: shapedDrops 0, down to 640 px within a second).
+    expect(counters.shapedPackets).toBeGreaterThan(0);
     expect(counters.randomUdpDrops).toBeGreaterThan(0);
     // The picture froze only while the layer came down (a few seconds), never for long: a
     // classroom must not sit in front of a still picture while its link carries a lower layer.
