@@ -115,28 +115,17 @@ describe('which simulcast layers the teacher still sends', () => {
     w.close();
   });
 
-  it('leaves it to mediasoup when the lowest layer itself stops', async () => {
+  it.each([
+    ['the lowest layer itself stops', [0]],
+    ['nothing flows at all (the sender paused or is gone)', [0, 1]],
+  ])('leaves it to mediasoup when %s', async (_, stopLater) => {
     const s = sender();
     const caps: (number | null)[] = [];
     const w = new SenderLayers(s.counts, (c) => caps.push(c));
     await vi.advanceTimersByTimeAsync(2_000);
     s.on[2] = false;
     await vi.advanceTimersByTimeAsync(1_000);
-    s.on[0] = false;
-    await vi.advanceTimersByTimeAsync(1_000);
-    expect(caps).toEqual([0, null]);
-    w.close();
-  });
-
-  it('leaves it to mediasoup when nothing flows at all (the sender paused or is gone)', async () => {
-    const s = sender();
-    const caps: (number | null)[] = [];
-    const w = new SenderLayers(s.counts, (c) => caps.push(c));
-    await vi.advanceTimersByTimeAsync(2_000);
-    s.on[2] = false;
-    await vi.advanceTimersByTimeAsync(1_000);
-    s.on[1] = false;
-    s.on[0] = false;
+    for (const i of stopLater) s.on[i] = false;
     await vi.advanceTimersByTimeAsync(1_000);
     expect(caps).toEqual([0, null]);
     w.close();
