@@ -11,7 +11,7 @@ import { emptyReceiveStats, MediaSession, sessionCount } from './lib/media.js';
 import { attachTrack, detachTrack, playWithSound } from './lib/players.js';
 import { Receivers } from './lib/receivers.js';
 import { renderLessonHeader, startShell, wireLessonEvents } from './lib/shell.js';
-import { request } from './lib/socket.js';
+import { request, RequestError } from './lib/socket.js';
 
 /** The classroom's own picture for the teacher's wall: small, so weak uplinks cope. */
 const CAMERA: MediaTrackConstraints = { width: { ideal: 320 }, height: { ideal: 240 }, frameRate: { ideal: 15 } };
@@ -244,17 +244,27 @@ if (shell) {
       if (state) render(state);
     },
   });
+  /**
+   * Sends the assistant's choice. Refused: the page shows the server's mode again. Lost (the
+   * signalling dropped, as it does on a link too weak for the picture, while sound flows on):
+   * the choice stands and goes again once the socket is back, since 仅音频 is what frees that link.
+   */
+  const sendMode = (mode: QualityMode) => {
+    request(socket, 'media:setQuality', { mode }).catch((err: unknown) => {
+      const lost = (err instanceof RequestError && err.code === 'TIMEOUT') || !socket.connected;
+      if (!lost && pendingMode === mode) pendingMode = null;
+      // Lost on a socket still up (its TCP stalled behind the media): try again; idempotent.
+      else if (lost && pendingMode === mode && socket.connected) sendMode(mode);
+      if (state) render(state);
+      console.warn(err);
+    });
+  };
   qualitySelect.addEventListener('change', () => {
     const mode = qualityModeSchema.safeParse(qualitySelect.value);
     if (!mode.success) return;
     pendingMode = mode.data;
     if (state) render(state);
-    request(socket, 'media:setQuality', { mode: mode.data }).catch((err: unknown) => {
-      // Refused or lost: show what the server has again.
-      if (pendingMode === mode.data) pendingMode = null;
-      if (state) render(state);
-      console.warn(err);
-    });
+    sendMode(mode.data);
   });
   socket.on('connect', () => {
     void request(socket, 'lesson:sync', {}).then(
@@ -262,6 +272,7 @@ if (shell) {
         state = s;
         reconcile(s);
         render(s);
+        if (pendingMode && pendingMode !== s.viewer.qualityMode) sendMode(pendingMode);
       },
       (err: unknown) => console.warn('sync failed', err),
     );

@@ -366,16 +366,18 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     return p ? p.paused : null;
   }
 
+  /** Closes a consumer the page did not close itself, and tells the page. */
+  private dropConsumer(peer: Peer, c: types.Consumer): void {
+    c.close();
+    peer.consumers.delete(c.id);
+    this.emit('consumerClosed', peer.id, c.id);
+  }
+
   /** Closes the consumers of these producers held by anyone but `keep` (stage off). */
   closeConsumersOf(producerIds: ReadonlySet<string>, keep: ReadonlySet<string>): void {
     for (const peer of this.peers.values()) {
       if (keep.has(peer.id)) continue;
-      for (const c of [...peer.consumers.values()]) {
-        if (!producerIds.has(c.producerId)) continue;
-        c.close();
-        peer.consumers.delete(c.id);
-        this.emit('consumerClosed', peer.id, c.id);
-      }
+      for (const c of [...peer.consumers.values()]) if (producerIds.has(c.producerId)) this.dropConsumer(peer, c);
     }
   }
 
@@ -435,12 +437,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     }
     // Asking again for a producer means the page lost track of the first consumer (a request
     // that timed out across a signalling drop): one consumer per producer, never a second stream.
-    for (const c of [...peer.consumers.values()]) {
-      if (c.producerId !== producerId) continue;
-      c.close();
-      peer.consumers.delete(c.id);
-      this.emit('consumerClosed', peer.id, c.id);
-    }
+    for (const c of [...peer.consumers.values()]) if (c.producerId === producerId) this.dropConsumer(peer, c);
     const simulcast = (this.owners.get(producerId)?.producers.get(producerId)?.rtpParameters.encodings?.length ?? 1) > 1;
     const consumer = await media('consume', () =>
       transport.consume({
