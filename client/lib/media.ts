@@ -1,10 +1,13 @@
 import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
 import type { MediaSource, ProducerInfo } from '../../shared/media.js';
+import { SilentPath } from './silentPath.js';
 import { request, type TongkeSocket } from './socket.js';
 
 const MAX_ICE_RESTARTS = 3;
 const ICE_RESTART_BASE_MS = 1500;
+/** How often each transport's received bytes are read for SilentPath. */
+const SILENCE_SAMPLE_MS = 500;
 
 /** Three simulcast layers for the teacher's camera: every classroom gets one that fits its link. */
 export const CAMERA_SIMULCAST: RTCRtpEncodingParameters[] = [
@@ -102,6 +105,7 @@ export class MediaSession {
       }).then(() => callback(), errback);
     });
     this.transports.push(transport);
+    this.watchSilence();
     transport.on('connectionstatechange', (state) => {
       this.onConnectionState(state);
       this.watchConnection(transport, state);
@@ -146,13 +150,49 @@ export class MediaSession {
       entry.timer = null;
       if (this.closed || transport.closed || transport.connectionState === 'connected') return;
       entry.tries++;
-      request(this.socket, 'media:restartIce', { transportId: transport.id }).then(
-        ({ iceParameters }) => transport.restartIce({ iceParameters: iceParameters as unknown as types.IceParameters }),
-        () => {
-          if (!this.closed) this.onBroken();
-        },
-      );
+      this.restartIce(transport);
     }, delay);
+  }
+
+  private restartIce(transport: types.Transport): void {
+    request(this.socket, 'media:restartIce', { transportId: transport.id }).then(
+      ({ iceParameters }) => transport.restartIce({ iceParameters: iceParameters as unknown as types.IceParameters }),
+      () => {
+        if (!this.closed) this.onBroken();
+      },
+    );
+  }
+
+  private silenceTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly silences = new Map<types.Transport, SilentPath>();
+
+  /**
+   * Restarts ICE on a 'connected' transport whose path went silent (silentPath.ts), where the
+   * browser would take 7–8 s to notice. A transport the browser already reports broken is left
+   * to watchConnection.
+   */
+  private watchSilence(): void {
+    const watches = this.silences;
+    this.silenceTimer ??= setInterval(() => {
+      for (const t of this.transports) {
+        if (t.closed) {
+          watches.delete(t);
+          continue;
+        }
+        if (t.connectionState !== 'connected') continue;
+        void t.getStats().then((report) => {
+          let bytes = 0;
+          report.forEach((s: Record<string, unknown>) => {
+            if (s.type === 'transport') bytes += Number(s.bytesReceived ?? 0);
+          });
+          const watch = watches.get(t) ?? new SilentPath();
+          watches.set(t, watch);
+          if (watch.sample(bytes, performance.now()) && !this.closed && !t.closed && t.connectionState === 'connected') {
+            this.restartIce(t);
+          }
+        }, () => {});
+      }
+    }, SILENCE_SAMPLE_MS);
   }
 
   async publish(
@@ -251,6 +291,7 @@ export class MediaSession {
     if (this.closed) return;
     this.closed = true;
     for (const r of this.restarts.values()) if (r.timer) clearTimeout(r.timer);
+    if (this.silenceTimer) clearInterval(this.silenceTimer);
     for (const p of this.producers.values()) p.close();
     for (const c of this.consumers.values()) c.close();
     void this.sendTransport?.then((t) => t.close(), () => {});

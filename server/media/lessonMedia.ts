@@ -54,11 +54,14 @@ interface Site {
   router: types.Router;
 }
 
+/** What we tag each page's transport with when creating it. */
+type PeerTransport = types.WebRtcTransport<{ peerId: string; direction: TransportDirection }>;
+
 interface Peer {
   id: string;
   site: Site | null;
   mode: QualityMode;
-  transports: Map<string, types.WebRtcTransport>;
+  transports: Map<string, PeerTransport>;
   producers: Map<string, types.Producer>;
   consumers: Map<string, types.Consumer>;
 }
@@ -181,7 +184,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     return peer;
   }
 
-  private transport(peerId: string, transportId: string): types.WebRtcTransport {
+  private transport(peerId: string, transportId: string): PeerTransport {
     const t = this.peers.get(peerId)?.transports.get(transportId);
     if (!t) throw new AppError('NOT_FOUND', 'unknown transport');
     return t;
@@ -230,13 +233,14 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
   }
 
   /** Closes a transport whose ICE stays disconnected past the grace period. */
-  private watchTransport(peer: Peer, transport: types.WebRtcTransport): void {
+  private watchTransport(peer: Peer, transport: PeerTransport): void {
     let timer: NodeJS.Timeout | null = null;
     const clear = () => {
       if (timer) clearTimeout(timer);
       timer = null;
     };
     transport.on('icestatechange', (state) => {
+      this.log.info({ peerId: peer.id, transportId: transport.id, direction: transport.appData.direction, state }, 'ICE state');
       if (state === 'disconnected') {
         timer ??= setTimeout(() => {
           timer = null;
@@ -258,6 +262,16 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
       }
     });
     transport.observer.once('close', clear);
+    // Media over TCP works but suffers more on a lossy link (a lost segment holds up everything
+    // behind it): support wants to know which classrooms' firewalls let no UDP through.
+    let protocol: string | null = null;
+    transport.on('iceselectedtuplechange', (tuple) => {
+      if (tuple.protocol === protocol) return;
+      protocol = tuple.protocol;
+      const fields = { peerId: peer.id, transportId: transport.id, direction: transport.appData.direction, protocol };
+      if (protocol === 'tcp') this.log.info(fields, 'media path over TCP (the network lets no UDP through)');
+      else this.log.debug(fields, 'media path');
+    });
   }
 
   async connectTransport(peerId: string, transportId: string, dtlsParameters: types.DtlsParameters) {
@@ -268,6 +282,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
   /** New ICE credentials for a transport whose network path broke. */
   async restartIce(peerId: string, transportId: string): Promise<types.IceParameters> {
     const transport = this.transport(peerId, transportId);
+    this.log.info({ peerId, transportId, direction: transport.appData.direction }, 'ICE restart');
     return media('restartIce', () => transport.restartIce());
   }
 
@@ -552,6 +567,12 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     return {
       slot: peer.site?.pooled.index ?? null,
       mode: peer.mode,
+      transports: [...peer.transports.values()].map((t) => ({
+        direction: t.appData.direction,
+        iceState: t.iceState,
+        /** 'tcp' where the page's network lets no UDP through (a school firewall). */
+        protocol: t.iceSelectedTuple?.protocol ?? null,
+      })),
       consumers: [...peer.consumers.values()].map((c) => ({
         producerId: c.producerId,
         kind: c.kind,

@@ -19,6 +19,7 @@ import { CHROMIUM } from './browser.js';
 export const SKIP_NETNS = process.env.TONGKE_SKIP_NETNS === '1';
 
 const NFT_TABLE = 'tongke_weak';
+const FIREWALL_TABLE = 'tongke_firewall';
 const PREFIX = 'tk-weak-';
 
 export interface Impairment {
@@ -236,6 +237,38 @@ export class WeakLink {
     await run('ip', ['netns', 'exec', this.ns, 'nft', 'delete', 'table', 'inet', NFT_TABLE]);
     this.impaired = null;
     return last;
+  }
+
+  /**
+   * A school firewall that lets no UDP through, either way, on the link (TCP, and with it the
+   * signalling and ICE over TCP, passes). Independent of `impair`; `allowUdp` lifts it and says
+   * how many UDP packets it stopped.
+   */
+  async blockUdp(): Promise<void> {
+    const ruleset =
+      `table inet ${FIREWALL_TABLE} {\n` +
+      `  chain input {\n` +
+      `    type filter hook input priority 0; policy accept;\n` +
+      `    iifname "${this.nsIf}" meta l4proto udp counter drop\n` +
+      `  }\n` +
+      `  chain output {\n` +
+      `    type filter hook output priority 0; policy accept;\n` +
+      `    oifname "${this.nsIf}" meta l4proto udp counter drop\n` +
+      `  }\n` +
+      `}\n`;
+    await run('ip', ['netns', 'exec', this.ns, 'nft', '-f', '/dev/stdin'], ruleset);
+  }
+
+  /** Lifts `blockUdp`; returns the UDP packets it dropped coming in and going out. */
+  async allowUdp(): Promise<{ inbound: number; outbound: number }> {
+    const nft = NftTable.parse(
+      JSON.parse(await run('ip', ['netns', 'exec', this.ns, 'nft', '-j', 'list', 'table', 'inet', FIREWALL_TABLE])),
+    );
+    const [inbound = 0, outbound = 0] = nft.nftables
+      .flatMap((e) => e.rule?.expr ?? [])
+      .flatMap((x) => (x.counter ? [x.counter.packets] : []));
+    await run('ip', ['netns', 'exec', this.ns, 'nft', 'delete', 'table', 'inet', FIREWALL_TABLE]);
+    return { inbound, outbound };
   }
 
   /** Removes the veth pair, the namespace and the temp dir; safe to call twice. */

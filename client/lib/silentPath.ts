@@ -1,0 +1,42 @@
+/**
+ * Notices that a transport's network path died well before the browser says so.
+ *
+ * When a school firewall starts dropping UDP, or a NAT forgets its mapping, Chrome keeps the
+ * transport 'connected' for 7–8 s: it marks its path unwritable only after five unanswered
+ * checks sent 2.5 s apart. Until then nothing arrives, and for the teacher's send transport that
+ * means every classroom's picture and sound stop. The bytes a transport receives (media, RTCP
+ * feedback, ICE replies) tell sooner: a transport that had been receiving steadily and then
+ * receives nothing for SILENT_MS has lost its path, and an ICE restart finds another (TCP).
+ *
+ * A restart on a path that was fine (the teacher paused everything) costs one ICE exchange and
+ * no media, so this errs towards restarting, but only once per silence.
+ */
+export const SILENT_MS = 2000;
+/** Receiving for this long, never quiet for more than GAP_MS, counts as steady. */
+export const STEADY_MS = 2000;
+export const GAP_MS = 1000;
+
+export class SilentPath {
+  private lastBytes = -1;
+  private lastChangeAt = 0;
+  private steadySince: number | null = null;
+  private fired = false;
+
+  /** Feeds one reading of the transport's bytesReceived; true once when the path has gone silent. */
+  sample(bytes: number, now: number): boolean {
+    if (bytes !== this.lastBytes) {
+      const gap = now - this.lastChangeAt;
+      if (this.steadySince === null || gap > GAP_MS) this.steadySince = this.lastBytes < 0 ? null : now;
+      this.lastBytes = bytes;
+      this.lastChangeAt = now;
+      this.fired = false;
+      return false;
+    }
+    const silentFor = now - this.lastChangeAt;
+    const steady = this.steadySince !== null && this.lastChangeAt - this.steadySince >= STEADY_MS;
+    if (this.fired || !steady || silentFor < SILENT_MS) return false;
+    this.fired = true;
+    this.steadySince = null;
+    return true;
+  }
+}

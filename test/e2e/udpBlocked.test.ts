@@ -1,0 +1,127 @@
+import type { Page } from 'puppeteer';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { waitForPage } from '../helpers/browser.js';
+import { startLesson } from '../helpers/lessonBrowser.js';
+import { longestFreezeMs, minRate, sampleFor, sampleRoom, sleep, trace, type RoomSample } from '../helpers/reception.js';
+import { classroomGrant, teacherGrant, type TestServer } from '../helpers/server.js';
+import { SKIP_NETNS } from '../helpers/weakLink.js';
+import { useWeakLinkLesson } from '../helpers/weakLinkLesson.js';
+
+/**
+ * Many school networks let no UDP out. Every worker also takes WebRTC over TCP on its media
+ * port, so a page behind such a firewall must still send and receive, over TCP. Here the
+ * teacher and one classroom sit behind the firewall (a network namespace whose UDP is dropped
+ * both ways) and a second classroom on the host, outside it.
+ */
+const BEHIND = 'demo-recv-1';
+const OUTSIDE = 'demo-recv-2';
+/** Opus sends 50 packets/s; a busy 2-core host running three browsers leaves far more than this. */
+const MIN_AUDIO_PPS = 25;
+const MIN_FPS = 8;
+
+/** The protocol of each of a peer's transports with media flowing, by direction. */
+function paths(ts: TestServer, find: (grant: { role: string; classroomId?: string }) => boolean) {
+  return async () => {
+    const socket = [...ts.server.io.of('/').sockets.values()].find((s) => find(s.data.grant));
+    const media = await ts.server.service.media(ts.lesson.id);
+    const peer = socket ? media.describePeer(socket.data.peerId) : null;
+    return Object.fromEntries((peer?.transports ?? []).map((t) => [t.direction, t.protocol]));
+  };
+}
+
+async function playing(page: Page, timeoutMs: number): Promise<number> {
+  const start = Date.now();
+  await waitForPage(
+    page,
+    async () => {
+      const s = await window.tongke.stats();
+      return s.videoFramesDecoded > 5 && s.audioPacketsReceived > 0;
+    },
+    timeoutMs,
+  );
+  return Date.now() - start;
+}
+
+describe.skipIf(SKIP_NETNS)('a school firewall that lets no UDP through (netns): media goes over TCP', () => {
+  const wl = useWeakLinkLesson();
+  const lb = wl.lb;
+  let teacher: Page;
+  let behind: Page;
+  let outside: Page;
+  const teacherPath = () => paths(lb.ts, (g) => g.role === 'teacher')();
+  const roomPath = (id: string) => paths(lb.ts, (g) => g.role === 'assistant' && g.classroomId === id)();
+
+  beforeAll(async () => {
+    teacher = await lb.open('teacher', await lb.ts.token(teacherGrant(lb.ts.lesson.id)), { browser: wl.behind });
+    behind = await lb.open('classroom', await lb.ts.token(classroomGrant(lb.ts.lesson.id, BEHIND)), { browser: wl.behind });
+    outside = await lb.open('classroom', await lb.ts.token(classroomGrant(lb.ts.lesson.id, OUTSIDE)));
+    await startLesson(teacher);
+    for (const r of [behind, outside]) await playing(r, 30_000);
+  }, 90_000);
+
+  it('starts over UDP while the network allows it', async () => {
+    expect((await teacherPath()).send).toBe('udp');
+    expect((await roomPath(BEHIND)).recv).toBe('udp');
+    expect((await roomPath(OUTSIDE)).recv).toBe('udp');
+  });
+
+  it('when the firewall starts dropping UDP mid-lesson, the pages behind it move to TCP and both classrooms play on', async () => {
+    // A lesson under way, not one that has just started.
+    await sleep(5_000);
+    const sessions = await Promise.all([teacher, behind, outside].map((p) => p.evaluate(() => window.tongke.sessions())));
+    const sample = (page: Page, id: string) => () => sampleRoom(lb.ts, page, id);
+    const firstBehind = await sample(behind, BEHIND)();
+    const firstOutside = await sample(outside, OUTSIDE)();
+    await wl.link.blockUdp();
+    const blockedAt = Date.now();
+    console.log(`UDP blocked at ${new Date(blockedAt).toISOString()}`);
+    let movedMs: number | null = null;
+    const samples: { behind: RoomSample[]; outside: RoomSample[] } = { behind: [firstBehind], outside: [firstOutside] };
+    const all = await sampleFor({ at: firstBehind.at }, async () => {
+      samples.behind.push(await sample(behind, BEHIND)());
+      samples.outside.push(await sample(outside, OUTSIDE)());
+      if (movedMs === null && (await teacherPath()).send === 'tcp' && (await roomPath(BEHIND)).recv === 'tcp') {
+        movedMs = Date.now() - blockedAt;
+      }
+      return { at: Date.now() };
+    }, 30_000);
+    const dropped = await wl.link.allowUdp();
+    const freezes = { behind: longestFreezeMs(samples.behind), outside: longestFreezeMs(samples.outside) };
+    console.log(
+      `UDP blocked mid-lesson (${all.length} s sampled): both behind on TCP after ${movedMs} ms; longest freeze ${JSON.stringify(freezes)} ms; ` +
+        `UDP dropped ${JSON.stringify(dropped)}\nbehind: ${trace(samples.behind)}\noutside: ${trace(samples.outside)}`,
+    );
+    expect(dropped.inbound + dropped.outbound).toBeGreaterThan(0);
+    expect(movedMs, 'teacher and classroom behind the firewall on TCP').not.toBeNull();
+    expect((await teacherPath()).send).toBe('tcp');
+    expect((await roomPath(BEHIND)).recv).toBe('tcp');
+    expect((await roomPath(OUTSIDE)).recv).toBe('udp');
+    // Once over TCP, sound and picture every second for the last 10 s, in both classrooms.
+    for (const s of [samples.behind, samples.outside]) {
+      const settled = s.slice(-11);
+      expect(minRate(settled, (p) => p.audioPacketsReceived), trace(s)).toBeGreaterThanOrEqual(MIN_AUDIO_PPS);
+      expect(minRate(settled, (p) => p.videoFramesDecoded), trace(s)).toBeGreaterThanOrEqual(MIN_FPS);
+    }
+    // Not by building their media again: ICE found the TCP path on the same transports.
+    expect(await Promise.all([teacher, behind, outside].map((p) => p.evaluate(() => window.tongke.sessions())))).toEqual(sessions);
+  }, 90_000);
+
+  it('a classroom that joins behind it gets picture and sound over TCP', async () => {
+    await wl.link.blockUdp();
+    try {
+      await behind.close();
+      const opened = Date.now();
+      behind = await lb.open('classroom', await lb.ts.token(classroomGrant(lb.ts.lesson.id, BEHIND)), { browser: wl.behind });
+      await playing(behind, 30_000);
+      const joinMs = Date.now() - opened;
+      const first = await sampleRoom(lb.ts, behind, BEHIND);
+      const held = await sampleFor(first, () => sampleRoom(lb.ts, behind, BEHIND), 6_000);
+      console.log(`joined behind a UDP-blocking firewall: page open → playing ${joinMs} ms\n${trace(held)}`);
+      expect((await roomPath(BEHIND)).recv).toBe('tcp');
+      expect(minRate(held, (p) => p.audioPacketsReceived), trace(held)).toBeGreaterThanOrEqual(MIN_AUDIO_PPS);
+      expect(minRate(held, (p) => p.videoFramesDecoded), trace(held)).toBeGreaterThanOrEqual(MIN_FPS);
+    } finally {
+      await wl.link.allowUdp();
+    }
+  }, 60_000);
+});

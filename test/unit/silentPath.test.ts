@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { SilentPath } from '../../client/lib/silentPath.js';
+
+/** Feeds a transport's bytesReceived every 500 ms; returns the times (ms) at which it fired. */
+function firings(bytesAt: (ms: number) => number, untilMs: number, watch = new SilentPath()): number[] {
+  const out: number[] = [];
+  for (let t = 0; t <= untilMs; t += 500) if (watch.sample(bytesAt(t), t)) out.push(t);
+  return out;
+}
+
+/** Bytes that grow while `flowing(ms)` and stand still otherwise. */
+function counter(flowing: (ms: number) => boolean): (ms: number) => number {
+  let bytes = 0;
+  return (ms) => (flowing(ms) ? (bytes += 1200) : bytes);
+}
+
+describe("a transport's silent path (client/lib/silentPath.ts)", () => {
+  it('fires once, 2 s after a transport that received steadily goes quiet', () => {
+    expect(firings(counter((t) => t < 10_000), 30_000)).toEqual([11_500]);
+  });
+
+  it('never fires while bytes keep arriving, however slowly (twice a second is enough)', () => {
+    expect(firings(counter(() => true), 60_000)).toEqual([]);
+  });
+
+  it('rides out a quiet spell shorter than 2 s', () => {
+    expect(firings(counter((t) => t < 10_000 || t >= 11_500), 30_000)).toEqual([]);
+  });
+
+  it('does not fire for a transport that has not yet received steadily (a stream just starting)', () => {
+    // One reading, then nothing: the send transport of a page that stopped right after starting.
+    expect(firings(counter((t) => t === 0 || t === 500), 10_000)).toEqual([]);
+    // Bursts 1.5 s apart are not steady.
+    expect(firings(counter((t) => t % 1_500 === 0 && t < 9_000), 20_000)).toEqual([]);
+  });
+
+  it('fires again for a second silence only after the path carried steadily again', () => {
+    const flowing = (t: number) => t < 5_000 || (t >= 10_000 && t < 15_000) || (t >= 20_000 && t < 20_600);
+    // Quiet from 5 s (fires at 6.5), steady again 10–15 s (fires at 16.5); 20 s is a blip, not steady.
+    expect(firings(counter(flowing), 30_000)).toEqual([6_500, 16_500]);
+  });
+});
