@@ -8,6 +8,7 @@ import { attendanceForm } from './lib/attendanceForm.js';
 import { byId, el } from './lib/dom.js';
 import { t } from './lib/i18n.js';
 import { emptyReceiveStats, MediaSession, sessionCount } from './lib/media.js';
+import { watchMediaReach } from './lib/mediaReach.js';
 import { attachTrack, detachTrack, playWithSound } from './lib/players.js';
 import { Receivers } from './lib/receivers.js';
 import { renderLessonHeader, startShell, wireLessonEvents } from './lib/shell.js';
@@ -198,6 +199,22 @@ const renderAttendance = shell
 const renderHand = shell ? handPanel(shell.socket) : () => {};
 const renderQuiz = shell ? quizPanel(shell.socket) : () => {};
 const renderLink = shell ? linkPanel({ state: () => state, session: () => session, mode: chosenMode }) : () => {};
+if (shell) {
+  watchMediaReach(byId('media-blocked'), () => ({
+    wanting: state?.status === 'live' && (session?.trying ?? false),
+    flowing: session?.flowing ?? false,
+    candidates: session?.candidates ?? [],
+  }), renderMediaState);
+}
+
+let receivingWanted = false;
+
+/** 正在接收 only while the media really arrives, not while it tries to get through. */
+function renderMediaState(): void {
+  const flowing = session?.flowing ?? false;
+  mediaState.textContent = receivingWanted ? t(flowing ? 'mediaReceiving' : 'mediaConnecting') : t('mediaIdle');
+  mediaState.dataset.active = String(receivingWanted && flowing);
+}
 
 function render(s: LessonState): void {
   renderLessonHeader(s);
@@ -210,8 +227,8 @@ function render(s: LessonState): void {
   overlay.hidden = receiving;
   overlay.textContent =
     s.status === 'ended' ? t('lessonEnded') : s.teacherOnline || s.status === 'live' ? t('waitingTeacher') : t('teacherOffline');
-  mediaState.textContent = receiving ? t('mediaReceiving') : t('mediaIdle');
-  mediaState.dataset.active = String(receiving);
+  receivingWanted = receiving;
+  renderMediaState();
   byId('on-stage-banner').hidden = !me?.onStage;
   if (pendingMode === s.viewer.qualityMode) pendingMode = null;
   if (document.activeElement !== qualitySelect) qualitySelect.value = chosenMode(s);

@@ -3,6 +3,7 @@ import { attendanceForm } from './lib/attendanceForm.js';
 import { byId } from './lib/dom.js';
 import { t } from './lib/i18n.js';
 import { CAMERA_SIMULCAST, emptyReceiveStats, MediaSession, sessionCount } from './lib/media.js';
+import { watchMediaReach } from './lib/mediaReach.js';
 import { attachTrack, detachTrack } from './lib/players.js';
 import { Receivers } from './lib/receivers.js';
 import { renderLessonHeader, startShell, wireLessonEvents } from './lib/shell.js';
@@ -31,6 +32,13 @@ const shell = startShell(
   () => session?.flowing ?? false,
 );
 const wall = shell ? classroomWall(shell.socket, message) : null;
+if (shell) {
+  watchMediaReach(byId('media-blocked'), () => ({
+    wanting: state?.status === 'live' && (session?.trying ?? false),
+    flowing: session?.flowing ?? false,
+    candidates: session?.candidates ?? [],
+  }), renderMediaState);
+}
 const renderQuestions = shell ? questionsPanel(shell.socket, message) : () => {};
 const renderQuiz = shell ? quizPanel(shell.socket) : () => {};
 const renderLectureAttendance = shell
@@ -54,13 +62,19 @@ const receivers = new Receivers(
   },
 );
 
+/** 正在直播 only while the media really leaves this page. */
+function renderMediaState(): void {
+  const flowing = session?.flowing ?? false;
+  mediaState.textContent = publishing ? t(flowing ? 'mediaPublishing' : 'mediaConnecting') : t('mediaIdle');
+  mediaState.dataset.active = String(publishing && flowing);
+}
+
 function render(s: LessonState): void {
   renderLessonHeader(s);
   startBtn.hidden = s.status !== 'scheduled';
   endBtn.hidden = s.status !== 'live';
   republishBtn.hidden = !(s.status === 'live' && !publishing);
-  mediaState.textContent = publishing ? t('mediaPublishing') : t('mediaIdle');
-  mediaState.dataset.active = String(publishing);
+  renderMediaState();
   shareBtn.hidden = !(s.status === 'live' && publishing);
   shareBtn.textContent = screen ? t('stopShare') : t('shareScreen');
   const r = s.reception;

@@ -57,10 +57,16 @@ export const producerInfoSchema = z.object({
 });
 export type ProducerInfo = z.infer<typeof producerInfoSchema>;
 
+/** Where a page's media reaches the server; the page names these when they cannot be reached. */
+export const iceCandidateSchema = z
+  .object({ ip: z.string(), port: z.number().int(), protocol: z.enum(['udp', 'tcp']) })
+  .passthrough();
+export type IceCandidateInfo = z.infer<typeof iceCandidateSchema>;
+
 export const transportParamsSchema = z.object({
   id: z.string(),
   iceParameters: looseObject,
-  iceCandidates: z.array(looseObject),
+  iceCandidates: z.array(iceCandidateSchema),
   dtlsParameters: looseObject,
 });
 

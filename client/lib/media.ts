@@ -1,6 +1,6 @@
 import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
-import type { MediaSource, ProducerInfo } from '../../shared/media.js';
+import type { IceCandidateInfo, MediaSource, ProducerInfo } from '../../shared/media.js';
 import { SilentPath } from './silentPath.js';
 import { request, type TongkeSocket } from './socket.js';
 
@@ -59,6 +59,7 @@ export class MediaSession {
   private readonly producers = new Map<MediaSource, types.Producer>();
   private readonly consumers = new Map<string, types.Consumer>();
   private readonly transports: types.Transport[] = [];
+  private lastCandidates: readonly IceCandidateInfo[] = [];
   private closed = false;
   onConnectionState: (state: string) => void = () => {};
   /** Called once when ICE restarts did not help: the page should build a new session. */
@@ -95,6 +96,7 @@ export class MediaSession {
 
   private async createTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
     const params = await request(this.socket, 'media:createTransport', { direction });
+    this.lastCandidates = params.iceCandidates;
     const options = params as unknown as types.TransportOptions;
     const transport =
       direction === 'send' ? this.device.createSendTransport(options) : this.device.createRecvTransport(options);
@@ -276,6 +278,16 @@ export class MediaSession {
       });
     }
     return out;
+  }
+
+  /** Whether this session has set up (or is setting up) a transport: it wants media to flow. */
+  get trying(): boolean {
+    return !this.closed && (this.sendTransport !== null || this.recvTransport !== null);
+  }
+
+  /** Where the server said the last transport could reach it (its ICE candidates). */
+  get candidates(): readonly IceCandidateInfo[] {
+    return this.lastCandidates;
   }
 
   /** Whether media flows: a transport of this session is connected. */

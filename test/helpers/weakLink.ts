@@ -73,7 +73,7 @@ const TbfStats = z.array(
 const NftCounter = z.object({ packets: z.number().int(), bytes: z.number().int() });
 const NftTable = z.object({
   nftables: z.array(
-    z.object({ rule: z.object({ expr: z.array(z.object({ counter: NftCounter.optional() }).passthrough()) }).optional() }).passthrough(),
+    z.object({ rule: z.object({ chain: z.string().optional(), expr: z.array(z.object({ counter: NftCounter.optional() }).passthrough()) }).optional() }).passthrough(),
   ),
 });
 const Addresses = z.array(
@@ -240,35 +240,41 @@ export class WeakLink {
   }
 
   /**
-   * A school firewall that lets no UDP through, either way, on the link (TCP, and with it the
-   * signalling and ICE over TCP, passes). Independent of `impair`; `allowUdp` lifts it and says
-   * how many UDP packets it stopped.
+   * A school firewall that lets no UDP through, either way, on the link; TCP, and with it the
+   * signalling and ICE over TCP, passes. With `tcpOnlyTo` it also stops TCP to any other port:
+   * only the web server is reachable, no media at all. Independent of `impair`; `lowerFirewall`
+   * lifts it and says how many packets it stopped.
    */
-  async blockUdp(): Promise<void> {
+  async raiseFirewall(opts: { tcpOnlyTo?: number } = {}): Promise<void> {
+    const tcp = (dir: 'dport' | 'sport', port: number) => `    ${dir === 'dport' ? 'oifname' : 'iifname'} "${this.nsIf}" tcp ${dir} != ${port} counter drop\n`;
     const ruleset =
       `table inet ${FIREWALL_TABLE} {\n` +
       `  chain input {\n` +
       `    type filter hook input priority 0; policy accept;\n` +
       `    iifname "${this.nsIf}" meta l4proto udp counter drop\n` +
+      (opts.tcpOnlyTo ? tcp('sport', opts.tcpOnlyTo) : '') +
       `  }\n` +
       `  chain output {\n` +
       `    type filter hook output priority 0; policy accept;\n` +
       `    oifname "${this.nsIf}" meta l4proto udp counter drop\n` +
+      (opts.tcpOnlyTo ? tcp('dport', opts.tcpOnlyTo) : '') +
       `  }\n` +
       `}\n`;
     await run('ip', ['netns', 'exec', this.ns, 'nft', '-f', '/dev/stdin'], ruleset);
   }
 
-  /** Lifts `blockUdp`; returns the UDP packets it dropped coming in and going out. */
-  async allowUdp(): Promise<{ inbound: number; outbound: number }> {
+  /** Lifts `raiseFirewall`; returns the packets it dropped coming in and going out. */
+  async lowerFirewall(): Promise<{ inbound: number; outbound: number }> {
     const nft = NftTable.parse(
       JSON.parse(await run('ip', ['netns', 'exec', this.ns, 'nft', '-j', 'list', 'table', 'inet', FIREWALL_TABLE])),
     );
-    const [inbound = 0, outbound = 0] = nft.nftables
-      .flatMap((e) => e.rule?.expr ?? [])
-      .flatMap((x) => (x.counter ? [x.counter.packets] : []));
+    const dropped = (chain: string) =>
+      nft.nftables
+        .filter((e) => e.rule?.chain === chain)
+        .flatMap((e) => e.rule?.expr ?? [])
+        .reduce((n, x) => n + (x.counter?.packets ?? 0), 0);
     await run('ip', ['netns', 'exec', this.ns, 'nft', 'delete', 'table', 'inet', FIREWALL_TABLE]);
-    return { inbound, outbound };
+    return { inbound: dropped('input'), outbound: dropped('output') };
   }
 
   /** Removes the veth pair, the namespace and the temp dir; safe to call twice. */

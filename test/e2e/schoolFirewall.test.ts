@@ -2,9 +2,10 @@ import type { Page } from 'puppeteer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { waitForPage } from '../helpers/browser.js';
 import { startLesson } from '../helpers/lessonBrowser.js';
-import { longestFreezeMs, minRate, sampleFor, sampleRoom, sleep, trace, type RoomSample } from '../helpers/reception.js';
+import { longestFreezeMs, minRate, rate, sampleFor, sampleRoom, sleep, trace, type RoomSample } from '../helpers/reception.js';
 import { classroomGrant, teacherGrant, type TestServer } from '../helpers/server.js';
 import { SKIP_NETNS } from '../helpers/weakLink.js';
+import { UNREACHABLE_MS } from '../../client/lib/mediaReach.js';
 import { useWeakLinkLesson } from '../helpers/weakLinkLesson.js';
 
 /**
@@ -17,7 +18,22 @@ const BEHIND = 'demo-recv-1';
 const OUTSIDE = 'demo-recv-2';
 /** Opus sends 50 packets/s; a busy 2-core host running three browsers leaves far more than this. */
 const MIN_AUDIO_PPS = 25;
-const MIN_FPS = 8;
+/**
+ * Over TCP the teacher's camera sometimes drops its upper layers for a moment (Chrome's ICE-TCP
+ * socket drops what does not fit its send buffer, and its estimate backs off): the layer
+ * switch costs about a second of picture, so the picture is held to an average and a freeze
+ * bound rather than to every second.
+ */
+const MIN_AVG_FPS = 10;
+const MAX_FREEZE_MS = 2_500;
+
+function expectPlaying(samples: RoomSample[], why: string): void {
+  expect(minRate(samples, (p) => p.audioPacketsReceived), why).toBeGreaterThanOrEqual(MIN_AUDIO_PPS);
+  const first = samples[0]!;
+  const last = samples[samples.length - 1]!;
+  expect(rate(first, last, (p) => p.videoFramesDecoded), why).toBeGreaterThanOrEqual(MIN_AVG_FPS);
+  expect(longestFreezeMs(samples), why).toBeLessThanOrEqual(MAX_FREEZE_MS);
+}
 
 /** The protocol of each of a peer's transports with media flowing, by direction. */
 function paths(ts: TestServer, find: (grant: { role: string; classroomId?: string }) => boolean) {
@@ -72,7 +88,7 @@ describe.skipIf(SKIP_NETNS)('a school firewall that lets no UDP through (netns):
     const sample = (page: Page, id: string) => () => sampleRoom(lb.ts, page, id);
     const firstBehind = await sample(behind, BEHIND)();
     const firstOutside = await sample(outside, OUTSIDE)();
-    await wl.link.blockUdp();
+    await wl.link.raiseFirewall();
     const blockedAt = Date.now();
     console.log(`UDP blocked at ${new Date(blockedAt).toISOString()}`);
     let movedMs: number | null = null;
@@ -85,7 +101,7 @@ describe.skipIf(SKIP_NETNS)('a school firewall that lets no UDP through (netns):
       }
       return { at: Date.now() };
     }, 30_000);
-    const dropped = await wl.link.allowUdp();
+    const dropped = await wl.link.lowerFirewall();
     const freezes = { behind: longestFreezeMs(samples.behind), outside: longestFreezeMs(samples.outside) };
     console.log(
       `UDP blocked mid-lesson (${all.length} s sampled): both behind on TCP after ${movedMs} ms; longest freeze ${JSON.stringify(freezes)} ms; ` +
@@ -96,18 +112,14 @@ describe.skipIf(SKIP_NETNS)('a school firewall that lets no UDP through (netns):
     expect((await teacherPath()).send).toBe('tcp');
     expect((await roomPath(BEHIND)).recv).toBe('tcp');
     expect((await roomPath(OUTSIDE)).recv).toBe('udp');
-    // Once over TCP, sound and picture every second for the last 10 s, in both classrooms.
-    for (const s of [samples.behind, samples.outside]) {
-      const settled = s.slice(-11);
-      expect(minRate(settled, (p) => p.audioPacketsReceived), trace(s)).toBeGreaterThanOrEqual(MIN_AUDIO_PPS);
-      expect(minRate(settled, (p) => p.videoFramesDecoded), trace(s)).toBeGreaterThanOrEqual(MIN_FPS);
-    }
+    // Once over TCP, for the last 15 s in both classrooms: sound every second, and a moving picture.
+    for (const s of [samples.behind, samples.outside]) expectPlaying(s.slice(-16), trace(s));
     // Not by building their media again: ICE found the TCP path on the same transports.
     expect(await Promise.all([teacher, behind, outside].map((p) => p.evaluate(() => window.tongke.sessions())))).toEqual(sessions);
   }, 90_000);
 
   it('a classroom that joins behind it gets picture and sound over TCP', async () => {
-    await wl.link.blockUdp();
+    await wl.link.raiseFirewall();
     try {
       await behind.close();
       const opened = Date.now();
@@ -118,10 +130,54 @@ describe.skipIf(SKIP_NETNS)('a school firewall that lets no UDP through (netns):
       const held = await sampleFor(first, () => sampleRoom(lb.ts, behind, BEHIND), 6_000);
       console.log(`joined behind a UDP-blocking firewall: page open → playing ${joinMs} ms\n${trace(held)}`);
       expect((await roomPath(BEHIND)).recv).toBe('tcp');
-      expect(minRate(held, (p) => p.audioPacketsReceived), trace(held)).toBeGreaterThanOrEqual(MIN_AUDIO_PPS);
-      expect(minRate(held, (p) => p.videoFramesDecoded), trace(held)).toBeGreaterThanOrEqual(MIN_FPS);
+      expectPlaying(held, trace(held));
     } finally {
-      await wl.link.allowUdp();
+      await wl.link.lowerFirewall();
     }
   }, 60_000);
+
+  it('where only the web server is let through, both pages behind it say media cannot get through and name the ports; once opened, all play again', async () => {
+    const webPort = Number(new URL(lb.ts.url).port);
+    await wl.link.raiseFirewall({ tcpOnlyTo: webPort });
+    const raisedAt = Date.now();
+    const bannerShown = () => !document.querySelector<HTMLElement>('#media-blocked')!.hidden;
+    let dropped: { inbound: number; outbound: number } | null = null;
+    try {
+      await behind.close();
+      behind = await lb.open('classroom', await lb.ts.token(classroomGrant(lb.ts.lesson.id, BEHIND)), { browser: wl.behind });
+      await waitForPage(behind, bannerShown, UNREACHABLE_MS + 20_000);
+      await waitForPage(teacher, bannerShown, UNREACHABLE_MS + 20_000);
+      console.log(`only the web server let through: both banners up after ${Date.now() - raisedAt} ms`);
+      for (const page of [behind, teacher]) {
+        const text = await page.$eval('#media-blocked', (e) => e.textContent ?? '');
+        expect(text).toContain('音视频连不上服务器');
+        // The server's media address and ports, for the school's network administrator.
+        expect(text).toContain(wl.link.hostIp);
+        expect(text).toMatch(/UDP \d+/);
+        expect(text).toMatch(/TCP \d+/);
+        expect(text).not.toContain(`TCP ${webPort}`);
+      }
+      await behind.bringToFront();
+      await behind.screenshot({ path: 'test-results/classroom-media-unreachable.png' });
+      expect((await sampleRoom(lb.ts, behind, BEHIND)).page.videoFramesDecoded).toBe(0);
+    } finally {
+      dropped = await wl.link.lowerFirewall();
+    }
+    const openedAt = Date.now();
+    const playingAgain = async (page: Page) => {
+      await waitForPage(page, async () => {
+        const s = await window.tongke.stats();
+        return document.querySelector<HTMLElement>('#media-blocked')!.hidden && s.videoFramesDecoded > 5;
+      }, 60_000);
+      return Date.now() - openedAt;
+    };
+    const before = (await outside.evaluate(() => window.tongke.stats())).videoFramesDecoded;
+    const [behindMs, outsideMs] = await Promise.all([
+      playingAgain(behind),
+      waitForPage(outside, async (n) => (await window.tongke.stats()).videoFramesDecoded > n + 20, 60_000, before).then(() => Date.now() - openedAt),
+    ]);
+    await waitForPage(teacher, () => document.querySelector<HTMLElement>('#media-blocked')!.hidden, 10_000);
+    console.log(`firewall opened: classroom behind it playing after ${behindMs} ms, the one outside after ${outsideMs} ms; dropped ${JSON.stringify(dropped)}`);
+    expect(dropped.inbound + dropped.outbound).toBeGreaterThan(0);
+  }, 150_000);
 });
