@@ -23,12 +23,14 @@ srtp_prefix() {
 }
 
 # The worker links against Debian's libraries, so its cache key includes their
-# versions: an apt upgrade of any of them triggers a rebuild.
+# versions: an apt upgrade of any of them triggers a rebuild. So does a change to our
+# patches of its build files and source.
 worker_cache_key() {
   local libs="libuv1-dev libssl-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev"
-  local v
+  local v patches
   v=$(dpkg-query -W -f='${Package}=${Version};' $libs 2>/dev/null)
-  printf '%s' "mediasoup-${MEDIASOUP_VERSION};${v};srtp=openssl-${SRTP_DEBIAN_VERSION}" | sha256sum | cut -c1-16
+  patches=$(cat "$TONGKE_ROOT"/scripts/patch-worker-*.py | sha256sum | cut -c1-16)
+  printf '%s' "mediasoup-${MEDIASOUP_VERSION};${v};srtp=openssl-${SRTP_DEBIAN_VERSION};patches=${patches}" | sha256sum | cut -c1-16
 }
 
 worker_cache_dir() {

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-describe('scripts/patch-worker-meson.py', () => {
-  it('turns every bundled subproject of mediasoup 3.12.16 into a system dependency', () => {
+describe('our patches of the mediasoup 3.12.16 worker (scripts/patch-worker-*.py)', () => {
+  it('meson: turns every bundled subproject into a system dependency', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tongke-patch-'));
     try {
       const src = 'node_modules/mediasoup/worker';
@@ -24,6 +24,24 @@ describe('scripts/patch-worker-meson.py', () => {
       // Only libwebrtc is linked whole; the system libraries are shared.
       const linkWhole = /link_whole = \[([^\]]*)\]/.exec(top)?.[1] ?? '';
       expect(linkWhole.replace(/\s/g, '')).toBe('libwebrtc,');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('source: turns Nagle off on every ICE-TCP connection the worker accepts, once', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tongke-patch-'));
+    try {
+      const file = 'src/handles/TcpServerHandler.cpp';
+      mkdirSync(path.join(dir, 'src/handles'), { recursive: true });
+      cpSync(path.join('node_modules/mediasoup/worker', file), path.join(dir, file));
+      execFileSync('python3', ['scripts/patch-worker-tcp-nodelay.py', dir]);
+      const once = readFileSync(path.join(dir, file), 'utf8');
+      // Right after the accept succeeded, before the connection starts reading.
+      expect(once).toMatch(/uv_accept\(\) failed[^\n]*\n\n\t\/\* tongke: TCP_NODELAY \*\/\n\tuv_tcp_nodelay\(connection->GetUvHandle\(\), 1\);\n/);
+      expect(once.indexOf('uv_tcp_nodelay')).toBeLessThan(once.indexOf('connection->Start()'));
+      execFileSync('python3', ['scripts/patch-worker-tcp-nodelay.py', dir]);
+      expect(readFileSync(path.join(dir, file), 'utf8')).toBe(once);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
