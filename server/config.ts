@@ -59,6 +59,11 @@ const envSchema = z.object({
   /** Seconds a classroom's media may stay disconnected before the server drops its state. */
   TONGKE_MEDIA_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /**
+   * Seconds a page's transports may all stay unconnected before its media counts as blocked
+   * (the teacher's wall marks the classroom, the log records it); the page says so after 12 s.
+   */
+  TONGKE_MEDIA_UNREACHABLE_SECONDS: z.coerce.number().int().min(1).max(600).default(12),
+  /**
    * Seconds a page whose signalling dropped keeps its media and its place in the lesson while its
    * media still flows, waiting for the page to reconnect; 0 lets it go at once.
    */
@@ -88,6 +93,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       rtcPort: rtcPort === 0 ? null : rtcPort,
       consumerBudget: env.TONGKE_WORKER_CONSUMER_BUDGET,
       disconnectGraceMs: env.TONGKE_MEDIA_GRACE_SECONDS * 1000,
+      unreachableMs: env.TONGKE_MEDIA_UNREACHABLE_SECONDS * 1000,
     },
     dataDir: path.resolve(env.TONGKE_DATA_DIR),
     lessons: { maxOnStage: env.TONGKE_MAX_ON_STAGE },

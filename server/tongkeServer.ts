@@ -65,7 +65,10 @@ export async function startTongke(
     const workers = pool;
     const service = new LessonService(
       store,
-      () => LessonMedia.create(workers, log, { disconnectGraceMs: config.media.disconnectGraceMs }),
+      () => LessonMedia.create(workers, log, {
+          disconnectGraceMs: config.media.disconnectGraceMs,
+          unreachableMs: config.media.unreachableMs,
+        }),
       log,
       { maxOnStage: config.lessons.maxOnStage },
     );

@@ -17,6 +17,8 @@ export const classroomPresenceSchema = z.object({
   online: z.boolean(),
   /** Online, but its signalling dropped: its media flows on while the page reconnects. */
   reconnecting: z.boolean(),
+  /** Online, but its media has not got through for a while: its network blocks the media ports, most likely. */
+  mediaBlocked: z.boolean(),
   attendance: attendanceSchema.nullable(),
   handRaised: z.boolean(),
   onStage: z.boolean(),

@@ -65,6 +65,7 @@ export function classroomWall(socket: TongkeSocket, message: HTMLElement) {
       const tl = tile(c);
       tl.box.dataset.online = String(c.online);
       tl.box.dataset.reconnecting = String(c.reconnecting);
+      tl.box.dataset.mediaBlocked = String(c.mediaBlocked);
       tl.box.dataset.stage = String(c.onStage);
       tl.box.dataset.hand = String(c.handRaised);
       tl.name.textContent = c.name;
@@ -77,6 +78,9 @@ export function classroomWall(socket: TongkeSocket, message: HTMLElement) {
         ...(c.onStage ? [el('span', { className: 'mark stage', text: t('onStage') })] : []),
         ...(c.reconnecting
           ? [el('span', { className: 'mark reconnecting', text: t('signalReconnecting'), title: t('reconnectingHint') })]
+          : []),
+        ...(c.mediaBlocked
+          ? [el('span', { className: 'mark blocked', text: t('mediaBlockedMark'), title: t('mediaBlockedHint') })]
           : []),
       );
       const lv = qualityLevel(c.quality);

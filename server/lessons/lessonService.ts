@@ -177,6 +177,7 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     if (!rt?.peers.has(peerId)) return;
     rt.peers.delete(peerId);
     rt.signalLost.delete(peerId);
+    rt.mediaBlocked.delete(peerId);
     rt.media?.closePeer(peerId);
     if (p.kind === 'inspector') return;
     const identity = identityOf(p);
@@ -260,9 +261,25 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
       // client is told to set its media up again.
       if (rt.media === m) rt.media = null;
       rt.publishers.clear();
+      rt.mediaBlocked.clear();
       this.record(rt, 'media_quality_incident', null, { kind: 'media_reset', reason });
       this.log.error({ lessonId, reason }, 'lesson media lost: clients will reconnect');
       this.emit('mediaReset', lessonId, reason);
+      this.changed(rt);
+    });
+    m.on('peerReach', (peerId, blocked) => {
+      const p = rt.peers.get(peerId);
+      // A page that left takes its mark with it; that is no recovery to log.
+      if (!p || p.kind === 'inspector') {
+        rt.mediaBlocked.delete(peerId);
+        return;
+      }
+      if (blocked) rt.mediaBlocked.add(peerId);
+      else rt.mediaBlocked.delete(peerId);
+      // The log shows a classroom that was online but never saw or heard the lesson.
+      this.record(rt, 'media_quality_incident', p.kind === 'classroom' ? p.classroomId : null, {
+        kind: blocked ? 'media_unreachable' : 'media_reachable',
+      });
       this.changed(rt);
     });
     m.on('peerScore', (peerId, score) => {

@@ -30,6 +30,16 @@ function reception(rt: Runtime): LessonState['reception'] {
   return summary;
 }
 
+/** Whether a page of the classroom is online but its media does not get through. */
+function mediaBlocked(rt: Runtime, classroomId: string): boolean {
+  if (rt.mediaBlocked.size === 0) return false;
+  for (const peerId of rt.mediaBlocked) {
+    const p = rt.peers.get(peerId);
+    if (p?.kind === 'classroom' && p.classroomId === classroomId) return true;
+  }
+  return false;
+}
+
 /** Whether every page of a classroom has lost its signalling (and none is connected). */
 function signalLost(rt: Runtime, classroomId: string): boolean {
   if (rt.signalLost.size === 0) return false;
@@ -71,6 +81,7 @@ function base(rt: Runtime): Base {
       area: c.area,
       online: rt.presence.has(identityOf({ kind: 'classroom', classroomId: c.id })),
       reconnecting: signalLost(rt, c.id),
+      mediaBlocked: mediaBlocked(rt, c.id),
       attendance: rt.attendance.get(c.id),
       handRaised: rt.questions.hasOpen(c.id),
       onStage: rt.stage.has(c.id),

@@ -35,6 +35,8 @@ export interface Runtime {
   peers: Map<string, Participant>;
   /** Peers whose socket dropped while their media flows on: they may come back. */
   signalLost: Set<string>;
+  /** Peers whose media has not got through for a while (PeerReach): ports blocked, most likely. */
+  mediaBlocked: Set<string>;
   /** Identity → the connection whose producers the others receive. */
   publishers: Map<string, string>;
   /** Each classroom's chosen reception mode; survives its reconnects. */
@@ -64,6 +66,7 @@ export function createRuntime(
     mediaStarting: null,
     peers: new Map(),
     signalLost: new Set(),
+    mediaBlocked: new Set(),
     publishers: new Map(),
     qualityModes: new Map(),
     version: 0,

@@ -4,6 +4,7 @@ import type { QualityMode } from '../../shared/media.js';
 import type { MediaKind, MediaSource, ProducerInfo, TransportDirection } from '../../shared/media.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { PeerReach } from './peerReach.js';
 import { SenderLayers } from './senderLayers.js';
 import type { PooledWorker, WorkerPool } from './workerPool.js';
 
@@ -81,11 +82,15 @@ export type LessonMediaEvents = {
   transportClosed: [peerId: string, transportId: string];
   /** A worker under this lesson died: its media is gone and must be rebuilt. */
   failed: [reason: string];
+  /** A peer's media has (true) or no longer has (false) failed to get through (peerReach.ts). */
+  peerReach: [peerId: string, blocked: boolean];
 };
 
 export interface LessonMediaOptions {
   /** How long a transport may stay ICE-disconnected before its state is closed. */
   disconnectGraceMs: number;
+  /** How long a peer's transports may all stay unconnected before its media counts as blocked. */
+  unreachableMs: number;
 }
 
 /** Turns mediasoup's exceptions (bad parameters, closed objects) into client errors. */
@@ -118,6 +123,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
   /** producerId → which of its simulcast layers still flow (the teacher's camera). */
   private readonly senderLayers = new Map<string, SenderLayers>();
   private closed = false;
+  private readonly reach: PeerReach;
 
   private constructor(
     private readonly pool: WorkerPool,
@@ -126,6 +132,22 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     private readonly opts: LessonMediaOptions,
   ) {
     super();
+    this.reach = new PeerReach(
+      opts.unreachableMs,
+      (peerId) => this.waitingForPath(peerId),
+      (peerId, blocked) => {
+        if (blocked) this.log.warn({ peerId }, 'media cannot get through: no transport connected (ports blocked?)');
+        else this.log.info({ peerId }, 'media gets through again');
+        this.emit('peerReach', peerId, blocked);
+      },
+    );
+  }
+
+  /** Whether a peer has transports and none of them is connected. */
+  private waitingForPath(peerId: string): boolean {
+    const peer = this.peers.get(peerId);
+    if (!peer || peer.transports.size === 0) return false;
+    return ![...peer.transports.values()].some((t) => t.iceState === 'connected' || t.iceState === 'completed');
   }
 
   /** Creates the lesson's first router (where the teacher will usually land). */
@@ -220,6 +242,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     }
     peer.transports.set(transport.id, transport);
     transport.observer.once('close', () => peer.transports.delete(transport.id));
+    if (this.waitingForPath(peer.id)) this.reach.waiting(peer.id);
     if (direction === 'recv') {
       await media('setMinOutgoingBitrate', () => transport.setMinOutgoingBitrate(MIN_DOWNLINK_BITRATE));
     }
@@ -241,6 +264,8 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     };
     transport.on('icestatechange', (state) => {
       this.log.info({ peerId: peer.id, transportId: transport.id, direction: transport.appData.direction, state }, 'ICE state');
+      if (state === 'connected' || state === 'completed') this.reach.connected(peer.id);
+      else if (this.waitingForPath(peer.id)) this.reach.waiting(peer.id);
       if (state === 'disconnected') {
         timer ??= setTimeout(() => {
           timer = null;
@@ -631,6 +656,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     if (!peer) return;
     this.peers.delete(peerId);
     this.scores.delete(peerId);
+    this.reach.forget(peerId);
     for (const t of peer.transports.values()) t.close();
   }
 
@@ -660,6 +686,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     for (const w of this.senderLayers.values()) w.close();
     this.senderLayers.clear();
     for (const id of [...this.peers.keys()]) this.closePeer(id);
+    this.reach.close();
     for (const site of this.sites.values()) void site.then((s) => !s.router.closed && s.router.close(), () => {});
     this.sites.clear();
     this.removeAllListeners();
