@@ -8,7 +8,7 @@ import { attendanceForm } from './lib/attendanceForm.js';
 import { byId, el } from './lib/dom.js';
 import { t } from './lib/i18n.js';
 import { emptyReceiveStats, MediaSession, sessionCount } from './lib/media.js';
-import { watchMediaReach } from './lib/mediaReach.js';
+import { sessionReach, watchMediaReach } from './lib/mediaReach.js';
 import { attachTrack, detachTrack, playWithSound } from './lib/players.js';
 import { Receivers } from './lib/receivers.js';
 import { renderLessonHeader, startShell, wireLessonEvents } from './lib/shell.js';
@@ -200,11 +200,7 @@ const renderHand = shell ? handPanel(shell.socket) : () => {};
 const renderQuiz = shell ? quizPanel(shell.socket) : () => {};
 const renderLink = shell ? linkPanel({ state: () => state, session: () => session, mode: chosenMode }) : () => {};
 if (shell) {
-  watchMediaReach(byId('media-blocked'), () => ({
-    wanting: state?.status === 'live' && (session?.trying ?? false),
-    flowing: session?.flowing ?? false,
-    candidates: session?.candidates ?? [],
-  }), renderMediaState);
+  watchMediaReach(byId('media-blocked'), sessionReach(() => state?.status === 'live', () => session), renderMediaState);
 }
 
 let receivingWanted = false;

@@ -3,7 +3,7 @@ import { attendanceForm } from './lib/attendanceForm.js';
 import { byId } from './lib/dom.js';
 import { t } from './lib/i18n.js';
 import { CAMERA_SIMULCAST, emptyReceiveStats, MediaSession, sessionCount } from './lib/media.js';
-import { watchMediaReach } from './lib/mediaReach.js';
+import { sessionReach, watchMediaReach } from './lib/mediaReach.js';
 import { attachTrack, detachTrack } from './lib/players.js';
 import { Receivers } from './lib/receivers.js';
 import { renderLessonHeader, startShell, wireLessonEvents } from './lib/shell.js';
@@ -33,11 +33,7 @@ const shell = startShell(
 );
 const wall = shell ? classroomWall(shell.socket, message) : null;
 if (shell) {
-  watchMediaReach(byId('media-blocked'), () => ({
-    wanting: state?.status === 'live' && (session?.trying ?? false),
-    flowing: session?.flowing ?? false,
-    candidates: session?.candidates ?? [],
-  }), renderMediaState);
+  watchMediaReach(byId('media-blocked'), sessionReach(() => state?.status === 'live', () => session), renderMediaState);
 }
 const renderQuestions = shell ? questionsPanel(shell.socket, message) : () => {};
 const renderQuiz = shell ? quizPanel(shell.socket) : () => {};

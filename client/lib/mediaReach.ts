@@ -1,5 +1,6 @@
 import type { IceCandidateInfo } from '../../shared/media.js';
 import { t } from './i18n.js';
+import type { MediaSession } from './media.js';
 
 /**
  * How long a page that wants media may go without a connected transport before it says so.
@@ -61,4 +62,12 @@ export function watchMediaReach(
   };
   const timer = setInterval(check, 1000);
   return () => clearInterval(timer);
+}
+
+/** What watchMediaReach looks at on a lesson page: live, and what its media session is doing. */
+export function sessionReach(live: () => boolean, session: () => MediaSession | null) {
+  return () => {
+    const s = session();
+    return { wanting: live() && (s?.trying ?? false), flowing: s?.flowing ?? false, candidates: s?.candidates ?? [] };
+  };
 }

@@ -4,21 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import '../helpers/pageApi.js';
 import { waitForPage } from '../helpers/browser.js';
 import { startLesson, useLessonBrowser } from '../helpers/lessonBrowser.js';
+import { playing } from '../helpers/reception.js';
 import { classroomGrant, teacherGrant } from '../helpers/server.js';
-
-/** Waits until the page decodes teacher video and sound in its current media session. */
-async function playing(page: Page, timeoutMs = 20_000): Promise<number> {
-  const start = Date.now();
-  await waitForPage(
-    page,
-    async () => {
-      const s = await window.tongke.stats();
-      return s.videoFramesDecoded > 5 && s.audioPacketsReceived > 0;
-    },
-    timeoutMs,
-  );
-  return Date.now() - start;
-}
 
 describe('recovery and screen sharing in Chromium', () => {
   const lb = useLessonBrowser({ TONGKE_NUM_WORKERS: '2' });

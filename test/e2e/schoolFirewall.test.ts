@@ -2,7 +2,7 @@ import type { Page } from 'puppeteer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { waitForPage } from '../helpers/browser.js';
 import { startLesson } from '../helpers/lessonBrowser.js';
-import { fullQuality, longestFreezeMs, minRate, rate, sampleFor, sampleRoom, sampleUntil, sleep, trace, type RoomSample } from '../helpers/reception.js';
+import { fullQuality, longestFreezeMs, minRate, playing, rate, sampleFor, sampleRoom, sampleUntil, sleep, trace, type RoomSample } from '../helpers/reception.js';
 import { classroomGrant, teacherGrant, type TestServer } from '../helpers/server.js';
 import { SKIP_NETNS } from '../helpers/weakLink.js';
 import { UNREACHABLE_MS } from '../../client/lib/mediaReach.js';
@@ -45,19 +45,6 @@ function paths(ts: TestServer, find: (grant: { role: string; classroomId?: strin
     const peer = socket ? media.describePeer(socket.data.peerId) : null;
     return Object.fromEntries((peer?.transports ?? []).map((t) => [t.direction, t.protocol]));
   };
-}
-
-async function playing(page: Page, timeoutMs: number): Promise<number> {
-  const start = Date.now();
-  await waitForPage(
-    page,
-    async () => {
-      const s = await window.tongke.stats();
-      return s.videoFramesDecoded > 5 && s.audioPacketsReceived > 0;
-    },
-    timeoutMs,
-  );
-  return Date.now() - start;
 }
 
 describe.skipIf(SKIP_NETNS)('a school firewall that lets no UDP through (netns): media goes over TCP', () => {

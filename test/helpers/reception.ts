@@ -1,4 +1,5 @@
 import type { Page } from 'puppeteer';
+import { waitForPage } from './browser.js';
 import type { Stats } from './pageApi.js';
 import type { TestServer } from './server.js';
 
@@ -110,3 +111,17 @@ export const longestFreezeMs = (samples: RoomSample[]) => {
   });
   return longest;
 };
+
+/** Waits until the page decodes teacher video and sound in its current media session; returns how long. */
+export async function playing(page: Page, timeoutMs = 20_000): Promise<number> {
+  const start = Date.now();
+  await waitForPage(
+    page,
+    async () => {
+      const s = await window.tongke.stats();
+      return s.videoFramesDecoded > 5 && s.audioPacketsReceived > 0;
+    },
+    timeoutMs,
+  );
+  return Date.now() - start;
+}
