@@ -263,7 +263,10 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
       timer = null;
     };
     transport.on('icestatechange', (state) => {
-      this.log.info({ peerId: peer.id, transportId: transport.id, direction: transport.appData.direction, state }, 'ICE state');
+      const fields = { peerId: peer.id, transportId: transport.id, direction: transport.appData.direction, state };
+      // Every join connects; only a lost path is worth a line at info.
+      if (state === 'disconnected') this.log.info(fields, 'ICE state');
+      else this.log.debug(fields, 'ICE state');
       if (state === 'connected' || state === 'completed') this.reach.connected(peer.id);
       else if (this.waitingForPath(peer.id)) this.reach.waiting(peer.id);
       if (state === 'disconnected') {
