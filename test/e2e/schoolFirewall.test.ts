@@ -162,6 +162,13 @@ describe.skipIf(SKIP_NETNS)('a school firewall that lets no UDP through (netns):
       await teacher.screenshot({ path: 'test-results/teacher-media-unreachable.png', fullPage: true });
       await behind.bringToFront();
       await behind.screenshot({ path: 'test-results/classroom-media-unreachable.png' });
+      // The same in English, for a page switched to it.
+      await behind.click('#lang');
+      await waitForPage(behind, () => (document.querySelector('#media-blocked')?.textContent ?? '').includes('cannot reach the server'), 3_000);
+      const english = await behind.$eval('#media-blocked', (e) => e.textContent ?? '');
+      expect(english).toMatch(new RegExp(`UDP \\d+ and TCP \\d+ on ${wl.link.hostIp.replace(/\./g, '\\.')}`));
+      await behind.screenshot({ path: 'test-results/classroom-media-unreachable-en.png' });
+      await behind.click('#lang');
       expect((await sampleRoom(lb.ts, behind, BEHIND)).page.videoFramesDecoded).toBe(0);
     } finally {
       dropped = await wl.link.lowerFirewall();
