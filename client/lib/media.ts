@@ -1,7 +1,7 @@
 import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
 import type { IceCandidateInfo, MediaSource, ProducerInfo } from '../../shared/media.js';
-import { SilentPath } from './silentPath.js';
+import { SilentPath, StuckPath } from './silentPath.js';
 import { request, type TongkeSocket } from './socket.js';
 
 const MAX_ICE_RESTARTS = 3;
@@ -167,11 +167,12 @@ export class MediaSession {
 
   private silenceTimer: ReturnType<typeof setInterval> | null = null;
   private readonly silences = new Map<types.Transport, SilentPath>();
+  private readonly stuck = new Map<types.Transport, StuckPath>();
 
   /**
-   * Restarts ICE on a 'connected' transport whose path went silent (silentPath.ts), where the
-   * browser would take 7–8 s to notice. A transport the browser already reports broken is left
-   * to watchConnection.
+   * Restarts ICE on a 'connected' transport whose path went silent (SilentPath), where the
+   * browser would take 7–8 s to notice, and every 5 s on one that has not connected for 12 s
+   * (StuckPath). Chrome's own 'disconnected'/'failed' are still handled by watchConnection.
    */
   private watchSilence(): void {
     const watches = this.silences;
@@ -179,8 +180,12 @@ export class MediaSession {
       for (const t of this.transports) {
         if (t.closed) {
           watches.delete(t);
+          this.stuck.delete(t);
           continue;
         }
+        const stuck = this.stuck.get(t) ?? new StuckPath();
+        this.stuck.set(t, stuck);
+        if (stuck.sample(t.connectionState === 'connected', performance.now()) && !this.closed) this.restartIce(t);
         if (t.connectionState !== 'connected') continue;
         void t.getStats().then((report) => {
           let bytes = 0;

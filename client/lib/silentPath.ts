@@ -40,3 +40,32 @@ export class SilentPath {
     return true;
   }
 }
+
+/** A transport not connected for this long is retried with an ICE restart… */
+export const STUCK_AFTER_MS = 12_000;
+/** …and again this often while it stays so. */
+export const STUCK_RETRY_MS = 5_000;
+
+/**
+ * Retries a transport that cannot connect. Behind a firewall that drops everything, Chrome's
+ * checks of the UDP pairs fail for good and its TCP attempt sits in the kernel's SYN backoff
+ * (1, 2, 4, 8, 16 s…), so once the school opens the ports the page came back only at the next
+ * SYN, after up to ~16 s, and over TCP. A fresh ICE generation every 5 s finds the opened path
+ * within a few seconds, over UDP when UDP is open.
+ */
+export class StuckPath {
+  private since: number | null = null;
+  private lastRetry = 0;
+
+  /** Feeds whether the transport is connected now; true when it should restart ICE. */
+  sample(connected: boolean, now: number): boolean {
+    if (connected) {
+      this.since = null;
+      return false;
+    }
+    this.since ??= now;
+    if (now - this.since < STUCK_AFTER_MS || now - this.lastRetry < STUCK_RETRY_MS) return false;
+    this.lastRetry = now;
+    return true;
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SilentPath } from '../../client/lib/silentPath.js';
+import { SilentPath, STUCK_AFTER_MS, STUCK_RETRY_MS, StuckPath } from '../../client/lib/silentPath.js';
 
 /** Feeds a transport's bytesReceived every 500 ms; returns the times (ms) at which it fired. */
 function firings(bytesAt: (ms: number) => number, untilMs: number, watch = new SilentPath()): number[] {
@@ -38,5 +38,29 @@ describe("a transport's silent path (client/lib/silentPath.ts)", () => {
     const flowing = (t: number) => t < 5_000 || (t >= 10_000 && t < 15_000) || (t >= 20_000 && t < 20_600);
     // Quiet from 5 s (fires at 6.5), steady again 10–15 s (fires at 16.5); 20 s is a blip, not steady.
     expect(firings(counter(flowing), 30_000)).toEqual([6_500, 16_500]);
+  });
+});
+
+describe("a transport that cannot connect (client/lib/silentPath.ts StuckPath)", () => {
+  /** Samples every 500 ms; returns when it asked for a restart. */
+  const retries = (connected: (ms: number) => boolean, untilMs: number) => {
+    const p = new StuckPath();
+    const out: number[] = [];
+    for (let t = 0; t <= untilMs; t += 500) if (p.sample(connected(t), t)) out.push(t);
+    return out;
+  };
+
+  it(`restarts ICE ${STUCK_AFTER_MS / 1000} s after it stopped being connected, then every ${STUCK_RETRY_MS / 1000} s`, () => {
+    expect(retries(() => false, 30_000)).toEqual([12_000, 17_000, 22_000, 27_000]);
+    expect(retries((t) => t < 3_000, 30_000)).toEqual([15_000, 20_000, 25_000, 30_000]);
+  });
+
+  it('leaves a connected transport alone, and a short loss of connection too', () => {
+    expect(retries(() => true, 60_000)).toEqual([]);
+    expect(retries((t) => t < 5_000 || t > 15_000, 60_000)).toEqual([]);
+  });
+
+  it('starts counting afresh after the transport connected again', () => {
+    expect(retries((t) => t >= 13_000 && t < 14_000, 30_000)).toEqual([12_000, 26_000]);
   });
 });
