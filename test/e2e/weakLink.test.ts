@@ -60,10 +60,14 @@ const CLEAN_ROOM = 'demo-recv-3';
 const LATE_ROOM = 'demo-recv-2';
 /**
  * A first visit on the weak link, from opening the page: loaded (page and script, compressed)
- * 2.9 s, first sound 3.5 s, first picture 5.0 s measured; sent uncompressed it took 11.1,
- * 11.9 and 15.2 s. Bounds about twice the measured.
+ * 2.9 s, first sound 3.5 s, first picture 5.0 s measured at first; sent uncompressed it took
+ * 11.1, 11.9 and 15.2 s. It varies: the page's own media starts before its load event and
+ * shares the 300 kbit/s with the rest of the page, and TCP's recovery from the shaper's drops
+ * is luck. Six full-suite runs on 2026-12-02 gave loaded 3.9–6.1 s (median 4.7), first sound
+ * 4.7–9.0 s, first picture 4.9–9.8 s; 6.1 s broke the first bound of 6 s. Bounds about twice
+ * the median.
  */
-const JOIN_BOUNDS_MS = { loaded: 6_000, audio: 8_000, frame: 12_000 };
+const JOIN_BOUNDS_MS = { loaded: 9_000, audio: 12_000, frame: 14_000 };
 const JOIN_WITHIN_MS = 20_000;
 /** The fake camera's top layer decodes at ~20 fps here; a classroom beside the weak one keeps most of it. */
 const MIN_CLEAN_FPS = 12;
