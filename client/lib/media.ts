@@ -156,13 +156,23 @@ export class MediaSession {
     }, delay);
   }
 
-  private restartIce(transport: types.Transport): void {
+  /**
+   * `rebuildOnFailure`: when the browser itself reports the transport broken, a restart the
+   * server cannot make means the session must be built anew. A restart of our own (a silent or
+   * stuck path) is only an attempt: it is not made without signalling, and a failed one is left
+   * to the next attempt, so a full network outage does not throw away media the server still
+   * holds for the page while its signalling is down.
+   */
+  private restartIce(transport: types.Transport, rebuildOnFailure = true): void {
+    if (!rebuildOnFailure && !this.socket.connected) return;
     request(this.socket, 'media:restartIce', { transportId: transport.id }).then(
       ({ iceParameters }) => transport.restartIce({ iceParameters: iceParameters as unknown as types.IceParameters }),
       () => {
-        if (!this.closed) this.onBroken();
+        if (rebuildOnFailure && !this.closed) this.onBroken();
       },
-    );
+    ).catch(() => {
+      // The transport closed under the restart: the session is being rebuilt or closed anyway.
+    });
   }
 
   private silenceTimer: ReturnType<typeof setInterval> | null = null;
@@ -185,7 +195,7 @@ export class MediaSession {
         }
         const stuck = this.stuck.get(t) ?? new StuckPath();
         this.stuck.set(t, stuck);
-        if (stuck.sample(t.connectionState === 'connected', performance.now()) && !this.closed) this.restartIce(t);
+        if (stuck.sample(t.connectionState === 'connected', performance.now()) && !this.closed) this.restartIce(t, false);
         if (t.connectionState !== 'connected') continue;
         void t.getStats().then((report) => {
           let bytes = 0;
@@ -195,7 +205,7 @@ export class MediaSession {
           const watch = watches.get(t) ?? new SilentPath();
           watches.set(t, watch);
           if (watch.sample(bytes, performance.now()) && !this.closed && !t.closed && t.connectionState === 'connected') {
-            this.restartIce(t);
+            this.restartIce(t, false);
           }
         }, () => {});
       }
