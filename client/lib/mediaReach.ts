@@ -1,13 +1,15 @@
 import type { IceCandidateInfo } from '../../shared/media.js';
 import { t } from './i18n.js';
 import type { MediaSession } from './media.js';
+import { STUCK_AFTER_MS } from './silentPath.js';
 
 /**
- * How long a page that wants media may go without a connected transport before it says so.
- * Longer than a move to TCP when a firewall starts dropping UDP (≤ 8 s in test/e2e/udpBlocked)
- * and than a worker's replacement (≤ 2 s), so only a path that stays shut is reported.
+ * How long a page that wants media may go without a connected transport before it says so: the
+ * moment it starts retrying its transports (StuckPath). Longer than a move to TCP when a
+ * firewall starts dropping UDP (≤ 8 s in test/e2e/schoolFirewall) and than a worker's
+ * replacement (≤ 2 s), so only a path that stays shut is reported.
  */
-export const UNREACHABLE_MS = 12_000;
+export const UNREACHABLE_MS = STUCK_AFTER_MS;
 
 /**
  * Whether to tell the person at the page that its media cannot reach the server. Without it a

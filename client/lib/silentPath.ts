@@ -41,7 +41,7 @@ export class SilentPath {
   }
 }
 
-/** A transport not connected for this long is retried with an ICE restart… */
+/** A transport not connected for this long is retried with an ICE restart (and the page says so: mediaReach.ts)… */
 export const STUCK_AFTER_MS = 12_000;
 /** …and again this often while it stays so. */
 export const STUCK_RETRY_MS = 5_000;
