@@ -44,7 +44,7 @@ interface SchoolReport {
 interface Drill {
   lesson: LessonRow;
   summary: Figures;
-  classrooms: { id: string; name: string; schoolName: string; reached: boolean; present: number | null }[];
+  classrooms: { id: string; name: string; schoolName: string; reached: boolean; mediaBlocked: boolean; present: number | null }[];
   events: EventRow[];
 }
 interface ReportEntry {
@@ -83,10 +83,14 @@ const COLUMNS: [keyof Figures, Key, (f: Figures) => string][] = [
   ['classroomsReached', 'classroomsReachedFig', (f) => int(f.classroomsReached)],
   ['ruralSchoolsReached', 'ruralSchoolsReached', (f) => int(f.ruralSchoolsReached)],
   ['pupilVisits', 'pupilVisits', (f) => int(f.pupilVisits)],
+  ['blockedClassroomLessons', 'blockedClassroomLessons', (f) => int(f.blockedClassroomLessons)],
+  ['blockedPupilVisits', 'blockedPupilVisits', (f) => int(f.blockedPupilVisits)],
   ['quizzesRun', 'quizzesRun', (f) => int(f.quizzesRun)],
   ['avgCorrectRate', 'avgCorrectRate', (f) => pct(f.avgCorrectRate)],
 ];
-const figureHeads = () => COLUMNS.map(([, key]) => el('th', { className: 'num', text: t(key) }));
+/** The two columns of classrooms online whose media never got through carry their definition. */
+const hintOf = (name: keyof Figures) => (name === 'blockedClassroomLessons' || name === 'blockedPupilVisits' ? t('blockedHint') : undefined);
+const figureHeads = () => COLUMNS.map(([name, key]) => el('th', { className: 'num', text: t(key), title: hintOf(name) }));
 const figureCells = (f: Figures) => COLUMNS.map(([, , fmt]) => el('td', { className: 'num', text: fmt(f) }));
 
 // ---- date range (Asia/Shanghai days) ----------------------------------------------------
@@ -110,7 +114,7 @@ function renderCards(): void {
   const f = totals;
   cards.replaceChildren(
     ...COLUMNS.map(([name, key, fmt]) =>
-      el('div', { className: 'card', dataset: { figure: name } }, [el('div', { className: 'value', text: fmt(f) }), el('div', { className: 'label', text: t(key) })]),
+      el('div', { className: 'card', dataset: { figure: name }, title: hintOf(name) }, [el('div', { className: 'value', text: fmt(f) }), el('div', { className: 'label', text: t(key) })]),
     ),
   );
 }
@@ -232,7 +236,7 @@ function renderLesson(): void {
     el('table', { className: 'figures' }, [el('thead', {}, [el('tr', {}, figureHeads())]), el('tbody', {}, [el('tr', {}, figureCells(d.summary))])]),
     el('table', {}, [
       el('thead', {}, [el('tr', {}, [el('th', { text: t('school') }), el('th', { text: t('classroom') }), el('th', { text: t('reached') }), el('th', { className: 'num', text: t('present') })])]),
-      el('tbody', {}, d.classrooms.map((c) => el('tr', {}, [el('td', { text: c.schoolName }), el('td', { text: c.name }), el('td', { text: t(c.reached ? 'yes' : 'no') }), el('td', { className: 'num', text: c.present === null ? '—' : String(c.present) })]))),
+      el('tbody', {}, d.classrooms.map((c) => el('tr', {}, [el('td', { text: c.schoolName }), el('td', { text: c.name }), el('td', { text: t(c.reached ? 'yes' : c.mediaBlocked ? 'noMedia' : 'no'), dataset: { reach: c.reached ? 'reached' : c.mediaBlocked ? 'no-media' : 'no' } }), el('td', { className: 'num', text: c.present === null ? '—' : String(c.present) })]))),
     ]),
   );
   byId('events').replaceChildren(...d.events.map((e) => el('li', { text: `${formatTime(e.at)}  ${e.type}${e.classroomId ? `  ${e.classroomId}` : ''}` })));

@@ -136,7 +136,12 @@ function writeLog(id: string, rooms: Room[], start: number, end: number): void {
     ev(start - int(1, 8) * MIN, 'classroom_joined', r.id);
     present.set(r.id, int(18, 45));
   }
-  ev(start, 'lesson_started', null);
+  ev(start, 'lesson_started', null, { reachRule: 'media' });
+  for (const rid of present.keys()) {
+    // A school network that blocks the media ports: online, but the lesson never gets through.
+    if (rand() < 0.02) ev(start + 12_000, 'media_quality_incident', rid, { kind: 'media_unreachable' });
+    else ev(start + int(1, 5) * 1000, 'media_received', rid);
+  }
   for (const [rid, n] of present) {
     const expected = n + int(0, 4);
     ev(start + int(1, 3) * MIN, 'attendance_reported', rid, { expected, present: n });

@@ -11,6 +11,13 @@ export interface Figures {
   classroomsReached: number;
   ruralSchoolsReached: number;
   pupilVisits: number;
+  /**
+   * (lesson, classroom) pairs where the classroom was online while live but the lesson's picture
+   * and sound never got through to it: neither its reach nor its head count is counted above.
+   */
+  blockedClassroomLessons: number;
+  /** The head counts of those classrooms: pupils present but not reached. */
+  blockedPupilVisits: number;
   quizzesRun: number;
   avgCorrectRate: number | null;
 }

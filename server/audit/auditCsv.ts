@@ -12,6 +12,8 @@ const FIGURE_COLUMNS: [keyof Figures, string][] = [
   ['classroomsReached', '覆盖听讲课堂 classrooms reached'],
   ['ruralSchoolsReached', '覆盖乡村学校 rural schools reached'],
   ['pupilVisits', '受益学生人次 pupil-visits'],
+  ['blockedClassroomLessons', '音视频未连通课堂次 classroom-lessons online without media'],
+  ['blockedPupilVisits', '未计入人次 pupil-visits not counted (no media)'],
   ['quizzesRun', '课堂检测次数 quizzes'],
   ['avgCorrectRate', '平均正确率 avg correct rate'],
 ];

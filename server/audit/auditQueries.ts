@@ -17,7 +17,11 @@ import { SHANGHAI_OFFSET_MS, type DayRange } from './period.js';
  * - minutes, reach, pupil-visits and quizzes come from delivered lessons only, via the
  *   summaries rebuilt from the log (server/audit/lessonSummary.ts);
  * - classrooms reached / rural schools reached are distinct within a group;
- * - pupil-visits (人次) = Σ over (lesson, classroom) of the last reported/corrected `present`;
+ * - reached: online while live and the lesson's media got through to it (lessons logged before
+ *   media_received existed: online while live); a classroom online whose media never got
+ *   through counts in blockedClassroomLessons, its head count in blockedPupilVisits;
+ * - pupil-visits (人次) = Σ over (lesson, reached-or-offline classroom) of the last
+ *   reported/corrected `present` (a blocked classroom's pupils are not reached);
  * - average correct rate = mean over quizzes with a correct option and ≥ 1 answer of
  *   counts[correct] / Σ counts.
  */
@@ -50,7 +54,13 @@ export interface LessonDrillDown {
   lesson: LessonRecord;
   lecture: ClassroomWithSchool | null;
   summary: Figures;
-  classrooms: (ClassroomWithSchool & { area: School['area']; reached: boolean; present: number | null })[];
+  classrooms: (ClassroomWithSchool & {
+    area: School['area'];
+    online: boolean;
+    reached: boolean;
+    mediaBlocked: boolean;
+    present: number | null;
+  })[];
   events: LessonEvent[];
 }
 
@@ -72,6 +82,8 @@ interface ReachAgg {
   classrooms: number;
   rural_schools: number;
   pupil_visits: number;
+  blocked: number;
+  blocked_visits: number;
 }
 
 const empty = (): Figures => ({
@@ -83,6 +95,8 @@ const empty = (): Figures => ({
   classroomsReached: 0,
   ruralSchoolsReached: 0,
   pupilVisits: 0,
+  blockedClassroomLessons: 0,
+  blockedPupilVisits: 0,
   quizzesRun: 0,
   avgCorrectRate: null,
 });
@@ -104,6 +118,8 @@ function toFigures(a: LessonAgg | undefined, r: ReachAgg | undefined): Figures {
     f.classroomsReached = r.classrooms;
     f.ruralSchoolsReached = r.rural_schools;
     f.pupilVisits = r.pupil_visits;
+    f.blockedClassroomLessons = r.blocked;
+    f.blockedPupilVisits = r.blocked_visits;
   }
   return f;
 }
@@ -230,19 +246,22 @@ export class SqliteAudit {
     const owner = key === 'community' ? 'lecture_school_id' : 'school_id';
     const order = dim === 'none' ? `${owner}, classroom_id` : `${dSum}, school_id, classroom_id`;
     const reach = this.prepared(
-      `SELECT ${owner} AS s, ${dSum} AS d, classroom_id AS c, school_id AS cs, MAX(reached) AS r, TOTAL(present) AS p
+      `SELECT ${owner} AS s, ${dSum} AS d, classroom_id AS c, school_id AS cs, MAX(reached) AS r, TOTAL(present) AS p,
+         TOTAL(media_blocked) AS b, TOTAL(blocked_present) AS bp
        FROM lesson_classroom_summaries WHERE day_at >= @from AND day_at < @to ${only('school_id')} GROUP BY ${order}`,
-    ).all(p) as { s: string; d: string; c: string; cs: string; r: number; p: number }[];
-    const reachAcc = new Map<string, { rooms: Set<string>; rural: Set<string>; visits: number }>();
+    ).all(p) as { s: string; d: string; c: string; cs: string; r: number; p: number; b: number; bp: number }[];
+    const reachAcc = new Map<string, { rooms: Set<string>; rural: Set<string>; visits: number; blocked: number; blockedVisits: number }>();
     for (const r of reach) {
       const g = groupOf(r.s, String(r.d));
       if (g === null) continue;
       let x = reachAcc.get(g);
       if (!x) {
-        x = { rooms: new Set(), rural: new Set(), visits: 0 };
+        x = { rooms: new Set(), rural: new Set(), visits: 0, blocked: 0, blockedVisits: 0 };
         reachAcc.set(g, x);
       }
       x.visits += r.p;
+      x.blocked += r.b;
+      x.blockedVisits += r.bp;
       if (r.r) {
         x.rooms.add(r.c);
         if (schools.get(r.cs)?.area === 'rural') x.rural.add(r.cs);
@@ -251,7 +270,10 @@ export class SqliteAudit {
     const out = new Map<string, Figures>();
     for (const k of new Set([...acc.keys(), ...reachAcc.keys()])) {
       const x = reachAcc.get(k);
-      out.set(k, toFigures(acc.get(k), x ? { k, classrooms: x.rooms.size, rural_schools: x.rural.size, pupil_visits: x.visits } : undefined));
+      const r = x
+        ? { k, classrooms: x.rooms.size, rural_schools: x.rural.size, pupil_visits: x.visits, blocked: x.blocked, blocked_visits: x.blockedVisits }
+        : undefined;
+      out.set(k, toFigures(acc.get(k), r));
     }
     return out;
   }
@@ -352,13 +374,23 @@ export class SqliteAudit {
         const c = this.store.getClassroom(id);
         const school = c ? this.store.getSchool(c.schoolId) : null;
         if (!c || !school) return null;
-        return { ...c, area: school.area, reached: byId.get(id)?.reached ?? false, present: byId.get(id)?.present ?? null };
+        const cs = byId.get(id);
+        return {
+          ...c,
+          area: school.area,
+          online: cs?.online ?? false,
+          reached: cs?.reached ?? false,
+          mediaBlocked: cs?.mediaBlocked ?? false,
+          present: cs?.present ?? null,
+        };
       })
       .filter((c) => c !== null)
       .sort((a, b) => a.schoolName.localeCompare(b.schoolName, 'zh-CN') || a.id.localeCompare(b.id));
     const delivered = lesson.status === 'ended' && lesson.startedAt !== null;
     const planned = lesson.plannedStart !== null;
     const reached = classrooms.filter((c) => c.reached);
+    const blocked = classrooms.filter((c) => c.mediaBlocked);
+    const headCounts = (list: typeof classrooms) => list.reduce((a, c) => a + (c.present ?? 0), 0);
     const summary: Figures = {
       lessonsPlanned: planned ? 1 : 0,
       lessonsDelivered: delivered ? 1 : 0,
@@ -367,7 +399,9 @@ export class SqliteAudit {
       minutesDelivered: round(s.minutes, 1),
       classroomsReached: reached.length,
       ruralSchoolsReached: new Set(reached.filter((c) => c.area === 'rural').map((c) => c.schoolId)).size,
-      pupilVisits: classrooms.reduce((a, c) => a + (c.present ?? 0), 0),
+      pupilVisits: headCounts(classrooms.filter((c) => !c.mediaBlocked)),
+      blockedClassroomLessons: blocked.length,
+      blockedPupilVisits: headCounts(blocked),
       quizzesRun: s.quizzesRun,
       avgCorrectRate: s.quizzesScored > 0 ? round(s.correctRateSum / s.quizzesScored, 4) : null,
     };

@@ -2,14 +2,26 @@ import type { LessonEvent, LessonRecord } from '../store/types.js';
 
 export interface ClassroomSummary {
   classroomId: string;
-  /** Present in the room while the lesson was live (joined while live, or present at start). */
+  /** Connected while the lesson was live (joined while live, or present at start). */
+  online: boolean;
+  /** Online while live and, where the log's rule is 'media', its media got through while live. */
   reached: boolean;
+  /** Online while live, but the lesson's picture and sound never got through to it. */
+  mediaBlocked: boolean;
   /** The last reported or corrected `present` head count; null if never reported. */
   present: number | null;
 }
 
+/**
+ * How a lesson's log is audited for reach. 'media' (lesson_started says so): a classroom needs
+ * a media_received while live. 'presence': logs from before that event existed, where being
+ * online while live is all the log can tell.
+ */
+export type ReachRule = 'presence' | 'media';
+
 export interface LessonSummary {
   lessonId: string;
+  reachRule: ReachRule;
   /** Live minutes: ended_at − started_at (downtime after a restart included). 0 unless ended. */
   minutes: number;
   classrooms: ClassroomSummary[];
@@ -29,13 +41,18 @@ const headCount = (v: unknown): number | null =>
  * Rebuilds a lesson's audit figures from its log alone, so every number an administrator
  * sees can be recomputed and explained event by event.
  *
- * Reached: a classroom counts as reached if it was connected at some moment while the lesson
- * was live — it joined while live, or was already present at lesson_started. A restart drops
- * every connection (presence is in memory), so lesson_resumed_after_restart clears presence.
+ * Online: a classroom was connected at some moment while the lesson was live — it joined while
+ * live, or was already present at lesson_started. A restart drops every connection (presence is
+ * in memory), so lesson_resumed_after_restart clears presence.
+ * Reached: online, and (rule 'media') the lesson's media got through to it while live, so a
+ * classroom whose school network blocked the media ports is not counted as taught.
  */
 export function summariseLesson(lesson: LessonRecord, events: readonly LessonEvent[]): LessonSummary {
   const present = new Set<string>();
-  const reached = new Set<string>();
+  const online = new Set<string>();
+  const received = new Set<string>();
+  let reachRule: ReachRule = 'presence';
+  let started = false;
   const headCounts = new Map<string, number>();
   const quizzes = new Map<string, { counts: number[]; correct: number | null }>();
   let live = false;
@@ -45,8 +62,10 @@ export function summariseLesson(lesson: LessonRecord, events: readonly LessonEve
     lastSeq = Math.max(lastSeq, e.seq);
     switch (e.type) {
       case 'lesson_started':
+        if (!started && e.data.reachRule === 'media') reachRule = 'media';
+        started = true;
         live = true;
-        for (const c of present) reached.add(c);
+        for (const c of present) online.add(c);
         break;
       case 'lesson_ended':
         live = false;
@@ -57,8 +76,11 @@ export function summariseLesson(lesson: LessonRecord, events: readonly LessonEve
       case 'classroom_joined':
         if (e.classroomId) {
           present.add(e.classroomId);
-          if (live) reached.add(e.classroomId);
+          if (live) online.add(e.classroomId);
         }
+        break;
+      case 'media_received':
+        if (e.classroomId && live) received.add(e.classroomId);
         break;
       case 'classroom_left':
         if (e.classroomId) present.delete(e.classroomId);
@@ -90,14 +112,18 @@ export function summariseLesson(lesson: LessonRecord, events: readonly LessonEve
     correctRateSum += (q.counts[q.correct] ?? 0) / total;
   }
 
-  const ids = new Set([...reached, ...headCounts.keys()]);
+  const ids = new Set([...online, ...headCounts.keys()]);
+  const blocked = (c: string) => reachRule === 'media' && online.has(c) && !received.has(c);
   const delivered = lesson.status === 'ended' && lesson.startedAt !== null && lesson.endedAt !== null;
   return {
     lessonId: lesson.id,
+    reachRule,
     minutes: delivered ? Math.max(0, (lesson.endedAt! - lesson.startedAt!) / 60_000) : 0,
     classrooms: [...ids].sort().map((classroomId) => ({
       classroomId,
-      reached: reached.has(classroomId),
+      online: online.has(classroomId),
+      reached: online.has(classroomId) && !blocked(classroomId),
+      mediaBlocked: blocked(classroomId),
       present: headCounts.get(classroomId) ?? null,
     })),
     quizzesRun: quizzes.size,

@@ -8,6 +8,7 @@ import { AppError } from '../errors.js';
 import type { LessonService } from '../lessons/lessonService.js';
 import type { Store } from '../store/types.js';
 import type { SqliteAudit } from '../audit/auditQueries.js';
+import { summariseLesson } from '../audit/lessonSummary.js';
 import type { ModelService } from '../model/modelService.js';
 import type { ReportService } from '../reports/reportService.js';
 import { requireAction } from './adminAuth.js';
@@ -45,12 +46,13 @@ export function adminRouter(deps: {
     const q = parse(listQuery, req.query);
     const lessons = store.listLessons(q).map((l) => {
       const state = service.state(l.id, { kind: 'teacher' });
-      const events = store.listEvents(l.id);
+      // The audit's own rule (lessonSummary.ts), so this list and the audit never disagree.
+      const reach = summariseLesson(l, store.listEvents(l.id)).classrooms;
       return {
         ...l,
         classroomsInvited: state.classrooms.length,
         classroomsOnline: state.classrooms.filter((c) => c.online).length,
-        classroomsReached: new Set(events.filter((e) => e.type === 'classroom_joined').map((e) => e.classroomId)).size,
+        classroomsReached: reach.filter((c) => c.reached).length,
         teacherOnline: state.teacherOnline,
       };
     });

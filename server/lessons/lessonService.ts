@@ -186,7 +186,10 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
       const classroomId = p.kind === 'classroom' ? p.classroomId : null;
       this.record(rt, p.kind === 'teacher' ? 'teacher_left' : 'classroom_left', classroomId);
       if (classroomId && rt.stage.remove(classroomId)) this.record(rt, 'stage_off', classroomId, { reason: 'left' });
-      if (classroomId) rt.quality.forget(classroomId);
+      if (classroomId) {
+        rt.quality.forget(classroomId);
+        rt.mediaReceived.delete(classroomId);
+      }
     }
     this.changed(rt);
   }
@@ -200,7 +203,12 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     }
     // Media first: if the worker cannot serve the lesson, it does not go live.
     await this.media(lessonId, { create: true });
-    rt.record = this.store.transitionLesson(lessonId, 'scheduled', 'live', { type: 'lesson_started', at: this.now() });
+    // The log says by which rule its reach is audited: only classrooms whose media got through.
+    rt.record = this.store.transitionLesson(lessonId, 'scheduled', 'live', {
+      type: 'lesson_started',
+      at: this.now(),
+      data: { reachRule: 'media' },
+    });
     this.log.info({ lessonId }, 'lesson started');
     this.changed(rt);
   }
@@ -281,6 +289,13 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
         kind: blocked ? 'media_unreachable' : 'media_reachable',
       });
       this.changed(rt);
+    });
+    m.on('receiving', (peerId) => {
+      const p = rt.peers.get(peerId);
+      // Evidence for the audit that the lesson reached the classroom, not only that it was online.
+      if (p?.kind !== 'classroom' || rt.mediaReceived.has(p.classroomId) || rt.record.status !== 'live') return;
+      rt.mediaReceived.add(p.classroomId);
+      this.record(rt, 'media_received', p.classroomId);
     });
     m.on('peerScore', (peerId, score) => {
       const p = rt.peers.get(peerId);

@@ -37,6 +37,8 @@ export interface Runtime {
   signalLost: Set<string>;
   /** Peers whose media has not got through for a while (PeerReach): ports blocked, most likely. */
   mediaBlocked: Set<string>;
+  /** Classrooms whose media got through since they came online (media_received is logged). */
+  mediaReceived: Set<string>;
   /** Identity → the connection whose producers the others receive. */
   publishers: Map<string, string>;
   /** Each classroom's chosen reception mode; survives its reconnects. */
@@ -67,6 +69,7 @@ export function createRuntime(
     peers: new Map(),
     signalLost: new Set(),
     mediaBlocked: new Set(),
+    mediaReceived: new Set(),
     publishers: new Map(),
     qualityModes: new Map(),
     version: 0,

@@ -84,6 +84,8 @@ export type LessonMediaEvents = {
   failed: [reason: string];
   /** A peer's media has (true) or no longer has (false) failed to get through (peerReach.ts). */
   peerReach: [peerId: string, blocked: boolean];
+  /** A receive transport of the peer completed DTLS: what it consumes now reaches it. */
+  receiving: [peerId: string];
 };
 
 export interface LessonMediaOptions {
@@ -280,6 +282,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
       } else clear();
     });
     transport.on('dtlsstatechange', (state) => {
+      if (state === 'connected' && transport.appData.direction === 'recv') this.emit('receiving', peer.id);
       if (state === 'failed' || state === 'closed') {
         this.log.warn({ peerId: peer.id, transportId: transport.id, state }, 'transport DTLS ended');
         clear();

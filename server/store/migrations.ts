@@ -208,4 +208,34 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 6,
+    name: 'lesson_classroom_summaries: classrooms online whose media never got through',
+    sql: `
+      -- media_blocked: the classroom was online while live, but the lesson's picture and sound
+      -- never got through to it (a school network blocking the media ports); it is not reached,
+      -- and its head count moves from present (pupil-visits) to blocked_present. Summaries
+      -- written before this version come from logs without media evidence: 0 and NULL are right.
+      ALTER TABLE lesson_classroom_summaries ADD COLUMN media_blocked INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE lesson_classroom_summaries ADD COLUMN blocked_present INTEGER;
+      -- The reach query reads both: keep its indexes covering.
+      DROP INDEX lesson_classroom_summaries_by_day;
+      DROP INDEX lesson_classroom_summaries_by_school;
+      DROP INDEX lesson_classroom_summaries_by_owner;
+      DROP INDEX lesson_classroom_summaries_by_month;
+      DROP INDEX lesson_classroom_summaries_by_subject;
+      CREATE INDEX lesson_classroom_summaries_by_day ON lesson_classroom_summaries (day_at, school_id, classroom_id,
+        lecture_school_id, month, subject, reached, present, media_blocked, blocked_present, school_first, planned,
+        minutes, quizzes_run, quizzes_scored, correct_rate_sum);
+      CREATE INDEX lesson_classroom_summaries_by_school ON lesson_classroom_summaries (school_id, classroom_id, month,
+        day_at, reached, present, media_blocked, blocked_present, school_first, planned, minutes, quizzes_run,
+        quizzes_scored, correct_rate_sum);
+      CREATE INDEX lesson_classroom_summaries_by_owner ON lesson_classroom_summaries (lecture_school_id, classroom_id,
+        day_at, school_id, reached, present, media_blocked, blocked_present);
+      CREATE INDEX lesson_classroom_summaries_by_month ON lesson_classroom_summaries (month, school_id, classroom_id,
+        day_at, reached, present, media_blocked, blocked_present);
+      CREATE INDEX lesson_classroom_summaries_by_subject ON lesson_classroom_summaries (subject, school_id, classroom_id,
+        day_at, reached, present, media_blocked, blocked_present);
+    `,
+  },
 ];

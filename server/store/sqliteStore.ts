@@ -236,8 +236,9 @@ export class SqliteStore implements Store {
     const ids = [...new Set([...this.lessonClassrooms(lessonId).map((c) => c.id), ...byId.keys()])].sort();
     const insert = this.db.prepare(
       `INSERT INTO lesson_classroom_summaries (lesson_id, classroom_id, school_id, day_at, month, lecture_school_id,
-         subject, planned, reached, present, school_first, minutes, quizzes_run, quizzes_scored, correct_rate_sum)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         subject, planned, reached, present, media_blocked, blocked_present, school_first, minutes, quizzes_run,
+         quizzes_scored, correct_rate_sum)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const schoolsSeen = new Set<string>([lecture.schoolId]);
     for (const id of ids) {
@@ -246,7 +247,11 @@ export class SqliteStore implements Store {
       const first = schoolsSeen.has(room.schoolId) ? 0 : 1;
       schoolsSeen.add(room.schoolId);
       const c = byId.get(id);
-      insert.run(lessonId, id, room.schoolId, dayAt, month, lecture.schoolId, lesson.subject, planned, c?.reached ? 1 : 0, c?.present ?? null, first, ...figures);
+      // A blocked classroom's pupils sat before a black screen: their head count is kept apart.
+      const blocked = c?.mediaBlocked ?? false;
+      const headCount = c?.present ?? null;
+      insert.run(lessonId, id, room.schoolId, dayAt, month, lecture.schoolId, lesson.subject, planned, c?.reached ? 1 : 0,
+        blocked ? null : headCount, blocked ? 1 : 0, blocked ? headCount : null, first, ...figures);
     }
   }
 

@@ -64,6 +64,11 @@ export interface LessonRecord {
  *   quiz_answered: { quizId, counts: number[] }  (per option, this classroom; latest wins)
  *   quiz_closed: { quizId, counts: number[], correctOption: number | null }  (totals)
  *   media_quality_incident: { kind: string, score?: number }
+ *   media_received: {}  (a classroom's receiving transport connected: the lesson's picture and
+ *     sound got through to it; once per classroom per presence)
+ *   lesson_started: { reachRule?: 'media' }  ('media': reach counts only classrooms with a
+ *     media_received; lessons logged before that event existed carry no rule and are audited
+ *     by presence alone)
  */
 export const LESSON_EVENT_TYPES = [
   'lesson_started',
@@ -86,6 +91,7 @@ export const LESSON_EVENT_TYPES = [
   'quiz_answered',
   'quiz_closed',
   'media_quality_incident',
+  'media_received',
 ] as const;
 export type LessonEventType = (typeof LESSON_EVENT_TYPES)[number];
 

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAuditFixture } from '../helpers/auditFixture.js';
+import { addMediaBlockedLesson, buildAuditFixture } from '../helpers/auditFixture.js';
 import { launchBrowser, waitForPage } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -10,6 +10,7 @@ describe('the administrator page in Chromium', () => {
   beforeAll(async () => {
     ts = await startTestServer();
     buildAuditFixture(ts.server.store);
+    addMediaBlockedLesson(ts.server.store);
     ts.server.reports.generate((await import('../../server/audit/period.js')).parsePeriod('2025-03'));
     browser = await launchBrowser();
   });
@@ -31,10 +32,11 @@ describe('the administrator page in Chromium', () => {
 
     const cards = await waitForPage(page, () => {
       const v = [...document.querySelectorAll('#cards .card .value')].map((n) => n.textContent);
-      return v.length === 9 ? v : null;
+      return v.length === 11 ? v : null;
     });
-    // planned, delivered, rate, minutes, classrooms, rural schools, pupil-visits, quizzes, correct rate
-    expect(cards).toEqual(['4', '3', '50.0%', '115', '3', '2', '128', '4', '41.1%']);
+    // planned, delivered, rate, minutes, classrooms, rural schools, pupil-visits,
+    // online without media (classroom-lessons, their pupils), quizzes, correct rate
+    expect(cards).toEqual(['4', '3', '50.0%', '115', '3', '2', '128', '0', '0', '4', '41.1%']);
     expect(await page.$$eval('#chart svg rect.bar-lessons', (n) => n.length)).toBe(3); // legend + 2 months
     expect(await page.$$eval('#bundled-body tr[data-role="core"]', (n) => n.length)).toBe(3); // A, B and the demo
     await waitForPage(page, () => document.querySelectorAll('#reports li button').length === 2);
@@ -53,6 +55,38 @@ describe('the administrator page in Chromium', () => {
 
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/admin.png', fullPage: true });
+    expect(problems).toEqual([]);
+  });
+
+  it('shows a classroom that was online but whose media never got through, apart from those reached', async () => {
+    const page = await browser.browser.newPage();
+    await page.setViewport({ width: 1280, height: 900 });
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(String(e)));
+    const token = await ts.token({ role: 'admin', name: '管理员' });
+    await page.goto(`${ts.url}/admin.html#token=${token}&from=2025-06-01&to=2025-06-30`);
+    const cards = await waitForPage(page, () => {
+      const v = [...document.querySelectorAll<HTMLElement>('#cards .card')].map((n) => [n.dataset.figure, n.querySelector('.value')?.textContent]);
+      return v.length === 11 ? Object.fromEntries(v) : null;
+    });
+    expect(cards).toMatchObject({ classroomsReached: '2', pupilVisits: '30', blockedClassroomLessons: '1', blockedPupilVisits: '20' });
+    // The card carries its definition for whoever wonders what it counts.
+    expect(await page.$eval('#cards .card[data-figure="blockedClassroomLessons"]', (n) => (n as HTMLElement).title)).toContain('不计入');
+
+    await page.select('#group-by', 'school');
+    await waitForPage(page, () => document.querySelector('#table-body tr[data-key="R1"]') !== null);
+    await page.click('#table-body tr[data-key="R1"]');
+    await waitForPage(page, () => document.querySelector('#school-report h3')?.textContent?.includes('东高小学'));
+    await page.click('#school-report table:last-of-type tbody tr');
+    const marks = await waitForPage(page, () => {
+      const cells = [...document.querySelectorAll<HTMLElement>('#lesson-detail td[data-reach]')];
+      return cells.length === 4 ? cells.map((c) => [c.dataset.reach, c.textContent]) : null;
+    });
+    expect(marks?.filter(([reach]) => reach === 'no-media')).toEqual([['no-media', '否（在线，音视频未连通）']]);
+    expect(marks?.filter(([reach]) => reach === 'reached')).toHaveLength(2);
+    await page.screenshot({ path: 'test-results/admin-media-blocked.png', fullPage: true });
+    await page.click('#lang');
+    await waitForPage(page, () => document.querySelector('#lesson-detail td[data-reach="no-media"]')?.textContent === 'no (online, media never got through)');
     expect(problems).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { SqliteAudit } from '../../server/audit/auditQueries.js';
 import { waitForPage } from '../helpers/browser.js';
 import { startLesson, useLessonBrowser } from '../helpers/lessonBrowser.js';
 import { peerConnectionStats } from '../helpers/peerStats.js';
@@ -75,5 +76,9 @@ describe('a live lesson in Chromium', () => {
     expect(types).toContain('lesson_started');
     expect(types).toContain('lesson_ended');
     expect(types.filter((t) => t === 'classroom_joined')).toHaveLength(2);
+    // Both classrooms played the lesson: the log holds that evidence and the audit counts them.
+    expect(types.filter((t) => t === 'media_received')).toHaveLength(2);
+    const audit = new SqliteAudit(lb.ts.server.store).lesson(lessonId);
+    expect(audit.summary).toMatchObject({ classroomsReached: 2, blockedClassroomLessons: 0 });
   }, 60_000);
 });

@@ -109,3 +109,46 @@ export function buildAuditFixture(store: SqliteStore): void {
   ev('l6', d6, '09:02', 'classroom_joined', 'C3');
   ev('l6', d6, '09:03', 'attendance_reported', 'C3', { expected: 30, present: 28 });
 }
+
+/**
+ * A lesson logged under the media rule (lesson_started { reachRule: 'media' }): a classroom
+ * counts as reached only once the lesson's media got through to it (media_received).
+ * Needs buildAuditFixture first. Its figures are computed by hand in test/unit/audit.test.ts.
+ *
+ * l7 2025-06-02 数学 L1→C1a,C1b,C2,C3, live 08:00–08:40:
+ *   C1a present at the start, media 08:00, 30 pupils            → reached;
+ *   C1b joins 08:01, its media never gets through, 20 pupils    → online, not reached (blocked);
+ *   C2 joins 08:02, media 08:03, leaves 08:20, no head count    → reached;
+ *   C3 joins and gets media after the lesson ended              → neither.
+ */
+export function addMediaBlockedLesson(store: SqliteStore): void {
+  const at = (hhmm: string) => shanghaiTime('2025-06-02', hhmm);
+  const ev = (type: LessonEventType, classroomId: string | null, hhmm: string, data = {}) =>
+    store.appendEvent({ lessonId: 'l7', at: at(hhmm), type, classroomId, data });
+  store.createLesson(
+    {
+      id: 'l7',
+      title: '数学课 l7',
+      subject: '数学',
+      teacherName: '李老师',
+      lectureClassroomId: 'L1',
+      receivingClassroomIds: ['C1a', 'C1b', 'C2', 'C3'],
+      plannedStart: at('08:00'),
+      plannedEnd: at('08:45'),
+    },
+    at('07:00'),
+  );
+  ev('classroom_joined', 'C1a', '07:58');
+  store.transitionLesson('l7', 'scheduled', 'live', { type: 'lesson_started', at: at('08:00'), data: { reachRule: 'media' } });
+  ev('media_received', 'C1a', '08:00');
+  ev('classroom_joined', 'C1b', '08:01');
+  ev('classroom_joined', 'C2', '08:02');
+  ev('media_received', 'C2', '08:03');
+  ev('attendance_reported', 'C1a', '08:05', { expected: 32, present: 30 });
+  ev('attendance_reported', 'C1b', '08:06', { expected: 22, present: 20 });
+  ev('media_quality_incident', 'C1b', '08:06', { kind: 'media_unreachable' });
+  ev('classroom_left', 'C2', '08:20');
+  store.transitionLesson('l7', 'live', 'ended', { type: 'lesson_ended', at: at('08:40') });
+  ev('classroom_joined', 'C3', '08:41');
+  ev('media_received', 'C3', '08:41');
+}

@@ -182,7 +182,7 @@ describe('admin API: community model, timetable, CSV import, audit, reports', ()
     expect([...bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = new TextDecoder().decode(bytes);
     expect(text).toContain(`EV,"'=HYPERLINK(""http://x"",""点我"")"`);
-    expect(text).toContain('R1,东高小学,1,2,1,1,85,2,1,103,3,0.5714');
+    expect(text).toContain('R1,东高小学,1,2,1,1,85,2,1,103,0,0,3,0.5714');
     expect(text.split('\r\n').at(-2)).toMatch(/^,合计 total,/);
     for (const path of [
       '/api/admin/audit/bundled?from=2025-03-01&to=2025-04-30&format=csv',

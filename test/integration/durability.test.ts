@@ -80,7 +80,7 @@ describe('durability: SIGKILL mid-lesson', () => {
     const drill = async () =>
       (await (await fetch(`${second.url}/api/admin/audit/lessons/${lessonId}`, { headers: { Authorization: `Bearer ${admin}` } })).json()) as {
         lesson: { status: string };
-        summary: { lessonsDelivered: number; classroomsReached: number };
+        summary: { lessonsDelivered: number; classroomsReached: number; blockedClassroomLessons: number };
         events: { type: string }[];
       };
     const resumed = await drill();
@@ -93,13 +93,14 @@ describe('durability: SIGKILL mid-lesson', () => {
       'lesson_resumed_after_restart',
     ]);
 
-    // The teacher comes back and ends it: the lesson is delivered and both classrooms counted.
+    // The teacher comes back and ends it: the lesson is delivered and both classrooms counted,
+    // as online without media (these clients speak the protocol only and never receive any).
     const back = await connect(second.url, await sign({ role: 'teacher', lessonId, name: '李老师' }));
     expect(await call(back, 'lesson:end', {})).toMatchObject({ ok: true, data: { status: 'ended' } });
     back.disconnect();
     const ended = await drill();
     expect(ended.lesson.status).toBe('ended');
-    expect(ended.summary).toMatchObject({ lessonsDelivered: 1, classroomsReached: 2 });
+    expect(ended.summary).toMatchObject({ lessonsDelivered: 1, classroomsReached: 0, blockedClassroomLessons: 2 });
     await kill9(second.child);
   });
 });

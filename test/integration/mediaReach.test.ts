@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteAudit } from '../../server/audit/auditQueries.js';
 import { teacherPublishing } from '../helpers/publishing.js';
 import { ok, startTestServer, teacherGrant, classroomGrant, type TestServer } from '../helpers/server.js';
 
@@ -70,5 +71,31 @@ describe('media that does not get through', () => {
     await until(() => !view('demo-recv-1').online, 5_000);
     expect(view('demo-recv-1').mediaBlocked).toBe(false);
     expect(incidents().map((i) => i.kind)).not.toContain('media_reachable');
+  });
+
+  it('does not count a classroom as reached when the lesson ended before its media ever got through', async () => {
+    ts = await startTestServer({ TONGKE_MEDIA_UNREACHABLE_SECONDS: '1' });
+    const teacher = await ts.connect(teacherGrant(ts.lesson.id));
+    const { video } = await teacherPublishing(teacher);
+    const room = await ts.connect(classroomGrant(ts.lesson.id, 'demo-recv-1'));
+    await ok(room, 'lesson:sync', {});
+    const { rtpCapabilities } = await ok(room, 'media:getRouterRtpCapabilities', {});
+    const recv = await ok(room, 'media:createTransport', { direction: 'recv' });
+    await ok(room, 'media:consume', { transportId: recv.id, producerId: video.producerId, rtpCapabilities });
+    await ok(room, 'attendance:report', { expected: 30, present: 28 });
+    await until(() => view('demo-recv-1').mediaBlocked, 5_000);
+    await ok(teacher, 'lesson:end', {});
+
+    const events = ts.server.store.listEvents(ts.lesson.id);
+    expect(events.find((e) => e.type === 'lesson_started')?.data).toEqual({ reachRule: 'media' });
+    expect(events.some((e) => e.type === 'media_received')).toBe(false);
+    const d = new SqliteAudit(ts.server.store).lesson(ts.lesson.id);
+    expect(d.classrooms.find((c) => c.id === 'demo-recv-1')).toMatchObject({ online: true, reached: false, mediaBlocked: true, present: 28 });
+    expect(d.summary).toMatchObject({ lessonsDelivered: 1, classroomsReached: 0, pupilVisits: 0, blockedClassroomLessons: 1, blockedPupilVisits: 28 });
+    // The stored summary, which every table and report reads, agrees with the drill-down.
+    const row = ts.server.store.db
+      .prepare('SELECT reached, present, media_blocked, blocked_present FROM lesson_classroom_summaries WHERE lesson_id = ? AND classroom_id = ?')
+      .get(ts.lesson.id, 'demo-recv-1');
+    expect(row).toEqual({ reached: 0, present: null, media_blocked: 1, blocked_present: 28 });
   });
 });

@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteAudit, type Figures } from '../../server/audit/auditQueries.js';
-import { dayRange } from '../../server/audit/period.js';
+import { summariseLesson } from '../../server/audit/lessonSummary.js';
+import { dayRange, shanghaiTime } from '../../server/audit/period.js';
 import { SqliteStore } from '../../server/store/sqliteStore.js';
-import { buildAuditFixture } from '../helpers/auditFixture.js';
+import { addMediaBlockedLesson, buildAuditFixture } from '../helpers/auditFixture.js';
 
 /** Every figure below is computed by hand from the fixture described in auditFixture.ts. */
 const F = (
@@ -28,6 +29,9 @@ const F = (
   classroomsReached,
   ruralSchoolsReached,
   pupilVisits,
+  // The fixture's lessons were logged before media_received existed: reach is presence alone.
+  blockedClassroomLessons: 0,
+  blockedPupilVisits: 0,
   quizzesRun,
   avgCorrectRate,
 });
@@ -146,5 +150,68 @@ describe('audit figures on a hand-computed fixture', () => {
   it('a late attendance correction on an ended lesson updates its figures', () => {
     store.appendEvent({ lessonId: 'l4', at: Date.now(), type: 'attendance_corrected', classroomId: 'C1a', data: { expected: 42, present: 31 } });
     expect(audit.totals(marApr).pupilVisits).toBe(129);
+  });
+});
+
+/** Lesson l7 of auditFixture.ts, logged under the media rule. */
+describe('audit figures where the lesson media never reached a classroom', () => {
+  let dir: string;
+  let store: SqliteStore;
+  let audit: SqliteAudit;
+  const june = dayRange('2025-06-01', '2025-06-30');
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'tongke-audit-media-'));
+    store = new SqliteStore(path.join(dir, 'db.sqlite'));
+    buildAuditFixture(store);
+    addMediaBlockedLesson(store);
+    audit = new SqliteAudit(store);
+  });
+  afterAll(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const expected = { classroomsReached: 2, ruralSchoolsReached: 2, pupilVisits: 30, blockedClassroomLessons: 1, blockedPupilVisits: 20 };
+
+  it('totals count the blocked classroom apart: not reached, its pupils not in 人次', () => {
+    expect(audit.totals(june)).toMatchObject({ lessonsDelivered: 1, ...expected });
+  });
+
+  it('by school and in the school report, at the blocked classroom’s own school', () => {
+    const r1 = audit.table(june, 'school').find((r) => r.key === 'R1')!;
+    expect(r1).toMatchObject({ classroomsReached: 1, pupilVisits: 30, blockedClassroomLessons: 1, blockedPupilVisits: 20 });
+    const report = audit.schoolReport(june, 'R1');
+    expect(report.lessons.map((l) => [l.id, l.classroomsReached, l.pupilVisits])).toEqual([['l7', 1, 30]]);
+    expect(audit.table(june, 'community').find((r) => r.key === 'A')).toMatchObject(expected);
+  });
+
+  it('the drill-down shows which classroom was online without media', () => {
+    const d = audit.lesson('l7');
+    expect(d.summary).toMatchObject(expected);
+    expect(d.classrooms.map((c) => [c.id, c.online, c.reached, c.mediaBlocked, c.present])).toEqual([
+      ['C1a', true, true, false, 30],
+      ['C1b', true, false, true, 20],
+      ['C3', false, false, false, null],
+      ['C2', true, true, false, null],
+    ]);
+  });
+
+  it('a late correction keeps the rule, and a rebuild from the log gives the same figures', () => {
+    store.appendEvent({ lessonId: 'l7', at: shanghaiTime('2025-06-02', '09:00'), type: 'attendance_corrected', classroomId: 'C1b', data: { expected: 22, present: 21 } });
+    expect(audit.totals(june)).toMatchObject({ ...expected, blockedPupilVisits: 21 });
+    const before = audit.totals(june);
+    store.db.exec('DELETE FROM lesson_classroom_summaries; DELETE FROM lesson_summaries;');
+    store.rebuildSummaries();
+    expect(audit.totals(june)).toEqual(before);
+  });
+
+  it('the same events under no rule (a log from before media_received) count presence alone', () => {
+    const lesson = store.getLesson('l7')!;
+    const events = store.listEvents('l7').map((e) => (e.type === 'lesson_started' ? { ...e, data: {} } : e));
+    const s = summariseLesson(lesson, events);
+    expect(s.reachRule).toBe('presence');
+    expect(s.classrooms.filter((c) => c.reached).map((c) => c.classroomId)).toEqual(['C1a', 'C1b', 'C2']);
+    expect(s.classrooms.some((c) => c.mediaBlocked)).toBe(false);
   });
 });

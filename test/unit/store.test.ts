@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteAudit } from '../../server/audit/auditQueries.js';
+import { dayRange } from '../../server/audit/period.js';
 import { migrate } from '../../server/store/db.js';
+import { MIGRATIONS } from '../../server/store/migrations.js';
+import { buildAuditFixture } from '../helpers/auditFixture.js';
 import { seedDemo } from '../../server/store/demoSeed.js';
 import { SqliteStore } from '../../server/store/sqliteStore.js';
 
@@ -22,6 +26,25 @@ describe('SqliteStore', () => {
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('synchronous', { simple: true })).toBe(2);
     expect(migrate(store.db)).toEqual([]);
+  });
+
+  it('migrates a database whose summaries predate media_received without changing a figure', () => {
+    buildAuditFixture(store);
+    const range = dayRange('2025-03-01', '2025-05-31');
+    const before = new SqliteAudit(store).totals(range);
+    // Put the summaries back as version 5 left them: no media columns, the old indexes.
+    const v6 = MIGRATIONS.find((m) => m.version === 6)!.sql;
+    const oldIndexes = [...v6.matchAll(/CREATE INDEX [^;]+;/g)].map((m) => m[0].replaceAll(', media_blocked, blocked_present', ''));
+    store.db.exec(`
+      ${[...v6.matchAll(/DROP INDEX [^;]+;/g)].map((m) => m[0]).join('\n')}
+      ALTER TABLE lesson_classroom_summaries DROP COLUMN media_blocked;
+      ALTER TABLE lesson_classroom_summaries DROP COLUMN blocked_present;
+      ${oldIndexes.join('\n')}
+      DELETE FROM schema_migrations WHERE version = 6;
+    `);
+    expect(migrate(store.db)).toEqual([6]);
+    expect(new SqliteAudit(store).totals(range)).toEqual(before);
+    expect(before).toMatchObject({ classroomsReached: 3, pupilVisits: 169, blockedClassroomLessons: 0 });
   });
 
   it('seeds the demo community idempotently', () => {
