@@ -3,9 +3,10 @@ import { qualityModeSchema, type ProducerInfo, type QualityMode } from '../share
 import { deviceAccess } from './classroom/deviceAccess.js';
 import { handPanel } from './classroom/handPanel.js';
 import { linkPanel } from './classroom/linkPanel.js';
+import { followTimetable } from './classroom/nextLesson.js';
 import { quizPanel } from './classroom/quizPanel.js';
 import { attendanceForm } from './lib/attendanceForm.js';
-import { byId, el } from './lib/dom.js';
+import { byId, el, tokenFromLocation } from './lib/dom.js';
 import { t } from './lib/i18n.js';
 import { emptyReceiveStats, MediaSession, sessionCount } from './lib/media.js';
 import { sessionReach, watchMediaReach } from './lib/mediaReach.js';
@@ -199,6 +200,9 @@ const renderAttendance = shell
 const renderHand = shell ? handPanel(shell.socket) : () => {};
 const renderQuiz = shell ? quizPanel(shell.socket) : () => {};
 const renderLink = shell ? linkPanel({ state: () => state, session: () => session, mode: chosenMode }) : () => {};
+/** A classroom PC (no link token) moves on to its next lesson once this one has ended. */
+const onDevice = shell !== null && tokenFromLocation() === null;
+const followNext = shell && onDevice ? followTimetable({ socket: shell.socket, nextLesson: device.nextLesson }) : () => {};
 if (shell) {
   watchMediaReach(byId('media-blocked'), sessionReach(() => state?.status === 'live', () => session), renderMediaState);
 }
@@ -222,7 +226,7 @@ function render(s: LessonState): void {
   const receiving = s.status === 'live' && s.producers.some((p) => p.ownerClassroomId === null && receivers.has(p.producerId));
   overlay.hidden = receiving;
   overlay.textContent =
-    s.status === 'ended' ? t('lessonEnded') : s.teacherOnline || s.status === 'live' ? t('waitingTeacher') : t('teacherOffline');
+    s.status === 'ended' ? t(onDevice ? 'lessonEndedNext' : 'lessonEnded') : s.teacherOnline || s.status === 'live' ? t('waitingTeacher') : t('teacherOffline');
   receivingWanted = receiving;
   renderMediaState();
   byId('on-stage-banner').hidden = !me?.onStage;
@@ -240,6 +244,7 @@ function render(s: LessonState): void {
   renderAttendance(s);
   renderHand(s);
   renderQuiz(s);
+  followNext(s);
 }
 
 if (shell) {

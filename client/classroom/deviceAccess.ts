@@ -51,7 +51,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function deviceAccess(ui: {
   showEnrol: (on: boolean) => void;
   notice: (text: string) => void;
-}): TokenFallback & { relabel: () => void } {
+}): TokenFallback & { relabel: () => void; nextLesson: (lessonId: string) => Promise<boolean> } {
   const form = byId<HTMLFormElement>('enrol-form');
   const codeInput = byId<HTMLInputElement>('enrol-code');
   const formMessage = byId('enrol-message');
@@ -156,6 +156,21 @@ export function deviceAccess(ui: {
       cached = null;
       await ensure();
       return true;
+    },
+    /**
+     * Asks for a token for the classroom's live-or-next lesson: true when one for another lesson
+     * than `lessonId` is now held (the next connection presents it), false when there is none.
+     */
+    async nextLesson(lessonId) {
+      const d = stored();
+      if (!d) return false;
+      try {
+        const issued = await fetchToken(d);
+        return issued.lessonId !== null && issued.lessonId !== lessonId;
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'NOT_FOUND') return false;
+        throw err;
+      }
     },
     // Re-translate the form's message on a language change.
     relabel() {

@@ -134,4 +134,46 @@ describe('signing in through the pages in Chromium', () => {
     await context.close();
     expect(problems).toEqual([]);
   }, 60_000);
+
+  // Last: it ends the demo lesson the cases above use.
+  it('a classroom PC left on after its lesson ends moves on to the classroom’s next lesson by itself, with no reload', async () => {
+    const next = ts.server.store.createLesson(
+      {
+        id: 'next-lesson',
+        title: '英语 · 下一节',
+        subject: '英语',
+        teacherName: ts.lesson.teacherName,
+        lectureClassroomId: ts.lesson.lectureClassroomId,
+        receivingClassroomIds: ['demo-recv-1'],
+        plannedStart: Date.now() + 2 * 3600_000,
+        plannedEnd: Date.now() + 3 * 3600_000,
+      },
+      Date.now(),
+    );
+    const device = ts.server.devices.enrol(ts.server.devices.createEnrolment('demo-recv-1', 'test').code.replace('-', ''), '三年级一班电脑');
+    const context = await browser.browser.createBrowserContext();
+    const page = watch(await context.newPage());
+    await page.setViewport({ width: 1280, height: 800 });
+    await page.evaluateOnNewDocument((d) => localStorage.setItem('tongke.device', d), JSON.stringify(device));
+    await page.goto(`${ts.url}/classroom.html`);
+    expect(await title(page)).toBe(ts.lesson.title);
+    await page.evaluate(() => Object.assign(window, { sameDocument: true }));
+
+    await ts.server.service.start(ts.lesson.id);
+    await ts.server.service.end(ts.lesson.id);
+    // It says so, in the overlay the classroom sees, then joins the next lesson on its own.
+    await waitForPage(page, () => document.getElementById('overlay')?.textContent?.includes('下一节课会自动进入'));
+    await page.screenshot({ path: 'test-results/classroom-lesson-ended-next.png' });
+    await waitForPage(
+      page,
+      () => (window as unknown as { tongke: { state: () => { lessonId: string } | null } }).tongke.state()?.lessonId === 'next-lesson',
+      20_000,
+    );
+    expect(await title(page)).toBe(next.title);
+    expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    expect(await page.$eval('#conn', (n) => (n as HTMLElement).dataset.state)).toBe('connected');
+    expect(await page.$eval('#lesson-status', (n) => (n as HTMLElement).dataset.status)).toBe('scheduled');
+    await context.close();
+    expect(problems).toEqual([]);
+  }, 60_000);
 });

@@ -1,0 +1,56 @@
+import type { LessonState } from '../../shared/lesson.js';
+import type { TongkeSocket } from '../lib/socket.js';
+
+/** How soon after its lesson ends the classroom PC first looks for the next one, then how often. */
+export const FIRST_LOOK_MS = 5_000;
+export const LOOK_EVERY_MS = 30_000;
+
+/**
+ * A classroom PC is switched on in the morning and left on all day. Once its lesson has ended
+ * it moves on to the classroom's next lesson by itself, with no reload: the device credential
+ * is asked for a token for the classroom's live-or-next lesson, and when that names another
+ * lesson the socket reconnects with it. Staying in the page keeps the sound the assistant
+ * enabled once (a reload would need another click for the browser to play sound).
+ *
+ * Returns what to call with every lesson state.
+ */
+export function followTimetable(opts: {
+  socket: TongkeSocket;
+  /** True once a token for another lesson than `lessonId` is held (false: none yet). */
+  nextLesson: (lessonId: string) => Promise<boolean>;
+}): (s: LessonState) => void {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let watching: string | null = null;
+
+  const look = (lessonId: string, delay: number) => {
+    timer = setTimeout(() => {
+      timer = null;
+      opts.nextLesson(lessonId).then(
+        (moved) => {
+          if (watching !== lessonId) return;
+          if (!moved) return look(lessonId, LOOK_EVERY_MS);
+          watching = null;
+          // The auth callback fetches nothing new: the token just issued is the one it presents.
+          opts.socket.disconnect().connect();
+        },
+        (err: unknown) => {
+          console.warn('looking for the next lesson failed', err);
+          if (watching === lessonId) look(lessonId, LOOK_EVERY_MS);
+        },
+      );
+    }, delay);
+  };
+
+  return (s) => {
+    if (s.status !== 'ended') {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      watching = null;
+      return;
+    }
+    if (watching === s.lessonId) return;
+    if (timer) clearTimeout(timer);
+    watching = s.lessonId;
+    look(s.lessonId, FIRST_LOOK_MS);
+  };
+}
