@@ -1,7 +1,10 @@
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { TRUST_PRESETS, type TrustProxy } from './http/clientAddress.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const executable = z.string().refine(
@@ -16,6 +19,48 @@ const executable = z.string().refine(
   { message: 'is not an executable file (run scripts/setup to build the mediasoup worker)' },
 );
 
+/** An address, a subnet (address/prefix) or a proxy-addr preset. */
+function trustedHop(entry: string): boolean {
+  if ((TRUST_PRESETS as readonly string[]).includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/** TONGKE_TRUST_PROXY: unset/'false' → trust none; '1'..'10' → that many hops; else a list. */
+const trustProxy = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx): TrustProxy => {
+    if (v === undefined || v === '' || v === 'false') return null;
+    if (v === 'true') {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: "'true' would let any client choose the address the rate limits see: give the proxy's address, subnet or hop count",
+      });
+      return z.NEVER;
+    }
+    if (/^\d+$/.test(v)) {
+      const hops = Number(v);
+      if (hops >= 1 && hops <= 10) return hops;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'a hop count must be 1 to 10' });
+      return z.NEVER;
+    }
+    const list = v.split(',').map((e) => e.trim());
+    const bad = list.filter((e) => !trustedHop(e));
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `not an address, subnet or preset (${TRUST_PRESETS.join(', ')}): ${bad.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return list;
+  });
+
 /** Every setting comes from the environment and is parsed here, once, at boot. */
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -23,6 +68,15 @@ const envSchema = z.object({
   TONGKE_PORT: port.default(3000),
   /** Public base URL printed in the demo links; defaults to http://<announced ip>:<port>. */
   TONGKE_PUBLIC_URL: z.string().url().optional(),
+  /**
+   * HTTPS: a PEM certificate (chain) and its key. Browsers give a page the camera and
+   * microphone only in a secure context, so the teacher's and classrooms' pages need HTTPS
+   * (here, or at a reverse proxy in front) unless opened on the server itself.
+   */
+  TONGKE_TLS_CERT_FILE: z.string().min(1).optional(),
+  TONGKE_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** Behind a reverse proxy: which hops may report the client's address (X-Forwarded-For). */
+  TONGKE_TRUST_PROXY: trustProxy,
   /** The IP address browsers use to reach our media ports (the server's LAN/WAN address). */
   TONGKE_ANNOUNCED_IP: z.string().ip().default('127.0.0.1'),
   TONGKE_RTC_LISTEN_IP: z.string().ip().default('0.0.0.0'),
@@ -83,7 +137,14 @@ function toConfig(env: z.infer<typeof envSchema>) {
   const rtcPort = env.TONGKE_RTC_PORT;
   return {
     env: env.NODE_ENV,
-    http: { host: env.TONGKE_HOST, port: env.TONGKE_PORT, publicUrl: env.TONGKE_PUBLIC_URL },
+    http: {
+      host: env.TONGKE_HOST,
+      port: env.TONGKE_PORT,
+      publicUrl: env.TONGKE_PUBLIC_URL,
+      /** Filled in by loadConfig from the two files. */
+      tls: null as { cert: Buffer; key: Buffer } | null,
+      trustProxy: env.TONGKE_TRUST_PROXY,
+    },
     media: {
       workerBin: env.MEDIASOUP_WORKER_BIN,
       numWorkers: env.TONGKE_NUM_WORKERS,
@@ -141,6 +202,29 @@ function readSecretFile(file: string): string {
   return secret;
 }
 
+/** Both files or neither; each readable, and the key must belong to the certificate. */
+function readTls(certFile: string | undefined, keyFile: string | undefined): { cert: Buffer; key: Buffer } | null {
+  if (!certFile && !keyFile) return null;
+  if (!certFile || !keyFile) {
+    const missing = certFile ? 'TONGKE_TLS_KEY_FILE' : 'TONGKE_TLS_CERT_FILE';
+    throw new ConfigError(`Invalid configuration:\n  ${missing}: is required with ${certFile ? 'TONGKE_TLS_CERT_FILE' : 'TONGKE_TLS_KEY_FILE'}`);
+  }
+  const read = (name: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch {
+      throw new ConfigError(`Invalid configuration:\n  ${name}: cannot read ${file}`);
+    }
+  };
+  const tls = { cert: read('TONGKE_TLS_CERT_FILE', certFile), key: read('TONGKE_TLS_KEY_FILE', keyFile) };
+  try {
+    createSecureContext(tls);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  TONGKE_TLS_CERT_FILE/TONGKE_TLS_KEY_FILE: ${(err as Error).message}`);
+  }
+  return tls;
+}
+
 /** Parses the environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -161,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const config = toConfig(parsed.data);
+  config.http.tls = readTls(parsed.data.TONGKE_TLS_CERT_FILE, parsed.data.TONGKE_TLS_KEY_FILE);
   if (config.media.rtcPort !== null && config.media.rtcPort + config.media.numWorkers - 1 > 65535) {
     throw new ConfigError('Invalid configuration:\n  TONGKE_RTC_PORT: too high for the number of workers');
   }

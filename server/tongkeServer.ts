@@ -1,4 +1,5 @@
 import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { TokenService } from './auth/tokens.js';
 import type { Config } from './config.js';
 import { SqliteAudit } from './audit/auditQueries.js';
 import { createHttpApp } from './http/app.js';
+import { trustFunction } from './http/clientAddress.js';
 import { startJobs, type Jobs } from './jobs/scheduler.js';
 import { ModelService } from './model/modelService.js';
 import { ReportService } from './reports/reportService.js';
@@ -37,7 +39,7 @@ export interface TongkeServer {
   service: LessonService;
   pool: WorkerPool;
   io: TongkeIo;
-  http: HttpServer;
+  http: HttpServer | HttpsServer;
   /** The Express app (tests read its router stack for the authorization matrix). */
   app: Express;
   /** Base URL the server is reachable at (after listen). */
@@ -96,12 +98,14 @@ export async function startTongke(
       clientDir: opts.clientDir ?? DEFAULT_CLIENT_DIR,
       health: async () => ({ workers: (await workers.resourceUsage()).length, liveLessons: service.liveLessonIds().length }),
     });
-    const http = createServer(app);
+    const tls = config.http.tls;
+    const http = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, app) : createServer(app);
     const { io, broadcaster, peers } = attachRealtime(http, {
       tokens,
       service,
       log,
       handshakeLimit: config.rateLimits.handshake,
+      trustProxy: trustFunction(config.http.trustProxy),
       linger: config.realtime.linger,
     });
 
@@ -113,7 +117,7 @@ export async function startTongke(
       });
     });
     const port = (http.address() as AddressInfo).port;
-    const url = config.http.publicUrl?.replace(/\/$/, '') ?? `http://${config.media.announcedIp}:${port}`;
+    const url = config.http.publicUrl?.replace(/\/$/, '') ?? `${tls ? 'https' : 'http'}://${config.media.announcedIp}:${port}`;
 
     let closing: Promise<void> | null = null;
     const close = () =>

@@ -14,6 +14,7 @@ import type { LessonService } from '../lessons/lessonService.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
 import { authenticate } from './adminAuth.js';
+import { trustFunction } from './clientAddress.js';
 import { adminRouter } from './adminRouter.js';
 import { authRouter, sessionCookie } from './authRouter.js';
 import { originCheck } from './csrf.js';
@@ -45,6 +46,8 @@ export interface HttpDeps {
 
 export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
+  // req.ip, which the per-IP limits read: the client's, behind a trusted reverse proxy.
+  app.set('trust proxy', trustFunction(deps.config.http.trustProxy));
   app.disable('x-powered-by');
   app.set('etag', false);
   const production = deps.config.env === 'production';

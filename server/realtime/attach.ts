@@ -1,9 +1,11 @@
 import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import { Server } from 'socket.io';
 import type { TokenService } from '../auth/tokens.js';
 import type { LessonService } from '../lessons/lessonService.js';
 import { Lingering, type LingerOptions } from '../lessons/lingering.js';
 import type { Logger } from '../logger.js';
+import { clientAddress, type TrustFn } from '../http/clientAddress.js';
 import { IpBuckets } from '../http/ipRateLimit.js';
 import { authMiddleware } from './auth.js';
 import { StateBroadcaster } from './broadcast.js';
@@ -20,12 +22,14 @@ import { lessonRoom, teacherRoom, type TongkeIo } from './types.js';
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 
 export function attachRealtime(
-  httpServer: HttpServer,
+  httpServer: HttpServer | HttpsServer,
   deps: {
     tokens: TokenService;
     service: LessonService;
     log: Logger;
     handshakeLimit: { perSecond: number; burst: number };
+    /** Which proxies may report a client's address (the same rule as the HTTP API's). */
+    trustProxy: TrustFn;
     linger: LingerOptions;
   },
 ): { io: TongkeIo; broadcaster: StateBroadcaster; peers: PeerSockets } {
@@ -42,7 +46,8 @@ export function attachRealtime(
   });
   const floodGuard = new FloodGuard();
   const handshakes = new IpBuckets(deps.handshakeLimit.perSecond, deps.handshakeLimit.burst);
-  io.use(authMiddleware(tokens, service, log, floodGuard, handshakes));
+  const addressOf = (socket: Parameters<Parameters<TongkeIo['use']>[0]>[0]) => clientAddress(socket.request, deps.trustProxy);
+  io.use(authMiddleware(tokens, service, log, floodGuard, { buckets: handshakes, addressOf }));
 
   const peers = new PeerSockets(service, new Lingering(deps.linger));
 

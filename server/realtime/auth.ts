@@ -31,12 +31,12 @@ export function authMiddleware(
   service: LessonService,
   log: Logger,
   flood: FloodGuard,
-  handshakes?: IpBuckets,
+  handshakes?: { buckets: IpBuckets; addressOf: (socket: TongkeSocket) => string },
 ) {
   return (socket: TongkeSocket, next: (err?: Error) => void) => {
     void (async () => {
       // Per-IP bucket first: a handshake storm costs no token verification.
-      if (handshakes && !handshakes.take(socket.handshake.address)) {
+      if (handshakes && !handshakes.buckets.take(handshakes.addressOf(socket))) {
         throw new AppError('RATE_LIMITED', 'too many connections from this address: try again shortly');
       }
       const auth = handshakeAuthSchema.safeParse(socket.handshake.auth);

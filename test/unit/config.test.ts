@@ -1,5 +1,8 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.js';
+import { selfSignedCertificate } from '../helpers/tls.js';
 
 const bin = process.env.MEDIASOUP_WORKER_BIN!;
 
@@ -42,6 +45,41 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ MEDIASOUP_WORKER_BIN: bin, NODE_ENV: 'production', TONGKE_TOKEN_SECRET: 's'.repeat(32) }).tokenSecret,
     ).toBe('s'.repeat(32));
+  });
+
+  it('reads a certificate and key for HTTPS, both or neither, and refuses a key of another certificate', () => {
+    const a = selfSignedCertificate();
+    const b = selfSignedCertificate();
+    try {
+      const tls = loadConfig({ MEDIASOUP_WORKER_BIN: bin, TONGKE_TLS_CERT_FILE: a.certFile, TONGKE_TLS_KEY_FILE: a.keyFile }).http.tls;
+      expect(tls?.cert.equals(a.cert)).toBe(true);
+      expect(loadConfig({ MEDIASOUP_WORKER_BIN: bin }).http.tls).toBeNull();
+      expect(() => loadConfig({ MEDIASOUP_WORKER_BIN: bin, TONGKE_TLS_CERT_FILE: a.certFile })).toThrow(/TONGKE_TLS_KEY_FILE: is required/);
+      expect(() =>
+        loadConfig({ MEDIASOUP_WORKER_BIN: bin, TONGKE_TLS_CERT_FILE: a.certFile, TONGKE_TLS_KEY_FILE: path.join(a.dir, 'none.pem') }),
+      ).toThrow(/TONGKE_TLS_KEY_FILE: cannot read/);
+      expect(() => loadConfig({ MEDIASOUP_WORKER_BIN: bin, TONGKE_TLS_CERT_FILE: a.certFile, TONGKE_TLS_KEY_FILE: b.keyFile })).toThrow(
+        ConfigError,
+      );
+      writeFileSync(path.join(a.dir, 'junk.pem'), 'not a certificate');
+      expect(() =>
+        loadConfig({ MEDIASOUP_WORKER_BIN: bin, TONGKE_TLS_CERT_FILE: path.join(a.dir, 'junk.pem'), TONGKE_TLS_KEY_FILE: a.keyFile }),
+      ).toThrow(/TONGKE_TLS_CERT_FILE\/TONGKE_TLS_KEY_FILE/);
+    } finally {
+      rmSync(a.dir, { recursive: true, force: true });
+      rmSync(b.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('parses which reverse proxies may report the client address, and never trusts any hop', () => {
+    const trust = (v?: string) => loadConfig({ MEDIASOUP_WORKER_BIN: bin, ...(v === undefined ? {} : { TONGKE_TRUST_PROXY: v }) }).http.trustProxy;
+    expect(trust()).toBeNull();
+    expect(trust('false')).toBeNull();
+    expect(trust('1')).toBe(1);
+    expect(trust(' loopback, 10.0.0.0/8 ,192.168.1.5, fd00::/8 ')).toEqual(['loopback', '10.0.0.0/8', '192.168.1.5', 'fd00::/8']);
+    expect(() => trust('true')).toThrow(/TONGKE_TRUST_PROXY: 'true' would let any client/);
+    expect(() => trust('0')).toThrow(/hop count must be 1 to 10/);
+    expect(() => trust('loopback, proxy.example, 10.0.0.0/33')).toThrow(/proxy\.example, 10\.0\.0\.0\/33/);
   });
 
   it('refuses an RTC port range that runs past 65535', () => {
