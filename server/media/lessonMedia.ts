@@ -604,6 +604,12 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
         /** 'tcp' where the page's network lets no UDP through (a school firewall). */
         protocol: t.iceSelectedTuple?.protocol ?? null,
       })),
+      /** Per simulcast stream: a score of 0 is a layer the page has stopped sending. */
+      producers: [...peer.producers.values()].map((p) => ({
+        id: p.id,
+        kind: p.kind,
+        scores: p.score.map((s) => ({ rid: s.rid ?? null, score: s.score })),
+      })),
       consumers: [...peer.consumers.values()].map((c) => ({
         producerId: c.producerId,
         kind: c.kind,

@@ -166,13 +166,21 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
     expect(figures.longestFreezeMs, timeline).toBeLessThanOrEqual(MAX_FREEZE_MS);
     // A lower layer for the whole hold, seen by the page, the server and the teacher's page.
     for (const x of hold) expect(lowered(x), timeline).toBe(true);
-    // The teacher's page counts one classroom on the top layer (the clean one), one below.
-    expect(fromTeacher?.layers[2]).toBe(1);
-    expect((fromTeacher?.layers[0] ?? 0) + (fromTeacher?.layers[1] ?? 0)).toBe(1);
+    // The teacher's page counts one classroom on the top layer (the clean one), one below,
+    // unless the teacher's camera has stopped sending its top layer (below).
+    const teacherSendsTop = (i: number) => besides.slice(Math.max(0, i - 1), i + 2).every((x) => x.teacherSends.includes(2));
+    if (teacherSendsTop(besides.length - 1)) expect(fromTeacher?.layers[2], trace(besides)).toBe(1);
+    expect((fromTeacher?.layers[0] ?? 0) + (fromTeacher?.layers[1] ?? 0)).toBeGreaterThanOrEqual(1);
+    expect((fromTeacher?.layers[0] ?? 0) + (fromTeacher?.layers[1] ?? 0) + (fromTeacher?.layers[2] ?? 0)).toBe(2);
     // One weak classroom costs the others nothing: the one on a clean link kept the top layer,
     // a moving picture and its sound the whole time, though the weak one's layer switches asked
-    // the teacher's encoder for key frames and its losses for retransmissions.
-    for (const x of besides) expect(onTop(x), trace(besides)).toBe(true);
+    // the teacher's encoder for key frames and its losses for retransmissions. The SFU can only
+    // forward what the teacher sends: in 3 of 12 runs on this 2-core host the teacher's Chrome
+    // stopped encoding its top layer for a while (its r2 stream scored 0: every classroom then
+    // gets the next), so the top layer is required wherever the teacher sent it steadily.
+    besides.forEach((x, i) => {
+      if (teacherSendsTop(i)) expect(onTop(x), trace(besides)).toBe(true);
+    });
     expect(cleanFigures.longestFreezeMs, trace(besides)).toBeLessThan(2_000);
     expect(cleanFigures.fps, trace(besides)).toBeGreaterThanOrEqual(MIN_CLEAN_FPS);
     expect(cleanFigures.videoPacketsLost).toBe(0);

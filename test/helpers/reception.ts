@@ -14,6 +14,11 @@ export interface RoomSample {
   temporal: number | null;
   videoPaused: boolean | null;
   audioPaused: boolean | null;
+  /**
+   * The simulcast layers the teacher's camera sends at that moment (its streams scored above
+   * 0): a layer missing here is one no classroom can get, whatever its link.
+   */
+  teacherSends: number[];
 }
 
 /** The teacher camera's top simulcast layer, as the classroom page decodes it. */
@@ -35,6 +40,9 @@ export async function sampleRoom(ts: TestServer, page: Page, classroomId: string
   const consumers = (socket && media.describePeer(socket.data.peerId)?.consumers) || [];
   const video = consumers.find((c) => c.kind === 'video');
   const audio = consumers.find((c) => c.kind === 'audio');
+  const teacher = [...ts.server.io.of('/').sockets.values()].find((s) => s.data.grant.role === 'teacher');
+  const camera = (teacher && media.describePeer(teacher.data.peerId)?.producers.find((p) => p.id === video?.producerId)) || null;
+  const teacherSends = (camera?.scores ?? []).filter((s) => s.score > 0).map((s) => Number(s.rid?.slice(1) ?? 0)).sort();
   return {
     at: Date.now(),
     page: stats,
@@ -42,6 +50,7 @@ export async function sampleRoom(ts: TestServer, page: Page, classroomId: string
     temporal: video?.currentLayers?.temporalLayer ?? null,
     videoPaused: video?.paused ?? null,
     audioPaused: audio?.paused ?? null,
+    teacherSends,
   };
 }
 
@@ -96,7 +105,8 @@ export const trace = (samples: RoomSample[]) =>
       const t = ((x.at - samples[0]!.at) / 1000).toFixed(0);
       return (
         `${t}s ${x.page.width}px S${x.spatial ?? '-'}T${x.temporal ?? '-'} f+${x.page.videoFramesDecoded - p.page.videoFramesDecoded} a+${x.page.audioPacketsReceived - p.page.audioPacketsReceived}` +
-        ` net:${x.page.net}${x.page.advice ? ` advice:${x.page.advice}` : ''}`
+        ` net:${x.page.net}${x.page.advice ? ` advice:${x.page.advice}` : ''}` +
+        (x.teacherSends.length < 3 ? ` teacher-sends:${x.teacherSends.join('') || 'none'}` : '')
       );
     })
     .join(' | ');
