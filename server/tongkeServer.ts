@@ -83,8 +83,11 @@ export async function startTongke(
     const accounts = new AccountService(store.db, store, config.auth);
     const devices = new DeviceService(store.db, store, config.auth.enrolCodeMs);
     const issuer = new SocketTokenIssuer(tokens, store, store.db, config.auth.socketTokenMarginMs);
+    // One rule for who may report a client's address, for the HTTP API and Socket.IO alike.
+    const trustProxy = trustFunction(config.http.trustProxy);
     const app = createHttpApp({
       config,
+      trustProxy,
       tokens,
       accounts,
       devices,
@@ -105,7 +108,7 @@ export async function startTongke(
       service,
       log,
       handshakeLimit: config.rateLimits.handshake,
-      trustProxy: trustFunction(config.http.trustProxy),
+      trustProxy,
       linger: config.realtime.linger,
     });
 

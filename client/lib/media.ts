@@ -1,8 +1,8 @@
 import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
+import type { ResultOf } from '../../shared/events.js';
 import type { IceCandidateInfo, MediaSource, ProducerInfo } from '../../shared/media.js';
 import { SilentPath, StuckPath } from './silentPath.js';
-import type { ResultOf } from '../../shared/events.js';
 import { request, type TongkeSocket } from './socket.js';
 
 const MAX_ICE_RESTARTS = 3;

@@ -14,7 +14,7 @@ import type { LessonService } from '../lessons/lessonService.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
 import { authenticate } from './adminAuth.js';
-import { trustFunction } from './clientAddress.js';
+import type { TrustFn } from './clientAddress.js';
 import { adminRouter } from './adminRouter.js';
 import { authRouter, sessionCookie } from './authRouter.js';
 import { originCheck } from './csrf.js';
@@ -30,6 +30,8 @@ const OPENAPI_JSON = JSON.stringify(JSON.parse(readFileSync(OPENAPI_PATH, 'utf8'
 
 export interface HttpDeps {
   config: Pick<Config, 'env' | 'http' | 'rateLimits'>;
+  /** Which proxies may report the client's address (req.ip, read by the per-IP limits). */
+  trustProxy: TrustFn;
   tokens: TokenService;
   accounts: AccountService;
   devices: DeviceService;
@@ -46,8 +48,7 @@ export interface HttpDeps {
 
 export function createHttpApp(deps: HttpDeps): Express {
   const app = express();
-  // req.ip, which the per-IP limits read: the client's, behind a trusted reverse proxy.
-  app.set('trust proxy', trustFunction(deps.config.http.trustProxy));
+  app.set('trust proxy', deps.trustProxy);
   app.disable('x-powered-by');
   app.set('etag', false);
   const production = deps.config.env === 'production';

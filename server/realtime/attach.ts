@@ -16,7 +16,7 @@ import { mediaHandlers } from './handlers/media.js';
 import { identityOfGrant, lessonOf } from './participant.js';
 import { PeerSockets } from './peerSockets.js';
 import { registerHandlers, type Handlers } from './register.js';
-import { lessonRoom, teacherRoom, type TongkeIo } from './types.js';
+import { lessonRoom, teacherRoom, type TongkeIo, type TongkeSocket } from './types.js';
 
 /** Socket.IO payloads are small JSON; anything larger is refused by the transport. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -46,7 +46,7 @@ export function attachRealtime(
   });
   const floodGuard = new FloodGuard();
   const handshakes = new IpBuckets(deps.handshakeLimit.perSecond, deps.handshakeLimit.burst);
-  const addressOf = (socket: Parameters<Parameters<TongkeIo['use']>[0]>[0]) => clientAddress(socket.request, deps.trustProxy);
+  const addressOf = (socket: TongkeSocket) => clientAddress(socket.request, deps.trustProxy);
   io.use(authMiddleware(tokens, service, log, floodGuard, { buckets: handshakes, addressOf }));
 
   const peers = new PeerSockets(service, new Lingering(deps.linger));
