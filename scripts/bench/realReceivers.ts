@@ -232,7 +232,7 @@ export async function measureRealReceivers(
     errors,
     nJoin,
     flags['join-rate'],
-    'socket connect → lesson:sync → getRouterRtpCapabilities → createTransport → consume → ICE + DTLS → resumeConsumer → first decoded video frame (RTCVideoSink), ' +
+    'socket connect → lesson:sync → getRouterRtpCapabilities with createTransport (asked together) → consume → ICE + DTLS → resumeConsumer → first decoded video frame (RTCVideoSink), ' +
       'each classroom a mediasoup-client Device (client/lib/media.ts) on @roamhq/wrtc; it leaves right after its first frame.',
   );
   const keyFramesAfter = await keyFramesEncoded(teacherPc);
