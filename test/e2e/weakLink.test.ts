@@ -175,9 +175,10 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
     // One weak classroom costs the others nothing: the one on a clean link kept the top layer,
     // a moving picture and its sound the whole time, though the weak one's layer switches asked
     // the teacher's encoder for key frames and its losses for retransmissions. The SFU can only
-    // forward what the teacher sends: in 3 of 12 runs on this 2-core host the teacher's Chrome
-    // stopped encoding its top layer for a while (its r2 stream scored 0: every classroom then
-    // gets the next), so the top layer is required wherever the teacher sent it steadily.
+    // forward what the teacher sends: in 3 of 13 runs on this 2-core host the clean classroom
+    // lost the top layer, and the one run that recorded why showed the teacher's Chrome had
+    // stopped encoding it (its r2 stream scored 0: every classroom then gets the next), so the
+    // top layer is required wherever the teacher sent it steadily.
     besides.forEach((x, i) => {
       if (teacherSendsTop(i)) expect(onTop(x), trace(besides)).toBe(true);
     });
