@@ -4,6 +4,7 @@ import { byId } from './lib/dom.js';
 import { t } from './lib/i18n.js';
 import { CAMERA_SIMULCAST, emptyReceiveStats, MediaSession, sessionCount } from './lib/media.js';
 import { sessionReach, watchMediaReach } from './lib/mediaReach.js';
+import { encodingsOf, SendLimitWatch, type LimitView } from './lib/sendLimit.js';
 import { attachTrack, detachTrack } from './lib/players.js';
 import { Receivers } from './lib/receivers.js';
 import { renderLessonHeader, startShell, wireLessonEvents } from './lib/shell.js';
@@ -58,6 +59,46 @@ const receivers = new Receivers(
   },
 );
 
+/** How often the camera's encodings are read for SendLimitWatch. */
+const SEND_LIMIT_SAMPLE_MS = 2000;
+const sendLimitBox = byId('send-limit');
+let sendLimit: LimitView | null = null;
+let limitWatch: { session: MediaSession; watch: SendLimitWatch } | null = null;
+
+/**
+ * Tells the teacher when its own computer or uplink makes it send every classroom a smaller
+ * picture: the classrooms' links are not the cause then, and only the teacher can act.
+ */
+function renderSendLimit(): void {
+  sendLimitBox.hidden = !sendLimit;
+  sendLimitBox.dataset.limit = sendLimit?.limit ?? '';
+  sendLimitBox.textContent = sendLimit
+    ? t(sendLimit.limit === 'cpu' ? 'sendLimitCpu' : 'sendLimitBandwidth', { w: sendLimit.width })
+    : '';
+}
+setInterval(() => {
+  const current = session;
+  const width = localStream?.getVideoTracks()[0]?.getSettings().width ?? 0;
+  if (!current || !publishing) {
+    limitWatch = null;
+    if (sendLimit) {
+      sendLimit = null;
+      renderSendLimit();
+    }
+    return;
+  }
+  if (limitWatch?.session !== current) limitWatch = { session: current, watch: new SendLimitWatch(performance.now()) };
+  const { watch } = limitWatch;
+  void current.sendStats('camera').then((report) => {
+    if (!report || limitWatch?.watch !== watch) return;
+    const next = watch.sample(encodingsOf(report), width, performance.now());
+    if (next?.limit !== sendLimit?.limit || next?.width !== sendLimit?.width) {
+      sendLimit = next;
+      renderSendLimit();
+    }
+  }, () => {});
+}, SEND_LIMIT_SAMPLE_MS);
+
 /** 正在直播 only while the media really leaves this page. */
 function renderMediaState(): void {
   const flowing = session?.flowing ?? false;
@@ -78,6 +119,7 @@ function render(s: LessonState): void {
     s.status === 'live'
       ? `${t('reception')}：${t('layerHigh')} ${r.layers[2] ?? 0} · ${t('layerMid')} ${r.layers[1] ?? 0} · ${t('layerLow')} ${r.layers[0] ?? 0} · ${t('audioOnly')} ${r.audioOnly} · ${t('notReceiving')} ${r.none}`
       : '';
+  renderSendLimit();
   wall?.render(s);
   renderQuestions(s);
   renderQuiz(s);

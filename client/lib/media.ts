@@ -255,6 +255,12 @@ export class MediaSession {
     return { producerId: info.producerId, consumer, track: consumer.track };
   }
 
+  /** The sender's stats of one published source (an outbound-rtp per encoding), or null. */
+  async sendStats(source: MediaSource): Promise<RTCStatsReport | null> {
+    const producer = this.producers.get(source);
+    return producer && !producer.closed ? producer.getStats() : null;
+  }
+
   /** Stops publishing one source (the teacher's screen share). */
   async unpublish(source: MediaSource): Promise<void> {
     const producer = this.producers.get(source);

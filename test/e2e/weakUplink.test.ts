@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import type { Page } from 'puppeteer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { waitForPage } from '../helpers/browser.js';
@@ -47,9 +48,10 @@ describe.skipIf(SKIP_NETNS)('the teacher on a weak uplink (netns, tbf cap, rando
   const wl = useWeakLinkLesson();
   const lb = wl.lb;
   const rooms: Page[] = [];
+  let teacher: Page;
 
   beforeAll(async () => {
-    const teacher = await lb.open('teacher', await lb.ts.token(teacherGrant(lb.ts.lesson.id)), {
+    teacher = await lb.open('teacher', await lb.ts.token(teacherGrant(lb.ts.lesson.id)), {
       browser: wl.behind,
     });
     for (const id of ROOMS) rooms.push(await lb.open('classroom', await lb.ts.token(classroomGrant(lb.ts.lesson.id, id))));
@@ -83,6 +85,19 @@ describe.skipIf(SKIP_NETNS)('the teacher on a weak uplink (netns, tbf cap, rando
     const settled = await sampleUntil(weak, sample, moving, SETTLE_WITHIN_MS, 'every classroom decoding under the cap');
     const hold = await sampleFor(settled, sample, HOLD_MS);
     weak.push(...hold.slice(1));
+    // The teacher's page says its own uplink holds every classroom's picture back, and how far.
+    const limitShown = Date.now();
+    const limit = await waitForPage(
+      teacher,
+      () => {
+        const box = document.querySelector<HTMLElement>('#send-limit');
+        return box && !box.hidden ? { limit: box.dataset.limit, text: box.textContent } : null;
+      },
+      15_000,
+    );
+    console.log(`teacher told ${Date.now() - start.at} ms after the cap (waited ${Date.now() - limitShown} ms after the hold): ${JSON.stringify(limit)}`);
+    mkdirSync('test-results', { recursive: true });
+    await teacher.screenshot({ path: 'test-results/teacher-send-limit.png' });
     const counters = await wl.link.lift();
 
     const perRoom = ROOMS.map((id, i) => {
@@ -126,5 +141,10 @@ describe.skipIf(SKIP_NETNS)('the teacher on a weak uplink (netns, tbf cap, rando
     const climb: Sample[] = [weak.at(-1)!];
     const back = await sampleUntil(climb, sample, (s) => s.rooms.every(fullQuality), RECOVER_WITHIN_MS, 'full quality after the uplink recovered');
     console.log(`every classroom at full quality ${back.at - liftedAt} ms after the cap was lifted\n${ROOMS.map((_, i) => trace(each(climb, i))).join('\n')}`);
+    // Chrome may name its CPU rather than the link on this busy host; either way the width is told.
+    expect(['bandwidth', 'cpu']).toContain(limit?.limit);
+    expect(limit?.text).toMatch(/已降到 \d+ 像素宽/);
+    // …and stops saying so once the full picture goes out again.
+    await waitForPage(teacher, () => document.querySelector<HTMLElement>('#send-limit')?.hidden === true, 15_000);
   }, 150_000);
 });
