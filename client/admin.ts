@@ -17,6 +17,7 @@ interface LessonRow {
   endedAt: number | null;
   classroomsInvited: number;
   classroomsOnline: number;
+  classroomsMediaBlocked: number;
   classroomsReached: number;
 }
 interface EventRow {
@@ -211,7 +212,13 @@ function renderLessons(): void {
         el('td', { className: 'status', text: statusText(l.status) }),
         el('td', { text: formatTime(l.startedAt) }),
         el('td', { text: formatTime(l.endedAt) }),
-        el('td', { className: 'num', text: `${l.classroomsOnline}/${l.classroomsInvited}` }),
+        el('td', { className: 'num' }, [
+          `${l.classroomsOnline}/${l.classroomsInvited}`,
+          // A classroom online whose media does not get through, while the lesson runs: 巡课 sees it at once.
+          l.classroomsMediaBlocked > 0
+            ? el('span', { className: 'mark blocked', text: `${t('mediaBlockedMark')} ${l.classroomsMediaBlocked}`, dataset: { blocked: String(l.classroomsMediaBlocked) } })
+            : null,
+        ]),
         el('td', { className: 'num', text: String(l.classroomsReached) }),
       ]);
       row.addEventListener('click', () => {

@@ -52,6 +52,8 @@ export function adminRouter(deps: {
         ...l,
         classroomsInvited: state.classrooms.length,
         classroomsOnline: state.classrooms.filter((c) => c.online).length,
+        // Online now, but the lesson's picture and sound do not get through (a blocked network).
+        classroomsMediaBlocked: state.classrooms.filter((c) => c.online && c.mediaBlocked).length,
         classroomsReached: reach.filter((c) => c.reached).length,
         teacherOnline: state.teacherOnline,
       };

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMediaBlockedLesson, buildAuditFixture } from '../helpers/auditFixture.js';
 import { launchBrowser, waitForPage } from '../helpers/browser.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { teacherPublishing } from '../helpers/publishing.js';
+import { classroomGrant, ok, startTestServer, teacherGrant, type TestServer } from '../helpers/server.js';
 
 describe('the administrator page in Chromium', () => {
   let ts: TestServer;
@@ -56,6 +57,33 @@ describe('the administrator page in Chromium', () => {
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/admin.png', fullPage: true });
     expect(problems).toEqual([]);
+  });
+
+  it('marks a live lesson with a classroom online whose media does not get through (巡课)', async () => {
+    const live = await startTestServer({ TONGKE_MEDIA_UNREACHABLE_SECONDS: '1' });
+    try {
+      // Protocol-only pages: transports that never connect, as behind a blocking firewall.
+      await teacherPublishing(await live.connect(teacherGrant(live.lesson.id)));
+      const room = await live.connect(classroomGrant(live.lesson.id, 'demo-recv-1'));
+      await ok(room, 'media:createTransport', { direction: 'recv' });
+      const page = await browser.browser.newPage();
+      await page.setViewport({ width: 1280, height: 900 });
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(String(e)));
+      // After the 1 s window, so the first load of the list already shows it.
+      await new Promise((r) => setTimeout(r, 2_000));
+      await page.goto(`${live.url}/admin.html#token=${await live.token({ role: 'admin', name: '管理员' })}`);
+      const mark = await waitForPage(page, () => {
+        const m = document.querySelector<HTMLElement>('#lessons-body tr[data-status="live"] .mark.blocked');
+        return m ? { text: m.textContent, n: m.dataset.blocked } : null;
+      });
+      expect(mark).toEqual({ text: '音视频未连通 1', n: '1' });
+      await page.screenshot({ path: 'test-results/admin-live-media-blocked.png', fullPage: true });
+      expect(problems).toEqual([]);
+      await page.close();
+    } finally {
+      await live.close();
+    }
   });
 
   it('shows a classroom that was online but whose media never got through, apart from those reached', async () => {

@@ -51,6 +51,12 @@ describe('media that does not get through', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(view('demo-recv-2').mediaBlocked).toBe(false);
     await until(() => states.includes(true), 2_000);
+    // The administrators' lesson list (巡课) shows it while the lesson runs.
+    const admin = await ts.token({ role: 'admin', name: '管理员' });
+    const list = (await (await fetch(`${ts.url}/api/admin/lessons`, { headers: { authorization: `Bearer ${admin}` } })).json()) as {
+      lessons: { id: string; classroomsOnline: number; classroomsMediaBlocked: number }[];
+    };
+    expect(list.lessons.find((l) => l.id === ts.lesson.id)).toMatchObject({ classroomsOnline: 2, classroomsMediaBlocked: 1 });
     // The teacher's own send transport never connected either: logged, without a classroom.
     await until(() => incidents().length === 2, 2_000);
     expect(incidents()).toEqual(
