@@ -3,7 +3,7 @@ import { qualityModeSchema, type ProducerInfo, type QualityMode } from '../share
 import { deviceAccess } from './classroom/deviceAccess.js';
 import { handPanel } from './classroom/handPanel.js';
 import { linkPanel } from './classroom/linkPanel.js';
-import { followTimetable } from './classroom/nextLesson.js';
+import { followTimetable, nextLessonBySession } from './classroom/nextLesson.js';
 import { quizPanel } from './classroom/quizPanel.js';
 import { attendanceForm } from './lib/attendanceForm.js';
 import { byId, el, tokenFromLocation } from './lib/dom.js';
@@ -200,9 +200,17 @@ const renderAttendance = shell
 const renderHand = shell ? handPanel(shell.socket) : () => {};
 const renderQuiz = shell ? quizPanel(shell.socket) : () => {};
 const renderLink = shell ? linkPanel({ state: () => state, session: () => session, mode: chosenMode }) : () => {};
-/** A classroom PC (no link token) moves on to its next lesson once this one has ended. */
+/**
+ * Once this lesson has ended the page moves on to the classroom's next one: a classroom PC (no
+ * link token) through its device credential, a signed-in assistant through its login session.
+ */
 const onDevice = shell !== null && tokenFromLocation() === null;
-const followNext = shell && onDevice ? followTimetable({ socket: shell.socket, nextLesson: device.nextLesson }) : () => {};
+const followNext = shell
+  ? followTimetable({
+      socket: shell.socket,
+      nextLesson: onDevice ? device.nextLesson : (lessonId) => nextLessonBySession(shell.socket, lessonId),
+    })
+  : () => {};
 if (shell) {
   watchMediaReach(byId('media-blocked'), sessionReach(() => state?.status === 'live', () => session), renderMediaState);
 }

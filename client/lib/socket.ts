@@ -52,6 +52,11 @@ export function connect(token: string | TokenProvider): TongkeSocket {
   });
 }
 
+/** Presents another token from the next (re)connection on, keeping this page's media session key. */
+export function presentToken(socket: TongkeSocket, token: string): void {
+  socket.auth = { token, peer: sessionKey };
+}
+
 /** Sends one protocol request and resolves with its data, or rejects with its error. */
 export function request<E extends ClientEventName>(
   socket: TongkeSocket,

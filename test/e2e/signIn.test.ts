@@ -136,7 +136,7 @@ describe('signing in through the pages in Chromium', () => {
   }, 60_000);
 
   // Last: it ends the demo lesson the cases above use.
-  it('a classroom PC left on after its lesson ends moves on to the classroom’s next lesson by itself, with no reload', async () => {
+  it('a classroom PC, or a signed-in assistant, left on after its lesson ends moves on to the classroom’s next lesson by itself, with no reload', async () => {
     const next = ts.server.store.createLesson(
       {
         id: 'next-lesson',
@@ -158,6 +158,22 @@ describe('signing in through the pages in Chromium', () => {
     await page.goto(`${ts.url}/classroom.html`);
     expect(await title(page)).toBe(ts.lesson.title);
     await page.evaluate(() => Object.assign(window, { sameDocument: true }));
+    // An assistant who signs in with a password follows too, through its login session.
+    await ts.server.accounts.create({
+      username: 'zhao',
+      displayName: '赵老师',
+      role: 'assistant',
+      classroomId: 'demo-recv-1',
+      password: 'assistant-password-1',
+    });
+    const signedIn = watch(await (await browser.browser.createBrowserContext()).newPage());
+    await signedIn.goto(`${ts.url}/login.html`);
+    await signedIn.type('#username', 'zhao');
+    await signedIn.type('#password', 'assistant-password-1');
+    await Promise.all([signedIn.waitForNavigation(), signedIn.click('#login-submit')]);
+    expect(new URL(signedIn.url()).pathname).toBe('/classroom.html');
+    expect(await title(signedIn)).toBe(ts.lesson.title);
+    await signedIn.evaluate(() => Object.assign(window, { sameDocument: true }));
 
     await ts.server.service.start(ts.lesson.id);
     await ts.server.service.end(ts.lesson.id);
@@ -173,6 +189,16 @@ describe('signing in through the pages in Chromium', () => {
     expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
     expect(await page.$eval('#conn', (n) => (n as HTMLElement).dataset.state)).toBe('connected');
     expect(await page.$eval('#lesson-status', (n) => (n as HTMLElement).dataset.status)).toBe('scheduled');
+    await waitForPage(
+      signedIn,
+      () => (window as unknown as { tongke: { state: () => { lessonId: string } | null } }).tongke.state()?.lessonId === 'next-lesson',
+      20_000,
+    );
+    expect(await signedIn.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    // A reload opens the new lesson, not the ended one.
+    await signedIn.reload();
+    expect(await title(signedIn)).toBe(next.title);
+    await signedIn.browserContext().close();
     await context.close();
     expect(problems).toEqual([]);
   }, 60_000);
