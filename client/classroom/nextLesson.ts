@@ -9,9 +9,9 @@ export const LOOK_EVERY_MS = 30_000;
 
 /**
  * A classroom PC is switched on in the morning and left on all day. Once its lesson has ended
- * it moves on to the classroom's next lesson by itself, with no reload: the device credential
- * is asked for a token for the classroom's live-or-next lesson, and when that names another
- * lesson the socket reconnects with it. Staying in the page keeps the sound the assistant
+ * it moves on to the classroom's next lesson by itself, with no reload: `nextLesson` (the device
+ * credential, or an assistant's login session) is asked for a token for the classroom's
+ * live-or-next lesson, and when that names another lesson the socket reconnects with it. Staying in the page keeps the sound the assistant
  * enabled once (a reload would need another click for the browser to play sound).
  *
  * Returns what to call with every lesson state.
@@ -32,7 +32,7 @@ export function followTimetable(opts: {
           if (watching !== lessonId) return;
           if (!moved) return look(lessonId, LOOK_EVERY_MS);
           watching = null;
-          // The auth callback fetches nothing new: the token just issued is the one it presents.
+          // `nextLesson` left the new token where the next connection takes it from.
           opts.socket.disconnect().connect();
         },
         (err: unknown) => {
