@@ -3,6 +3,9 @@ import { byId, tokenFromLocation } from './dom.js';
 import { applyI18n, installLanguageToggle, t } from './i18n.js';
 import { connect, type TokenProvider, type TongkeSocket } from './socket.js';
 
+/** About how long a page waits before knocking again when the server closed its connection. */
+const SERVER_CLOSE_RETRY_MS = 2500;
+
 export type ConnState = 'connecting' | 'connected' | 'reconnecting' | 'refused';
 
 const STATUS_KEY = { scheduled: 'statusScheduled', live: 'statusLive', ended: 'statusEnded' } as const;
@@ -63,7 +66,18 @@ export function startShell(
     if (e.persisted) socket.connect();
   });
   socket.on('connect', () => setConn('connected'));
-  socket.on('disconnect', () => setConn('reconnecting'));
+  socket.on('disconnect', (reason) => {
+    setConn('reconnecting');
+    // The server closed the connection itself, most often because it is restarting (an upgrade
+    // during the school day). Socket.IO does not come back by itself then, so the page does,
+    // spread over a few seconds lest a county's classrooms all knock at once. A server that
+    // will not have us back says so at the handshake, and the page shows it.
+    if (reason === 'io server disconnect') {
+      setTimeout(() => {
+        if (!socket.connected) socket.connect();
+      }, SERVER_CLOSE_RETRY_MS * (0.2 + Math.random()));
+    }
+  });
   socket.on('connect_error', (err) => {
     // The server refused us (bad or expired token): retrying will not help.
     const code = (err as Error & { data?: { code?: string } }).data?.code;

@@ -9,6 +9,7 @@ import type { LessonMedia } from '../media/lessonMedia.js';
 import type { LessonEventType, Store } from '../store/types.js';
 import { buildView, lessonProducers } from './lessonView.js';
 import type { Resolution } from './questionQueue.js';
+import { replayLog } from './replay.js';
 import {
   createRuntime,
   identityOf,
@@ -78,6 +79,12 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     const lecture = this.store.getClassroom(record.lectureClassroomId);
     if (!lecture) throw new AppError('NOT_FOUND', 'lesson has no lecture classroom');
     const rt = createRuntime(record, lecture, this.store.lessonClassrooms(lessonId), this.options.maxOnStage);
+    // Nothing of this lesson is in memory: after a restart its log is all there is.
+    const { onStage } = replayLog(rt, this.store.listEvents(lessonId), this.store.questionTexts(lessonId), this.log);
+    if (record.status !== 'ended') {
+      // Left on stage by a process that died: off it now, so the log says when it ended.
+      for (const classroomId of onStage) this.record(rt, 'stage_off', classroomId, { reason: 'restart' });
+    }
     this.runtimes.set(lessonId, rt);
     return rt;
   }
@@ -458,7 +465,8 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     const quizId = newId('quiz');
     const correctOption = q.correctOption ?? null;
     rt.quiz.open({ quizId, question: q.question ? q.question : null, options: q.options, correctOption }, this.now());
-    this.record(rt, 'quiz_opened', null, { quizId, options: q.options, correctOption });
+    // The question's text too (the teacher's, not a pupil's), so a restart can show it again.
+    this.record(rt, 'quiz_opened', null, { quizId, options: q.options, correctOption, ...(q.question ? { question: q.question } : {}) });
     this.changed(rt);
     return quizId;
   }

@@ -367,6 +367,14 @@ export class SqliteStore implements Store {
     })();
   }
 
+  questionTexts(lessonId: string): Map<string, string> {
+    const rows = this.db.prepare('SELECT question_id AS id, text FROM question_texts WHERE lesson_id = ?').all(lessonId) as {
+      id: string;
+      text: string;
+    }[];
+    return new Map(rows.map((r) => [r.id, r.text]));
+  }
+
   listEvents(lessonId: string): LessonEvent[] {
     return (
       this.db.prepare('SELECT * FROM lesson_events WHERE lesson_id = ? ORDER BY seq').all(lessonId) as EventRow[]

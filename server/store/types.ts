@@ -53,14 +53,18 @@ export interface LessonRecord {
 }
 
 /**
- * What the append-only lesson log records. Head counts only: never a pupil's name.
+ * What the append-only lesson log records; a restarted server rebuilds a lesson's working state
+ * from it (server/lessons/replay.ts). Head counts only: never a pupil's name.
  * `data` by type (audit queries rely on these shapes):
  *   attendance_reported / attendance_corrected: { expected: number, present: number }
  *   question_raised: { questionId: string, hasText: boolean }  (the text itself lives in the
  *     purgeable question_texts table, so the log stays immutable)
  *   question_answered / _deferred / _dismissed / _withdrawn: { questionId: string }
- *   stage_on / stage_off: {}  (classroomId says who)
- *   quiz_opened: { quizId, options: number, correctOption: number | null }
+ *   stage_on: {}  (classroomId says who)
+ *   stage_off: { reason?: 'teacher' | 'left' | 'restart' }  ('restart': the process that put it
+ *     on stage died; logged when the lesson is loaded again)
+ *   quiz_opened: { quizId, options: number, correctOption: number | null, question?: string }
+ *     (the teacher's question, since this version: a restart shows it again)
  *   quiz_answered: { quizId, counts: number[] }  (per option, this classroom; latest wins)
  *   quiz_closed: { quizId, counts: number[], correctOption: number | null }  (totals)
  *   media_quality_incident: { kind: string, score?: number }
@@ -140,6 +144,8 @@ export interface Store {
   /** Logs a raised question and keeps its text apart (purgeable), in one transaction. */
   appendQuestion(e: Omit<LessonEvent, 'seq'>, text: string | null): LessonEvent;
   listEvents(lessonId: string): LessonEvent[];
+  /** The texts of a lesson's raised questions still kept (not yet purged), by question id. */
+  questionTexts(lessonId: string): Map<string, string>;
 
   getCommunity(id: string): Community | null;
   getSchool(id: string): School | null;

@@ -23,6 +23,11 @@ export interface TestServer {
   /** `auth` adds handshake fields (an inspector's `lessonId`). */
   connect(grant: Grant | string, auth?: Record<string, unknown>): Promise<ClientSocket>;
   close(): Promise<void>;
+  /**
+   * Stops the server gracefully, as an upgrade would, and starts it again on the same port,
+   * data and secret: `server` is the new one afterwards.
+   */
+  restart(opts?: { downMs?: number }): Promise<void>;
 }
 
 export function testEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -45,15 +50,18 @@ export function testEnv(dataDir: string, extra: Record<string, string> = {}): No
 /** A real server on port 0 with a real worker and a real SQLite file in a temp dir. */
 export async function startTestServer(extra: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tongke-test-'));
-  const config = loadConfig(testEnv(dataDir, extra));
-  const server = await startTongke(config, createLogger(config.logLevel));
+  const env = testEnv(dataDir, extra);
+  const config = loadConfig(env);
+  let server = await startTongke(config, createLogger(config.logLevel));
   const lesson = seedDemo(server.store);
   // The announced address (127.0.0.1 unless a test moves the server onto another interface).
   const url = server.url;
   const sockets: ClientSocket[] = [];
   const token = (grant: Grant, ttl = 600) => server.tokens.sign(grant, ttl);
   return {
-    server,
+    get server() {
+      return server;
+    },
     lesson,
     dataDir,
     url,
@@ -72,6 +80,13 @@ export async function startTestServer(extra: Record<string, string> = {}): Promi
       for (const s of sockets) s.disconnect();
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+    async restart({ downMs = 0 } = {}) {
+      const port = new URL(url).port;
+      await server.close();
+      await new Promise((r) => setTimeout(r, downMs));
+      const again = loadConfig({ ...env, TONGKE_PORT: port });
+      server = await startTongke(again, createLogger(again.logLevel));
     },
   };
 }

@@ -1,0 +1,84 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Page } from 'puppeteer';
+import { beforeAll, describe, expect, it } from 'vitest';
+import '../helpers/pageApi.js';
+import { waitForPage } from '../helpers/browser.js';
+import { startLesson, useLessonBrowser } from '../helpers/lessonBrowser.js';
+import { playing } from '../helpers/reception.js';
+import { classroomGrant, teacherGrant } from '../helpers/server.js';
+
+/** How long the server stays down between stop and start, as an upgrade might take. */
+const DOWN_MS = 3_000;
+/** From the server being back to every page playing again. */
+const BACK_WITHIN_MS = 15_000;
+
+async function fill(page: Page, selector: string, value: string) {
+  await page.$eval(selector, (n) => ((n as HTMLInputElement).value = ''));
+  await page.type(selector, value);
+}
+
+describe('a server restarted mid-lesson (an upgrade during the school day), in Chromium', () => {
+  const lb = useLessonBrowser();
+  let teacher: Page;
+  let rooms: Page[];
+
+  beforeAll(async () => {
+    const lessonId = lb.ts.lesson.id;
+    teacher = await lb.open('teacher', await lb.ts.token(teacherGrant(lessonId)));
+    rooms = [
+      await lb.open('classroom', await lb.ts.token(classroomGrant(lessonId, 'demo-recv-1'))),
+      await lb.open('classroom', await lb.ts.token(classroomGrant(lessonId, 'demo-recv-2'))),
+    ];
+    await startLesson(teacher);
+    for (const r of rooms) await playing(r);
+  }, 90_000);
+
+  it('every page comes back by itself, with the lesson as it was: playing, head counts and questions', async () => {
+    const [a, b] = rooms as [Page, Page];
+    await a.bringToFront();
+    await fill(a, '#expected', '40');
+    await fill(a, '#present', '38');
+    await a.click('#attendance-submit');
+    await waitForPage(a, () => document.querySelector('#attendance-message')?.textContent === '已提交');
+    await b.bringToFront();
+    await fill(b, '#question-text', '老师，分数线下面的数叫什么？');
+    await b.click('#raise');
+    await waitForPage(teacher, () => document.querySelectorAll('#questions li[data-question]').length === 1);
+    await waitForPage(teacher, () => document.querySelector('#present-total')?.textContent === '38');
+
+    const pages = [teacher, a, b];
+    const sessions = await Promise.all(pages.map((p) => p.evaluate(() => window.tongke.sessions())));
+    await lb.ts.restart({ downMs: DOWN_MS });
+    const back = Date.now();
+
+    // Each page connects again by itself and sets its media up anew: nobody reloads anything.
+    const times = await Promise.all(
+      pages.map(async (p, i) => {
+        await waitForPage(p, (n) => window.tongke.sessions() > n && document.querySelector('#conn')?.getAttribute('data-state') === 'connected', BACK_WITHIN_MS, sessions[i]);
+        if (p === teacher) await waitForPage(p, () => window.tongke.publishing(), BACK_WITHIN_MS);
+        else await playing(p, BACK_WITHIN_MS);
+        return Date.now() - back;
+      }),
+    );
+    expect(Math.max(...times)).toBeLessThan(BACK_WITHIN_MS);
+
+    // The wall shows both classrooms online again, with the head count and the question it had.
+    await waitForPage(teacher, () =>
+      ['demo-recv-1', 'demo-recv-2'].every((id) => document.querySelector(`.tile[data-classroom="${id}"]`)?.getAttribute('data-online') === 'true'),
+    );
+    expect(await teacher.$eval('#present-total', (n) => n.textContent)).toBe('38');
+    expect(await teacher.$$eval('#questions .qtext', (n) => n.map((x) => x.textContent))).toEqual(['老师，分数线下面的数叫什么？']);
+    // The classroom's own form still holds what it reported, and its question still waits.
+    expect(await a.evaluate(() => window.tongke.state()?.classrooms.find((c) => c.classroomId === 'demo-recv-1')?.attendance?.present)).toBe(38);
+    expect(await b.evaluate(() => window.tongke.state()?.questions.length)).toBe(1);
+
+    const events = lb.ts.server.store.listEvents(lb.ts.lesson.id).map((e) => e.type);
+    expect(events).toContain('lesson_resumed_after_restart');
+    expect(lb.ts.server.store.getLesson(lb.ts.lesson.id)?.status).toBe('live');
+
+    mkdirSync('test-results', { recursive: true });
+    writeFileSync('test-results/server-restart.json', JSON.stringify({ downMs: DOWN_MS, backMs: { teacher: times[0], classrooms: times.slice(1) } }, null, 2));
+    await teacher.bringToFront();
+    await teacher.screenshot({ path: 'test-results/teacher-after-restart.png' });
+  }, 90_000);
+});
