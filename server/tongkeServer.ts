@@ -10,6 +10,7 @@ import { AccountService } from './auth/accountService.js';
 import { DeviceService } from './auth/deviceService.js';
 import { SocketTokenIssuer } from './auth/socketTokens.js';
 import { TokenService } from './auth/tokens.js';
+import { AccessWithdrawals } from './auth/withdrawals.js';
 import type { Config } from './config.js';
 import { SqliteAudit } from './audit/auditQueries.js';
 import { createHttpApp } from './http/app.js';
@@ -80,8 +81,9 @@ export async function startTongke(
     const model = new ModelService(store, Date.now, (lessonId) => service.planChanged(lessonId));
     jobs = startJobs({ reports, store, retentionDays: config.privacy.questionRetentionDays, log });
 
-    const accounts = new AccountService(store.db, store, config.auth);
-    const devices = new DeviceService(store.db, store, config.auth.enrolCodeMs);
+    const withdrawals = new AccessWithdrawals(store.db);
+    const accounts = new AccountService(store.db, store, config.auth, withdrawals);
+    const devices = new DeviceService(store.db, store, config.auth.enrolCodeMs, withdrawals);
     const issuer = new SocketTokenIssuer(tokens, store, store.db, config.auth.socketTokenMarginMs);
     // One rule for who may report a client's address, for the HTTP API and Socket.IO alike.
     const trustProxy = trustFunction(config.http.trustProxy);
@@ -89,6 +91,7 @@ export async function startTongke(
       config,
       trustProxy,
       tokens,
+      withdrawals,
       accounts,
       devices,
       issuer,
@@ -105,6 +108,7 @@ export async function startTongke(
     const http = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, app) : createServer(app);
     const { io, broadcaster, peers } = attachRealtime(http, {
       tokens,
+      withdrawals,
       service,
       log,
       handshakeLimit: config.rateLimits.handshake,

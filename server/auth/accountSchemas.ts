@@ -4,14 +4,16 @@ import { roleSchema } from '../../shared/roles.js';
 
 const name = z.string().trim().min(1).max(64);
 
+// Long passphrases are fine; an upper bound keeps scrypt's input small.
+const passwordSchema = z.string().min(10, 'at least 10 characters').max(256);
+
 /** What an admin sends to create an account; the scope must fit the role. */
 export const newAccountSchema = z
   .object({
     username: z.string().trim().min(2).max(64).regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits and . _ @ - only'),
     displayName: name,
     role: roleSchema,
-    // Long passphrases are fine; an upper bound keeps scrypt's input small.
-    password: z.string().min(10, 'at least 10 characters').max(256),
+    password: passwordSchema,
     /** teacher: runs the lessons that carry this teacher name. */
     teacherName: name.optional(),
     /** assistant: acts for this receiving classroom. */
@@ -31,6 +33,14 @@ export type NewAccount = z.infer<typeof newAccountSchema>;
 export const loginSchema = z
   .object({ username: z.string().trim().min(1).max(64), password: z.string().min(1).max(256) })
   .strict();
+
+/** The account's own change: the current password proves it is still its owner at the keyboard. */
+export const passwordChangeSchema = z
+  .object({ currentPassword: z.string().min(1).max(256), newPassword: passwordSchema })
+  .strict();
+
+/** An administrator's reset: the new password, handed to the person by other means. */
+export const passwordResetSchema = z.object({ password: passwordSchema }).strict();
 
 export const socketTokenRequestSchema = z.object({ lessonId: idSchema.optional() }).strict();
 

@@ -5,6 +5,7 @@ import { AppError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import type { Store } from '../store/types.js';
 import type { NewAccount } from './accountSchemas.js';
+import { AccessWithdrawals } from './withdrawals.js';
 import { dummyHash, hashPassword, randomSecret, sha256, verifyPassword } from './passwords.js';
 
 export type { Account } from '../../shared/accounts.js';
@@ -50,6 +51,7 @@ export class AccountService {
     private readonly db: Db,
     private readonly store: Store,
     private readonly options: AccountOptions,
+    private readonly withdrawals: AccessWithdrawals = new AccessWithdrawals(db),
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -84,11 +86,56 @@ export class AccountService {
     return (this.db.prepare('SELECT * FROM accounts ORDER BY username').all() as AccountRow[]).map(toAccount);
   }
 
-  /** Deletes the account; its sessions go with it (ON DELETE CASCADE). */
+  /** Deletes the account; its sessions go with it (ON DELETE CASCADE), and its tokens stop working. */
   remove(id: string): void {
     if (this.db.prepare('DELETE FROM accounts WHERE id = ?').run(id).changes === 0) {
       throw new AppError('NOT_FOUND', 'unknown account');
     }
+    this.withdrawals.closeConnections(`account:${id}`);
+  }
+
+  /**
+   * An administrator sets a new password (forgotten, or known to others): the lock goes, every
+   * session ends and every token the account holds stops working, lessons open with it included.
+   */
+  async resetPassword(id: string, password: string): Promise<Account> {
+    const hash = await hashPassword(password);
+    const t = this.now();
+    this.db.transaction(() => {
+      const r = this.db
+        .prepare('UPDATE accounts SET password_hash = ?, failed_attempts = 0, locked_until = NULL WHERE id = ?')
+        .run(hash, id);
+      if (r.changes === 0) throw new AppError('NOT_FOUND', 'unknown account');
+      this.db.prepare('DELETE FROM sessions WHERE account_id = ?').run(id);
+      this.withdrawals.withdrawAccount(id, t);
+    })();
+    return this.get(id)!;
+  }
+
+  /**
+   * The account's own change: the current password must be right (a wrong one counts towards the
+   * lock, as at login). Every other session ends and every token issued before stops working, so
+   * whoever knew the old password is out; this session stays, and its pages ask it for new tokens.
+   */
+  async changePassword(id: string, sessionId: string, current: string, next: string): Promise<void> {
+    const row = this.db.prepare('SELECT * FROM accounts WHERE id = ?').get(id) as AccountRow | undefined;
+    if (!row) throw new AppError('UNAUTHENTICATED', 'this account no longer exists');
+    await this.checkPassword(row, current, 'current password is wrong');
+    if (current === next) throw new AppError('BAD_REQUEST', 'newPassword: must differ from the current one');
+    const hash = await hashPassword(next);
+    const t = this.now();
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE accounts SET password_hash = ? WHERE id = ?').run(hash, id);
+      this.db.prepare('DELETE FROM sessions WHERE account_id = ? AND id_hash <> ?').run(id, sha256(sessionId));
+      this.withdrawals.withdrawAccount(id, t);
+    })();
+  }
+
+  /** Lifts a lock after repeated wrong passwords (the person is known, the guesses were theirs). */
+  unlock(id: string): Account {
+    const r = this.db.prepare('UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE id = ?').run(id);
+    if (r.changes === 0) throw new AppError('NOT_FOUND', 'unknown account');
+    return this.get(id)!;
   }
 
   /**
@@ -101,19 +148,8 @@ export class AccountService {
       await verifyPassword(password, await dummyHash());
       throw new AppError('UNAUTHENTICATED', WRONG);
     }
+    await this.checkPassword(row, password, WRONG);
     const t = this.now();
-    if (row.locked_until !== null && row.locked_until > t) {
-      throw new AppError('RATE_LIMITED', 'account locked after repeated failures: try again later');
-    }
-    if (!(await verifyPassword(password, row.password_hash))) {
-      const failures = row.failed_attempts + 1;
-      const lock = failures >= this.options.maxFailures;
-      this.db
-        .prepare('UPDATE accounts SET failed_attempts = ?, locked_until = ? WHERE id = ?')
-        .run(lock ? 0 : failures, lock ? t + this.options.lockMs : null, row.id);
-      throw new AppError(lock ? 'RATE_LIMITED' : 'UNAUTHENTICATED', lock ? 'account locked after repeated failures: try again later' : WRONG);
-    }
-    this.db.prepare('UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE id = ?').run(row.id);
     const sessionId = randomSecret();
     const expiresAt = t + this.options.sessionMs;
     this.db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(t);
@@ -121,6 +157,27 @@ export class AccountService {
       .prepare('INSERT INTO sessions (id_hash, account_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
       .run(sha256(sessionId), row.id, t, expiresAt);
     return { sessionId, account: toAccount(row), expiresAt };
+  }
+
+  /**
+   * Refuses a locked account whatever the password; counts a wrong password, locking the account
+   * after maxFailures in a row; a right one resets the count.
+   */
+  private async checkPassword(row: AccountRow, password: string, wrong: string): Promise<void> {
+    const t = this.now();
+    if (row.locked_until !== null && row.locked_until > t) {
+      throw new AppError('RATE_LIMITED', 'account locked after repeated failures: try again later');
+    }
+    if (!(await verifyPassword(password, row.password_hash))) {
+      // Counted in SQL: two wrong guesses at once must not both read the same old count.
+      const counted = this.db
+        .prepare('UPDATE accounts SET failed_attempts = failed_attempts + 1 WHERE id = ? RETURNING failed_attempts')
+        .get(row.id) as { failed_attempts: number } | undefined;
+      const lock = (counted?.failed_attempts ?? 0) >= this.options.maxFailures;
+      if (lock) this.db.prepare('UPDATE accounts SET failed_attempts = 0, locked_until = ? WHERE id = ?').run(t + this.options.lockMs, row.id);
+      throw new AppError(lock ? 'RATE_LIMITED' : 'UNAUTHENTICATED', lock ? 'account locked after repeated failures: try again later' : wrong);
+    }
+    this.db.prepare('UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE id = ?').run(row.id);
   }
 
   /** The account behind a session cookie, or null when unknown or expired. */

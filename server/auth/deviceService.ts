@@ -3,6 +3,7 @@ import type { Device } from '../../shared/accounts.js';
 import { AppError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import type { Store } from '../store/types.js';
+import { AccessWithdrawals } from './withdrawals.js';
 import { ENROL_ALPHABET } from './accountSchemas.js';
 import { randomSecret, sha256 } from './passwords.js';
 
@@ -39,6 +40,7 @@ export class DeviceService {
     private readonly db: Db,
     private readonly store: Store,
     private readonly codeTtlMs: number,
+    private readonly withdrawals: AccessWithdrawals = new AccessWithdrawals(db),
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -94,5 +96,7 @@ export class DeviceService {
   revoke(id: string): void {
     const r = this.db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(this.now(), id);
     if (r.changes === 0) throw new AppError('NOT_FOUND', 'unknown or already revoked device');
+    // Its socket token would last until the lesson's planned end: the PC leaves the lesson now.
+    this.withdrawals.closeConnections(`device:${id}`);
   }
 }

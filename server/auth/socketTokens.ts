@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import type { Db } from '../store/db.js';
 import { toLesson, type LessonRow } from '../store/sqliteStore.js';
 import type { LessonRecord, Store } from '../store/types.js';
-import type { TokenService } from './tokens.js';
+import type { TokenService, TokenSubject } from './tokens.js';
 
 const MIN_TTL_S = 5 * 60;
 const MAX_TTL_S = 12 * 3600;
@@ -19,7 +19,8 @@ export interface IssuedToken {
 /**
  * Issues the short-lived socket tokens behind a login session or a device credential:
  * minimal grants (one lesson, one classroom), expiring with the lesson's planned end plus
- * a margin (bounded, so a mis-planned lesson does not mint a week-long token).
+ * a margin (bounded, so a mis-planned lesson does not mint a week-long token), and naming the
+ * account or device they were issued to, so an administrator can withdraw them sooner.
  */
 export interface JoinableLesson {
   id: string;
@@ -45,9 +46,9 @@ export class SocketTokenIssuer {
     return Math.min(MAX_TTL_S, Math.max(MIN_TTL_S, s));
   }
 
-  private async issue(grant: Grant, ttl: number, lessonId: string | null): Promise<IssuedToken> {
+  private async issue(grant: Grant, ttl: number, lessonId: string | null, subject: TokenSubject): Promise<IssuedToken> {
     const now = this.now();
-    return { token: await this.tokens.sign(grant, ttl, now), lessonId, expiresAt: now + ttl * 1000 };
+    return { token: await this.tokens.sign(grant, ttl, now, subject), lessonId, expiresAt: now + ttl * 1000 };
   }
 
   private open(lessonId: string): LessonRecord {
@@ -58,25 +59,25 @@ export class SocketTokenIssuer {
   }
 
   /** A teacher account runs only the lessons planned under its teacher name. */
-  async forTeacher(teacherName: string, lessonId: string): Promise<IssuedToken> {
+  async forTeacher(subject: TokenSubject, teacherName: string, lessonId: string): Promise<IssuedToken> {
     const lesson = this.open(lessonId);
     if (lesson.teacherName !== teacherName) throw new AppError('FORBIDDEN', 'this lesson is not yours');
-    return this.issue({ role: 'teacher', lessonId, name: teacherName }, this.ttlFor(lesson), lessonId);
+    return this.issue({ role: 'teacher', lessonId, name: teacherName }, this.ttlFor(lesson), lessonId, subject);
   }
 
   /** An assistant or device: the named lesson, or the classroom's current one. */
-  async forClassroom(classroomId: string, lessonId?: string): Promise<IssuedToken> {
+  async forClassroom(subject: TokenSubject, classroomId: string, lessonId?: string): Promise<IssuedToken> {
     const lesson = lessonId ? this.open(lessonId) : this.currentLesson(classroomId);
     if (!this.store.lessonClassrooms(lesson.id).some((c) => c.id === classroomId)) {
       throw new AppError('FORBIDDEN', 'this classroom is not invited to this lesson');
     }
-    return this.issue({ role: 'assistant', lessonId: lesson.id, classroomId }, this.ttlFor(lesson), lesson.id);
+    return this.issue({ role: 'assistant', lessonId: lesson.id, classroomId }, this.ttlFor(lesson), lesson.id, subject);
   }
 
   /** An inspector chooses the lesson at connect; its token may pin one. */
-  async forInspector(name: string, lessonId?: string): Promise<IssuedToken> {
+  async forInspector(subject: TokenSubject, name: string, lessonId?: string): Promise<IssuedToken> {
     if (lessonId) this.open(lessonId);
-    return this.issue({ role: 'inspector', name, ...(lessonId ? { lessonId } : {}) }, INSPECTOR_TTL_S, lessonId ?? null);
+    return this.issue({ role: 'inspector', name, ...(lessonId ? { lessonId } : {}) }, INSPECTOR_TTL_S, lessonId ?? null, subject);
   }
 
   /**

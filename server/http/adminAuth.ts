@@ -4,6 +4,7 @@ import type { Grant } from '../../shared/token.js';
 import { can, type Action } from '../../shared/roles.js';
 import type { Account, AccountService } from '../auth/accountService.js';
 import type { TokenService } from '../auth/tokens.js';
+import type { AccessWithdrawals } from '../auth/withdrawals.js';
 import { AppError } from '../errors.js';
 
 /** Who is calling the HTTP API: an API client with a bearer token, or a logged-in account. */
@@ -42,7 +43,12 @@ export function readCookie(header: string | undefined, name: string): string | n
  * otherwise the session cookie. A bad credential is remembered, not thrown, so public
  * routes (login, device enrolment) still work for a browser carrying a stale one.
  */
-export function authenticate(deps: { tokens: TokenService; accounts: AccountService; cookieName: string }): RequestHandler {
+export function authenticate(deps: {
+  tokens: TokenService;
+  withdrawals: AccessWithdrawals;
+  accounts: AccountService;
+  cookieName: string;
+}): RequestHandler {
   return (req, _res, next) => {
     const header = req.headers.authorization;
     if (header !== undefined && /^Bearer\b/i.test(header)) {
@@ -52,16 +58,22 @@ export function authenticate(deps: { tokens: TokenService; accounts: AccountServ
         next();
         return;
       }
-      deps.tokens.verify(m[1]).then(
-        (grant) => {
-          req.principal = { role: grant.role, name: nameOf(grant), via: 'bearer' };
-          next();
-        },
-        (err: unknown) => {
-          req.authError = err instanceof AppError ? err : new AppError('UNAUTHENTICATED', 'invalid token');
-          next();
-        },
-      );
+      deps.tokens
+        .verify(m[1])
+        .then((verified) => {
+          deps.withdrawals.check(verified);
+          return verified.grant;
+        })
+        .then(
+          (grant) => {
+            req.principal = { role: grant.role, name: nameOf(grant), via: 'bearer' };
+            next();
+          },
+          (err: unknown) => {
+            req.authError = err instanceof AppError ? err : new AppError('UNAUTHENTICATED', 'invalid token');
+            next();
+          },
+        );
       return;
     }
     const sessionId = readCookie(req.headers.cookie, deps.cookieName);

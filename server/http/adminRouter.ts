@@ -6,6 +6,7 @@ import type { AccountService } from '../auth/accountService.js';
 import type { DeviceService } from '../auth/deviceService.js';
 import { AppError } from '../errors.js';
 import type { LessonService } from '../lessons/lessonService.js';
+import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
 import type { SqliteAudit } from '../audit/auditQueries.js';
 import { summariseLesson } from '../audit/lessonSummary.js';
@@ -33,6 +34,7 @@ export function adminRouter(deps: {
   model: ModelService;
   audit: SqliteAudit;
   reports: ReportService;
+  log: Logger;
 }): Router {
   const { store, service } = deps;
   const r = Router();

@@ -7,6 +7,7 @@ import type { AccountService } from '../auth/accountService.js';
 import type { DeviceService } from '../auth/deviceService.js';
 import type { SocketTokenIssuer } from '../auth/socketTokens.js';
 import type { TokenService } from '../auth/tokens.js';
+import type { AccessWithdrawals } from '../auth/withdrawals.js';
 import type { Config } from '../config.js';
 import type { ModelService } from '../model/modelService.js';
 import type { ReportService } from '../reports/reportService.js';
@@ -33,6 +34,7 @@ export interface HttpDeps {
   /** Which proxies may report the client's address (req.ip, read by the per-IP limits). */
   trustProxy: TrustFn;
   tokens: TokenService;
+  withdrawals: AccessWithdrawals;
   accounts: AccountService;
   devices: DeviceService;
   issuer: SocketTokenIssuer;
@@ -67,7 +69,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.type('application/json').send(OPENAPI_JSON);
   });
   // Who is calling (bearer token or session cookie), then CSRF, before any /api route.
-  app.use('/api', authenticate({ tokens: deps.tokens, accounts: deps.accounts, cookieName: cookie.name }));
+  app.use('/api', authenticate({ tokens: deps.tokens, withdrawals: deps.withdrawals, accounts: deps.accounts, cookieName: cookie.name }));
   app.use('/api', originCheck(deps.config.http.publicUrl));
   app.use('/api/auth', authRouter({ accounts: deps.accounts, issuer: deps.issuer, cookie, loginLimit }));
   app.use('/api/devices', deviceRouter({ devices: deps.devices, issuer: deps.issuer, loginLimit }));

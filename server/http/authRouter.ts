@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { loginSchema, socketTokenRequestSchema } from '../auth/accountSchemas.js';
+import { loginSchema, passwordChangeSchema, socketTokenRequestSchema } from '../auth/accountSchemas.js';
 import type { AccountService } from '../auth/accountService.js';
 import type { SocketTokenIssuer } from '../auth/socketTokens.js';
 import { AppError } from '../errors.js';
@@ -26,7 +26,7 @@ function setCookie(res: Response, c: SessionCookie, value: string, maxAgeMs: num
   res.setHeader('Set-Cookie', attrs.join('; '));
 }
 
-/** Login, logout, who am I, and a socket token for the logged-in account's lesson. */
+/** Login, logout, who am I, the account's own password, and a socket token for its lesson. */
 export function authRouter(deps: {
   accounts: AccountService;
   issuer: SocketTokenIssuer;
@@ -43,6 +43,13 @@ export function authRouter(deps: {
     const { sessionId, account, expiresAt } = await accounts.login(username, password);
     setCookie(res, cookie, sessionId, expiresAt - now());
     res.json({ account, expiresAt });
+  });
+
+  r.post('/password', rateLimitByIp(deps.loginLimit, 'login'), async (req, res) => {
+    const { account, sessionId } = requireSession(req);
+    const { currentPassword, newPassword } = parse(passwordChangeSchema, req.body);
+    await accounts.changePassword(account.id, sessionId, currentPassword, newPassword);
+    res.status(204).end();
   });
 
   r.post('/logout', (req, res) => {
@@ -79,16 +86,17 @@ export function authRouter(deps: {
   r.post('/socket-token', async (req, res) => {
     const { account } = requireSession(req);
     const { lessonId } = parse(socketTokenRequestSchema, req.body ?? {});
+    const subject = `account:${account.id}` as const;
     switch (account.role) {
       case 'teacher':
         if (!lessonId) throw new AppError('BAD_REQUEST', 'lessonId: required');
-        res.json(await issuer.forTeacher(account.teacherName ?? '', lessonId));
+        res.json(await issuer.forTeacher(subject, account.teacherName ?? '', lessonId));
         return;
       case 'assistant':
-        res.json(await issuer.forClassroom(account.classroomId ?? '', lessonId));
+        res.json(await issuer.forClassroom(subject, account.classroomId ?? '', lessonId));
         return;
       case 'inspector':
-        res.json(await issuer.forInspector(account.displayName, lessonId));
+        res.json(await issuer.forInspector(subject, account.displayName, lessonId));
         return;
       default:
         // An administrator manages and audits; it joins no lesson.

@@ -31,7 +31,7 @@ export function deviceRouter(deps: { devices: DeviceService; issuer: SocketToken
   r.post('/socket-token', limit, async (req, res) => {
     const device = devices.authenticate(credentialOf(req.headers.authorization));
     const { lessonId } = parse(socketTokenRequestSchema, req.body ?? {});
-    res.json({ classroomId: device.classroomId, ...(await issuer.forClassroom(device.classroomId, lessonId)) });
+    res.json({ classroomId: device.classroomId, ...(await issuer.forClassroom(`device:${device.id}`, device.classroomId, lessonId)) });
   });
   return r;
 }

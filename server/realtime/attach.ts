@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { Server } from 'socket.io';
 import type { TokenService } from '../auth/tokens.js';
+import type { AccessWithdrawals } from '../auth/withdrawals.js';
 import type { LessonService } from '../lessons/lessonService.js';
 import { Lingering, type LingerOptions } from '../lessons/lingering.js';
 import type { Logger } from '../logger.js';
@@ -16,7 +17,7 @@ import { mediaHandlers } from './handlers/media.js';
 import { identityOfGrant, lessonOf } from './participant.js';
 import { PeerSockets } from './peerSockets.js';
 import { registerHandlers, type Handlers } from './register.js';
-import { lessonRoom, teacherRoom, type TongkeIo, type TongkeSocket } from './types.js';
+import { lessonRoom, subjectRoom, teacherRoom, type TongkeIo, type TongkeSocket } from './types.js';
 
 /** Socket.IO payloads are small JSON; anything larger is refused by the transport. */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -25,6 +26,7 @@ export function attachRealtime(
   httpServer: HttpServer | HttpsServer,
   deps: {
     tokens: TokenService;
+    withdrawals: AccessWithdrawals;
     service: LessonService;
     log: Logger;
     handshakeLimit: { perSecond: number; burst: number };
@@ -47,7 +49,13 @@ export function attachRealtime(
   const floodGuard = new FloodGuard();
   const handshakes = new IpBuckets(deps.handshakeLimit.perSecond, deps.handshakeLimit.burst);
   const addressOf = (socket: TongkeSocket) => clientAddress(socket.request, deps.trustProxy);
-  io.use(authMiddleware(tokens, service, log, floodGuard, { buckets: handshakes, addressOf }));
+  io.use(authMiddleware(tokens, deps.withdrawals, service, log, floodGuard, { buckets: handshakes, addressOf }));
+  // Access withdrawn (account deleted, password reset, PC revoked): its connections go now.
+  // A page that knocks again is refused at the handshake, and says why.
+  deps.withdrawals.on('withdrawn', (subject) => {
+    log.info({ subject }, 'access withdrawn: closing its connections');
+    io.in(subjectRoom(subject)).disconnectSockets(true);
+  });
 
   const peers = new PeerSockets(service, new Lingering(deps.linger));
 
@@ -79,6 +87,7 @@ export function attachRealtime(
     const grant = socket.data.grant;
     const slog = log.child({ socket: socket.id, role: grant.role });
     registerHandlers(socket, handlers, slog, { guard: floodGuard, identity: identityOfGrant(grant) });
+    if (socket.data.subject) void socket.join(subjectRoom(socket.data.subject));
     if (grant.role === 'admin') return;
 
     const { lessonId, participant } = lessonOf(grant);

@@ -1,5 +1,6 @@
 import { handshakeAuthSchema, type Grant } from '../../shared/token.js';
 import type { TokenService } from '../auth/tokens.js';
+import type { AccessWithdrawals } from '../auth/withdrawals.js';
 import type { IpBuckets } from '../http/ipRateLimit.js';
 import { AppError, toErrorBody } from '../errors.js';
 import type { LessonService } from '../lessons/lessonService.js';
@@ -24,10 +25,12 @@ export function withInspectedLesson(grant: Grant, chosen: string | undefined): G
 
 /**
  * Socket.IO middleware: a connection without a valid, unexpired token for an existing
- * lesson is refused, and the client sees why (connect_error with message and data.code).
+ * lesson, or with one an administrator has since withdrawn, is refused, and the client sees
+ * why (connect_error with message and data.code).
  */
 export function authMiddleware(
   tokens: TokenService,
+  withdrawals: AccessWithdrawals,
   service: LessonService,
   log: Logger,
   flood: FloodGuard,
@@ -46,7 +49,9 @@ export function authMiddleware(
         const first = auth.error.issues[0];
         throw new AppError('BAD_REQUEST', `${first?.path.join('.') ?? 'auth'}: ${first?.message ?? 'invalid handshake'}`);
       }
-      const grant = withInspectedLesson(await tokens.verify(auth.data.token), auth.data.lessonId);
+      const verified = await tokens.verify(auth.data.token);
+      withdrawals.check(verified);
+      const grant = withInspectedLesson(verified.grant, auth.data.lessonId);
       if (flood.isBanned(identityOfGrant(grant))) {
         throw new AppError('RATE_LIMITED', 'disconnected for flooding: try again in a minute');
       }
@@ -58,6 +63,7 @@ export function authMiddleware(
         }
       }
       socket.data.grant = grant;
+      socket.data.subject = verified.subject;
       socket.data.peerId = peerIdOf(grant, auth.data.peer, socket.id);
     })().then(
       () => next(),

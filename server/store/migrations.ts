@@ -238,4 +238,13 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         day_at, reached, present, media_blocked, blocked_present);
     `,
   },
+  {
+    version: 7,
+    name: 'accounts: tokens issued before a withdrawal (password change or reset) are refused',
+    sql: `
+      -- Milliseconds; NULL: no withdrawal yet. Socket tokens name their account (sub) and carry
+      -- their issue time, checked against this at every use.
+      ALTER TABLE accounts ADD COLUMN tokens_valid_after INTEGER;
+    `,
+  },
 ];

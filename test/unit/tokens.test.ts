@@ -1,3 +1,4 @@
+import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { TokenService } from '../../server/auth/tokens.js';
 import { AppError } from '../../server/errors.js';
@@ -13,8 +14,19 @@ describe('TokenService', () => {
       { role: 'assistant', lessonId: 'l1', classroomId: 'c1' },
       { role: 'admin', name: 'a' },
     ] as const) {
-      expect(await tokens.verify(await tokens.sign(grant, 60))).toEqual(grant);
+      expect((await tokens.verify(await tokens.sign(grant, 60))).grant).toEqual(grant);
     }
+  });
+
+  it('names the account or device it was issued to, and when to the millisecond', async () => {
+    const at = Date.now() - 1234;
+    const grant = { role: 'assistant', lessonId: 'l1', classroomId: 'c1' } as const;
+    expect(await tokens.verify(await tokens.sign(grant, 60, at, 'device:dev-1a2b'))).toEqual({ grant, subject: 'device:dev-1a2b', issuedAt: at });
+    // A link an administrator hands out names nobody.
+    expect(await tokens.verify(await tokens.sign(grant, 60, at))).toMatchObject({ subject: null, issuedAt: at });
+    const odd = await new SignJWT({ grant }).setProtectedHeader({ alg: 'HS256' }).setIssuer('tongke').setAudience('tongke:socket')
+      .setIssuedAt().setExpirationTime('1m').setSubject('someone else').sign(new TextEncoder().encode(secret));
+    await expect(tokens.verify(odd)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: 'token names no valid subject' });
   });
 
   it('refuses expired, forged and junk tokens as UNAUTHENTICATED', async () => {
