@@ -131,6 +131,52 @@ lessonForm.addEventListener('submit', (e) => {
     .finally(() => busy(lessonForm, false));
 });
 
+// Changing the password signs in with the current one first: no session is needed beforehand,
+// and the session it opens is the one that stays (the account's others end).
+const passwordForm = byId<HTMLFormElement>('password-form');
+function showPasswordForm(on: boolean): void {
+  showError(null);
+  loginForm.hidden = on;
+  passwordForm.hidden = !on;
+  if (on) {
+    byId<HTMLInputElement>('pw-username').value = byId<HTMLInputElement>('username').value;
+    byId<HTMLInputElement>(byId<HTMLInputElement>('pw-username').value ? 'pw-current' : 'pw-username').focus();
+  }
+}
+byId('show-password-form').addEventListener('click', () => showPasswordForm(true));
+byId('hide-password-form').addEventListener('click', () => showPasswordForm(false));
+
+passwordForm.addEventListener('submit', (e) => {
+  e.preventDefault();
+  showError(null);
+  const username = byId<HTMLInputElement>('pw-username').value.trim();
+  const currentPassword = byId<HTMLInputElement>('pw-current').value;
+  const newPassword = byId<HTMLInputElement>('pw-new').value;
+  if (newPassword !== byId<HTMLInputElement>('pw-confirm').value) return showError(() => t('passwordsDiffer'));
+  if (newPassword === currentPassword) return showError(() => t('samePassword'));
+  busy(passwordForm, true);
+  post<{ account: Account }>('/api/auth/login', { username, password: currentPassword })
+    .then(async (r) => {
+      const res = await fetch('/api/auth/password', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ currentPassword, newPassword }),
+        credentials: 'same-origin',
+      });
+      await checked(res);
+      passwordForm.reset();
+      passwordForm.hidden = true;
+      showError(() => t('passwordChanged'));
+      // Long enough to read before the page moves on (an assistant or admin leaves at once).
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await afterLogin(r.account);
+    })
+    .catch((err: unknown) => {
+      showError(err instanceof ApiError && err.code === 'BAD_REQUEST' && err.message.startsWith('newPassword') ? () => t('passwordTooShort') : explain(err));
+    })
+    .finally(() => busy(passwordForm, false));
+});
+
 applyI18n();
 installLanguageToggle(byId<HTMLButtonElement>('lang'), () => {
   renderWelcome();

@@ -19,7 +19,8 @@ interface Enrolment {
 const ROLE_KEY: Record<Role, Key> = { teacher: 'roleTeacher', assistant: 'roleAssistant', inspector: 'roleInspector', admin: 'roleAdmin' };
 
 /**
- * Accounts and classroom PCs (admin:write): list, create and delete accounts; list and revoke
+ * Accounts and classroom PCs (admin:write): list, create and delete accounts, reset a password,
+ * lift a lock; list and revoke
  * devices; generate a one-time enrolment code for a receiving classroom, shown big enough to be
  * read out over the phone to the school.
  */
@@ -32,6 +33,25 @@ export function accountsPanel(): { load: () => Promise<void>; render: () => void
   let rooms: Classroom[] = [];
   let enrolment: Enrolment | null = null;
   let note: (() => string) | null = null;
+  /** The account whose password the form below the table sets, if open. */
+  let resetting: string | null = null;
+  const resetForm = byId<HTMLFormElement>('reset-form');
+  const resetInput = byId<HTMLInputElement>('reset-password');
+
+  const button = (text: string, onClick: () => void) => {
+    const b = el('button', { className: 'small', text });
+    b.type = 'button';
+    b.addEventListener('click', onClick);
+    return b;
+  };
+
+  function openReset(a: Account): void {
+    resetting = a.id;
+    note = null;
+    render();
+    resetInput.value = '';
+    resetInput.focus();
+  }
 
   const roomName = (id: string | null) => {
     const r = rooms.find((c) => c.id === id);
@@ -51,37 +71,47 @@ export function accountsPanel(): { load: () => Promise<void>; render: () => void
     message.textContent = note ? note() : '';
     byId('accounts-body').replaceChildren(
       ...(accounts.length === 0
-        ? [el('tr', {}, [Object.assign(el('td', { className: 'hint', text: t('noAccounts') }), { colSpan: 5 })])]
+        ? [el('tr', {}, [Object.assign(el('td', { className: 'hint', text: t('noAccounts') }), { colSpan: 6 })])]
         : accounts.map((a) => {
-            const del = el('button', { className: 'small', text: t('delete') });
-            del.type = 'button';
-            del.addEventListener('click', () => {
+            const del = button(t('delete'), () => {
               if (!confirm(t('confirmDeleteAccount', { name: a.username }))) return;
               void act(apiCall('DELETE', `/api/admin/accounts/${encodeURIComponent(a.id)}`));
             });
+            const reset = button(t('resetPassword'), () => openReset(a));
+            const locked = a.lockedUntil !== null && a.lockedUntil > Date.now();
+            const status: HTMLElement[] = locked
+              ? [
+                  el('span', { className: 'warn', text: t('lockedUntil', { time: formatTime(a.lockedUntil) }) }),
+                  button(t('unlock'), () => {
+                    note = () => t('unlocked', { name: a.username });
+                    void act(apiSend('POST', `/api/admin/accounts/${encodeURIComponent(a.id)}/unlock`, '{}'));
+                  }),
+                ]
+              : [];
             const scope = a.role === 'teacher' ? (a.teacherName ?? '') : a.role === 'assistant' ? roomName(a.classroomId) : '';
-            return el('tr', { dataset: { account: a.username } }, [
+            return el('tr', { dataset: { account: a.username, locked: String(locked) } }, [
               el('td', { text: a.username }),
               el('td', { text: a.displayName }),
               el('td', { text: t(ROLE_KEY[a.role]) }),
               el('td', { text: scope }),
-              el('td', {}, [del]),
+              el('td', { className: 'status' }, status),
+              el('td', { className: 'actions' }, [reset, del]),
             ]);
           })),
     );
+    const target = accounts.find((a) => a.id === resetting);
+    resetForm.hidden = !target;
+    if (target) byId('reset-title').textContent = t('resetFor', { name: `${target.displayName}（${target.username}）` });
     byId('devices-body').replaceChildren(
       ...(devices.length === 0
         ? [el('tr', {}, [Object.assign(el('td', { className: 'hint', text: t('noDevices') }), { colSpan: 4 })])]
         : devices.map((d) => {
             let action: HTMLElement;
             if (d.revokedAt === null) {
-              const b = el('button', { className: 'small', text: t('revoke') });
-              b.type = 'button';
-              b.addEventListener('click', () => {
+              action = button(t('revoke'), () => {
                 if (!confirm(t('confirmRevoke'))) return;
                 void act(apiCall('DELETE', `/api/admin/devices/${encodeURIComponent(d.id)}`));
               });
-              action = b;
             } else {
               action = el('span', { className: 'hint', text: t('revoked') });
             }
@@ -147,6 +177,24 @@ export function accountsPanel(): { load: () => Promise<void>; render: () => void
     void act(
       apiSend<{ enrolment: Enrolment }>('POST', '/api/admin/devices/enrolments', JSON.stringify({ classroomId })).then((r) => {
         enrolment = r.enrolment;
+      }),
+    ).catch(() => {});
+  });
+  byId('reset-cancel').addEventListener('click', () => {
+    resetting = null;
+    resetForm.reset();
+    render();
+  });
+  resetForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const target = accounts.find((a) => a.id === resetting);
+    if (!target) return;
+    note = null;
+    void act(
+      apiSend('POST', `/api/admin/accounts/${encodeURIComponent(target.id)}/password`, JSON.stringify({ password: resetInput.value })).then(() => {
+        resetting = null;
+        resetForm.reset();
+        note = () => t('passwordReset', { name: target.username });
       }),
     ).catch(() => {});
   });

@@ -150,9 +150,12 @@ export function deviceAccess(ui: {
       return (await fetchToken(d)).token;
     },
     ready: ensure,
-    async recover() {
-      // A token fetched moments ago and refused all the same will not do better the next time.
-      if (Date.now() - fetchedAt < 5000) return false;
+    async recover(_code, message) {
+      // A token fetched moments ago and refused all the same will not do better the next time,
+      // unless it was refused because this PC was revoked since: then the credential goes, and
+      // the enrolment form comes back.
+      const revoked = message.startsWith('this classroom PC was revoked');
+      if (!revoked && Date.now() - fetchedAt < 5000) return false;
       cached = null;
       await ensure();
       return true;

@@ -1,6 +1,5 @@
-import { z } from 'zod';
-import { idSchema } from '../../shared/ids.js';
 import type { LessonState } from '../../shared/lesson.js';
+import { keepTokenInAddress, tokenFromSession } from '../lib/sessionToken.js';
 import { presentToken, type TongkeSocket } from '../lib/socket.js';
 
 /** How soon after its lesson ends the classroom PC first looks for the next one, then how often. */
@@ -57,26 +56,16 @@ export function followTimetable(opts: {
   };
 }
 
-const issuedSchema = z.object({ token: z.string().min(1), lessonId: idSchema.nullable() });
-
 /**
  * The same for a page an assistant reached by signing in: its login session is asked for the
  * classroom's live-or-next lesson, as a device credential is. A page opened from a shared link
  * has no session; it is refused and stays where it is.
  */
 export async function nextLessonBySession(socket: TongkeSocket, lessonId: string): Promise<boolean> {
-  const res = await fetch('/api/auth/socket-token', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: '{}',
-    credentials: 'same-origin',
-  });
-  // 401: no session (a shared link); 403: not an assistant; 404: no lesson to move to yet.
-  if (!res.ok) return false;
-  const issued = issuedSchema.parse(await res.json());
-  if (issued.lessonId === null || issued.lessonId === lessonId) return false;
+  // Null: no session (a shared link), not an assistant, or no lesson to move to yet.
+  const issued = await tokenFromSession();
+  if (issued === null || issued.lessonId === null || issued.lessonId === lessonId) return false;
   presentToken(socket, issued.token);
-  // A reload then opens the new lesson, not the ended one.
-  history.replaceState(null, '', `#token=${encodeURIComponent(issued.token)}`);
+  keepTokenInAddress(issued.token);
   return true;
 }

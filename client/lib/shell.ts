@@ -1,10 +1,24 @@
 import type { LessonState, LessonStatus } from '../../shared/lesson.js';
 import { byId, tokenFromLocation } from './dom.js';
-import { applyI18n, installLanguageToggle, t } from './i18n.js';
-import { connect, type TokenProvider, type TongkeSocket } from './socket.js';
+import { applyI18n, installLanguageToggle, t, type Key } from './i18n.js';
+import { keepTokenInAddress, lessonOfToken, tokenFromSession } from './sessionToken.js';
+import { connect, presentedToken, presentToken, type TokenProvider, type TongkeSocket } from './socket.js';
 
 /** About how long a page waits before knocking again when the server closed its connection. */
 const SERVER_CLOSE_RETRY_MS = 2500;
+const RENEW_AGAIN_AFTER_MS = 5000;
+
+/** The server's refusals a person can act on, in their language; others as the server said them. */
+const REFUSALS: [RegExp, Key][] = [
+  [/^token expired/, 'refusedExpired'],
+  [/^access withdrawn/, 'refusedWithdrawn'],
+  [/^this account no longer exists/, 'refusedAccountGone'],
+  [/^no token/, 'refusedNoToken'],
+];
+const explainRefusal = (message: string) => {
+  const known = REFUSALS.find(([pattern]) => pattern.test(message));
+  return known ? t(known[1]) : message;
+};
 
 export type ConnState = 'connecting' | 'connected' | 'reconnecting' | 'refused';
 
@@ -20,8 +34,8 @@ export interface TokenFallback {
   token: TokenProvider;
   /** Resolves once a token can be had (may wait for a person, e.g. to enrol the device). */
   ready: () => Promise<void>;
-  /** After the server refused our token: true once a new one can be tried. */
-  recover: (code: string) => Promise<boolean>;
+  /** After the server refused our token (its code and message): true once a new one can be tried. */
+  recover: (code: string, message: string) => Promise<boolean>;
 }
 
 export function startShell(
@@ -43,7 +57,7 @@ export function startShell(
     connDetail = detail;
     conn.dataset.state = s;
     const text = s === 'reconnecting' && mediaFlowing() ? t('reconnectingMediaFlows') : t(s);
-    conn.textContent = text + (detail ? `：${detail}` : '');
+    conn.textContent = text + (detail ? `：${explainRefusal(detail)}` : '');
   };
   installLanguageToggle(byId<HTMLButtonElement>('lang'), () => {
     setConn(connState, connDetail);
@@ -65,6 +79,19 @@ export function startShell(
   addEventListener('pageshow', (e) => {
     if (e.persisted) socket.connect();
   });
+  let renewedAt = 0;
+  /** A new token for the same lesson from the login session, presented from the next connection on. */
+  const renewFromSession = async (): Promise<boolean> => {
+    // One renewed moments ago and refused all the same: another will not do better.
+    if (Date.now() - renewedAt < RENEW_AGAIN_AFTER_MS) return false;
+    renewedAt = Date.now();
+    const refused = presentedToken(socket);
+    const issued = refused ? await tokenFromSession(lessonOfToken(refused)).catch(() => null) : null;
+    if (!issued) return false;
+    presentToken(socket, issued.token);
+    keepTokenInAddress(issued.token);
+    return true;
+  };
   socket.on('connect', () => setConn('connected'));
   socket.on('disconnect', (reason) => {
     setConn('reconnecting');
@@ -84,9 +111,21 @@ export function startShell(
     if (code && !linkToken && code === 'UNAUTHENTICATED') {
       // …unless the token came from the device credential: an expired or missing one is renewed.
       setConn('reconnecting');
-      void fallback!.recover(code).then((again) => {
+      void fallback!.recover(code, err.message).then((again) => {
         if (again) socket.connect();
         else setConn('refused', err.message);
+      });
+    } else if (code === 'UNAUTHENTICATED' && linkToken) {
+      // …or it came from a login session (the token ran out in a lesson that overran, or the
+      // account's password was changed): the session may give one for the same lesson.
+      setConn('reconnecting');
+      void renewFromSession().then((renewed) => {
+        if (renewed) {
+          socket.connect();
+        } else {
+          setConn('refused', err.message);
+          socket.disconnect();
+        }
       });
     } else if (code) {
       setConn('refused', err.message);

@@ -57,6 +57,12 @@ export function presentToken(socket: TongkeSocket, token: string): void {
   socket.auth = { token, peer: sessionKey };
 }
 
+/** The token the next (re)connection presents; null for a page that asks a provider each time. */
+export function presentedToken(socket: TongkeSocket): string | null {
+  const auth: unknown = socket.auth;
+  return typeof auth === 'object' && auth !== null && 'token' in auth && typeof auth.token === 'string' ? auth.token : null;
+}
+
 /** Sends one protocol request and resolves with its data, or rejects with its error. */
 export function request<E extends ClientEventName>(
   socket: TongkeSocket,
