@@ -61,6 +61,26 @@ const trustProxy = z
     return list;
   });
 
+/**
+ * TONGKE_TURN_URLS: comma-separated TURN URLs as browsers take them, e.g.
+ * `turn:turn.example.cn:443?transport=tcp,turns:turn.example.cn:443?transport=tcp`.
+ */
+const TURN_URL = /^turns?:(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(\?transport=(udp|tcp))?$/;
+const turnUrls = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx): string[] => {
+    if (v === undefined || v === '') return [];
+    const list = v.split(',').map((u) => u.trim());
+    const bad = list.filter((u) => !TURN_URL.test(u));
+    if (bad.length > 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `not a turn: or turns: URL (host[:port][?transport=udp|tcp]): ${bad.join(', ')}` });
+      return z.NEVER;
+    }
+    return list;
+  });
+
 /** Every setting comes from the environment and is parsed here, once, at boot. */
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -124,6 +144,15 @@ const envSchema = z.object({
   TONGKE_SIGNAL_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
   /** Within that grace, seconds without a byte from the page's media before it counts as gone. */
   TONGKE_SIGNAL_SILENCE_SECONDS: z.coerce.number().int().min(1).max(600).default(10),
+  /**
+   * A TURN relay (coturn, `use-auth-secret`) for schools whose firewall lets only a port such
+   * as 443 through: its URLs, the `static-auth-secret` it shares with us (or a file holding
+   * it), and how long the credentials handed to a page stay valid.
+   */
+  TONGKE_TURN_URLS: turnUrls,
+  TONGKE_TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  TONGKE_TURN_SECRET_FILE: z.string().min(1).optional(),
+  TONGKE_TURN_TTL_HOURS: z.coerce.number().int().min(1).max(48).default(12),
   /** How many classrooms the teacher may bring on stage at once. */
   TONGKE_MAX_ON_STAGE: z.coerce.number().int().min(1).max(8).default(2),
   /** Days a question's text is kept before the daily purge deletes it (the counts stay). */
@@ -155,6 +184,11 @@ function toConfig(env: z.infer<typeof envSchema>) {
       consumerBudget: env.TONGKE_WORKER_CONSUMER_BUDGET,
       disconnectGraceMs: env.TONGKE_MEDIA_GRACE_SECONDS * 1000,
       unreachableMs: env.TONGKE_MEDIA_UNREACHABLE_SECONDS * 1000,
+      /** null: no TURN relay; pages reach the media ports directly or not at all. */
+      turn:
+        env.TONGKE_TURN_URLS.length > 0 && env.TONGKE_TURN_SECRET
+          ? { urls: env.TONGKE_TURN_URLS, secret: env.TONGKE_TURN_SECRET, ttlSeconds: env.TONGKE_TURN_TTL_HOURS * 3600 }
+          : null,
     },
     dataDir: path.resolve(env.TONGKE_DATA_DIR),
     lessons: { maxOnStage: env.TONGKE_MAX_ON_STAGE },
@@ -188,16 +222,16 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** The secret file's content, trimmed; a missing or short file refuses to start. */
-function readSecretFile(file: string): string {
+/** A secret file's content, trimmed; a missing or short file refuses to start. */
+function readSecretFile(name: string, file: string, minLength: number): string {
   let secret: string;
   try {
     secret = readFileSync(file, 'utf8').trim();
   } catch {
-    throw new ConfigError(`Invalid configuration:\n  TONGKE_TOKEN_SECRET_FILE: cannot read ${file}`);
+    throw new ConfigError(`Invalid configuration:\n  ${name}: cannot read ${file}`);
   }
-  if (secret.length < 32) {
-    throw new ConfigError('Invalid configuration:\n  TONGKE_TOKEN_SECRET_FILE: must hold at least 32 characters');
+  if (secret.length < minLength) {
+    throw new ConfigError(`Invalid configuration:\n  ${name}: must hold at least ${minLength} characters`);
   }
   return secret;
 }
@@ -237,7 +271,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   if (parsed.data.TONGKE_TOKEN_SECRET_FILE) {
-    parsed.data.TONGKE_TOKEN_SECRET = readSecretFile(parsed.data.TONGKE_TOKEN_SECRET_FILE);
+    parsed.data.TONGKE_TOKEN_SECRET = readSecretFile('TONGKE_TOKEN_SECRET_FILE', parsed.data.TONGKE_TOKEN_SECRET_FILE, 32);
+  }
+  if (parsed.data.TONGKE_TURN_SECRET_FILE) {
+    parsed.data.TONGKE_TURN_SECRET = readSecretFile('TONGKE_TURN_SECRET_FILE', parsed.data.TONGKE_TURN_SECRET_FILE, 16);
+  }
+  // A relay without its secret (or the reverse) would hand out credentials nobody accepts.
+  if ((parsed.data.TONGKE_TURN_URLS.length > 0) !== (parsed.data.TONGKE_TURN_SECRET !== undefined)) {
+    const missing = parsed.data.TONGKE_TURN_SECRET === undefined ? 'TONGKE_TURN_SECRET' : 'TONGKE_TURN_URLS';
+    throw new ConfigError(`Invalid configuration:\n  ${missing}: TONGKE_TURN_URLS and TONGKE_TURN_SECRET (or _FILE) go together`);
   }
   if (parsed.data.NODE_ENV === 'production' && !parsed.data.TONGKE_TOKEN_SECRET) {
     throw new ConfigError(

@@ -114,6 +114,7 @@ export async function startTongke(
       handshakeLimit: config.rateLimits.handshake,
       trustProxy,
       linger: config.realtime.linger,
+      turn: config.media.turn,
     });
 
     await new Promise<void>((resolve, reject) => {

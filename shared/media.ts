@@ -63,11 +63,17 @@ export const iceCandidateSchema = z
   .passthrough();
 export type IceCandidateInfo = z.infer<typeof iceCandidateSchema>;
 
+/** A TURN relay the page may use to reach the media ports (RTCIceServer's shape). */
+export const iceServerSchema = z.object({ urls: z.array(z.string()), username: z.string(), credential: z.string() });
+export type IceServer = z.infer<typeof iceServerSchema>;
+
 export const transportParamsSchema = z.object({
   id: z.string(),
   iceParameters: looseObject,
   iceCandidates: z.array(iceCandidateSchema),
   dtlsParameters: looseObject,
+  /** Empty unless the server is configured with a TURN relay (TONGKE_TURN_URLS). */
+  iceServers: z.array(iceServerSchema),
 });
 
 export const consumerParamsSchema = z.object({

@@ -603,6 +603,8 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
         iceState: t.iceState,
         /** 'tcp' where the page's network lets no UDP through (a school firewall). */
         protocol: t.iceSelectedTuple?.protocol ?? null,
+        /** Where the page's media comes from: its own address, or a TURN relay's. */
+        remoteIp: t.iceSelectedTuple?.remoteIp ?? null,
       })),
       /** Per simulcast stream: a score of 0 is a layer the page has stopped sending. */
       producers: [...peer.producers.values()].map((p) => ({

@@ -2,6 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { Server } from 'socket.io';
 import type { TokenService } from '../auth/tokens.js';
+import type { TurnConfig } from '../auth/turnCredentials.js';
 import type { AccessWithdrawals } from '../auth/withdrawals.js';
 import type { LessonService } from '../lessons/lessonService.js';
 import { Lingering, type LingerOptions } from '../lessons/lingering.js';
@@ -33,6 +34,8 @@ export function attachRealtime(
     /** Which proxies may report a client's address (the same rule as the HTTP API's). */
     trustProxy: TrustFn;
     linger: LingerOptions;
+    /** A TURN relay whose credentials go to every page with its transports. */
+    turn: TurnConfig | null;
   },
 ): { io: TongkeIo; broadcaster: StateBroadcaster; peers: PeerSockets } {
   const { tokens, service, log } = deps;
@@ -61,7 +64,7 @@ export function attachRealtime(
 
   const handlers: Handlers = {
     ...lessonHandlers(service),
-    ...mediaHandlers(service),
+    ...mediaHandlers(service, deps.turn),
     ...coordinationHandlers(service),
   };
 

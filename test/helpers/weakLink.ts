@@ -242,22 +242,24 @@ export class WeakLink {
   /**
    * A school firewall that lets no UDP through, either way, on the link; TCP, and with it the
    * signalling and ICE over TCP, passes. With `tcpOnlyTo` it also stops TCP to any other port:
-   * only the web server is reachable, no media at all. Independent of `impair`; `lowerFirewall`
+   * only the web server is reachable (and a TURN relay, if its port is listed), no media at all. Independent of `impair`; `lowerFirewall`
    * lifts it and says how many packets it stopped.
    */
-  async raiseFirewall(opts: { tcpOnlyTo?: number } = {}): Promise<void> {
-    const tcp = (dir: 'dport' | 'sport', port: number) => `    ${dir === 'dport' ? 'oifname' : 'iifname'} "${this.nsIf}" tcp ${dir} != ${port} counter drop\n`;
+  async raiseFirewall(opts: { tcpOnlyTo?: number | number[] } = {}): Promise<void> {
+    const ports = opts.tcpOnlyTo === undefined ? [] : [opts.tcpOnlyTo].flat();
+    const tcp = (dir: 'dport' | 'sport', open: number[]) =>
+      `    ${dir === 'dport' ? 'oifname' : 'iifname'} "${this.nsIf}" tcp ${dir} != { ${open.join(', ')} } counter drop\n`;
     const ruleset =
       `table inet ${FIREWALL_TABLE} {\n` +
       `  chain input {\n` +
       `    type filter hook input priority 0; policy accept;\n` +
       `    iifname "${this.nsIf}" meta l4proto udp counter drop\n` +
-      (opts.tcpOnlyTo ? tcp('sport', opts.tcpOnlyTo) : '') +
+      (ports.length > 0 ? tcp('sport', ports) : '') +
       `  }\n` +
       `  chain output {\n` +
       `    type filter hook output priority 0; policy accept;\n` +
       `    oifname "${this.nsIf}" meta l4proto udp counter drop\n` +
-      (opts.tcpOnlyTo ? tcp('dport', opts.tcpOnlyTo) : '') +
+      (ports.length > 0 ? tcp('dport', ports) : '') +
       `  }\n` +
       `}\n`;
     await run('ip', ['netns', 'exec', this.ns, 'nft', '-f', '/dev/stdin'], ruleset);

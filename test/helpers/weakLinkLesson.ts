@@ -17,7 +17,12 @@ export interface WeakLinkLesson {
  * the host's browser, then the browser in the namespace; the link goes last, after its browser
  * closed.
  */
-export function useWeakLinkLesson(): WeakLinkLesson {
+export function useWeakLinkLesson(
+  opts: {
+    /** Runs once the link exists, before the server starts; returns more of the server's env. */
+    beforeServer?: (link: WeakLink) => Promise<Record<string, string>>;
+  } = {},
+): WeakLinkLesson {
   let link: WeakLink | undefined;
   beforeAll(async () => {
     link = await WeakLink.create();
@@ -29,11 +34,18 @@ export function useWeakLinkLesson(): WeakLinkLesson {
     if (!link) throw new Error('the weak link was not created');
     return link;
   };
+  let extraEnv: Record<string, string> = {};
+  if (opts.beforeServer) {
+    const prepare = opts.beforeServer;
+    beforeAll(async () => {
+      extraEnv = await prepare(created());
+    });
+  }
 
   // Media and HTTP on the host end of the veth, so the namespace reaches both through it.
   const lb = useLessonBrowser(() => {
     const { hostIp } = created();
-    return { TONGKE_HOST: hostIp, TONGKE_RTC_LISTEN_IP: hostIp, TONGKE_ANNOUNCED_IP: hostIp };
+    return { TONGKE_HOST: hostIp, TONGKE_RTC_LISTEN_IP: hostIp, TONGKE_ANNOUNCED_IP: hostIp, ...extraEnv };
   });
 
   let behind: Awaited<ReturnType<typeof launchBrowser>> | undefined;

@@ -1,6 +1,9 @@
+import { createHmac } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { turnIceServers } from '../../server/auth/turnCredentials.js';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import { selfSignedCertificate } from '../helpers/tls.js';
 
@@ -80,6 +83,39 @@ describe('loadConfig', () => {
     expect(() => trust('true')).toThrow(/TONGKE_TRUST_PROXY: 'true' would let any client/);
     expect(() => trust('0')).toThrow(/hop count must be 1 to 10/);
     expect(() => trust('loopback, proxy.example, 10.0.0.0/33')).toThrow(/proxy\.example, 10\.0\.0\.0\/33/);
+  });
+
+  it('takes a TURN relay as URLs and a shared secret together (or its file), and hands out credentials coturn checks', () => {
+    const turn = (env: Record<string, string>) => loadConfig({ MEDIASOUP_WORKER_BIN: bin, ...env }).media.turn;
+    expect(turn({})).toBeNull();
+    const secret = 'sixteen chars ok';
+    expect(turn({ TONGKE_TURN_URLS: ' turn:turn.example.cn:443?transport=tcp, turns:[2001:db8::1]:5349 ', TONGKE_TURN_SECRET: secret })).toEqual({
+      urls: ['turn:turn.example.cn:443?transport=tcp', 'turns:[2001:db8::1]:5349'],
+      secret,
+      ttlSeconds: 12 * 3600,
+    });
+    expect(() => turn({ TONGKE_TURN_URLS: 'turn:a.example:3478' })).toThrow(/TONGKE_TURN_SECRET: TONGKE_TURN_URLS and TONGKE_TURN_SECRET/);
+    expect(() => turn({ TONGKE_TURN_SECRET: secret })).toThrow(/TONGKE_TURN_URLS: TONGKE_TURN_URLS and TONGKE_TURN_SECRET/);
+    expect(() => turn({ TONGKE_TURN_URLS: 'stun:a.example:3478, turn:b c', TONGKE_TURN_SECRET: secret })).toThrow(
+      /TONGKE_TURN_URLS: not a turn: or turns: URL .*: stun:a\.example:3478, turn:b c/,
+    );
+    expect(() => turn({ TONGKE_TURN_URLS: 'turn:a.example', TONGKE_TURN_SECRET: 'short' })).toThrow(/TONGKE_TURN_SECRET: must be at least 16/);
+    const file = path.join(os.tmpdir(), `tongke-turn-secret-${process.pid}`);
+    writeFileSync(file, `${secret}\n`);
+    try {
+      expect(turn({ TONGKE_TURN_URLS: 'turn:a.example', TONGKE_TURN_SECRET_FILE: file, TONGKE_TURN_TTL_HOURS: '2' })).toMatchObject({ secret, ttlSeconds: 7200 });
+    } finally {
+      rmSync(file);
+    }
+
+    // coturn's REST form: <expiry>:<who>, and base64 HMAC-SHA1 of it under the shared secret.
+    const [server] = turnIceServers({ urls: ['turn:a.example'], secret, ttlSeconds: 60 }, 'classroom:l1:c 1', 1_700_000_000_000);
+    expect(server).toEqual({
+      urls: ['turn:a.example'],
+      username: '1700000060:classroom-l1-c-1',
+      credential: createHmac('sha1', secret).update('1700000060:classroom-l1-c-1').digest('base64'),
+    });
+    expect(turnIceServers(null, 'x')).toEqual([]);
   });
 
   it('refuses an RTC port range that runs past 65535', () => {

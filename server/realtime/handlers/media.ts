@@ -1,7 +1,8 @@
 import type { types } from 'mediasoup';
 import { AppError } from '../../errors.js';
 import type { LessonService } from '../../lessons/lessonService.js';
-import { lessonOf } from '../participant.js';
+import { turnIceServers, type TurnConfig } from '../../auth/turnCredentials.js';
+import { identityOfGrant, lessonOf } from '../participant.js';
 import type { Handlers } from '../register.js';
 
 type MediaEvents =
@@ -19,7 +20,7 @@ type MediaEvents =
  * The casts below hand mediasoup objects whose outer shape the schema checked; mediasoup
  * validates their inside and its refusals come back as MEDIA_ERROR.
  */
-export function mediaHandlers(service: LessonService): Pick<Handlers, MediaEvents> {
+export function mediaHandlers(service: LessonService, turn: TurnConfig | null = null): Pick<Handlers, MediaEvents> {
   const mediaFor = async (grant: Parameters<typeof lessonOf>[0]) => service.media(lessonOf(grant).lessonId);
   return {
     'media:getRouterRtpCapabilities': async ({ grant }) => ({
@@ -28,7 +29,10 @@ export function mediaHandlers(service: LessonService): Pick<Handlers, MediaEvent
     'media:createTransport': async ({ grant, socket }, { direction }) => {
       // An inspector only receives: a send transport would be a way to publish later.
       if (grant.role === 'inspector' && direction !== 'recv') throw new AppError('FORBIDDEN', 'an inspector only receives');
-      return (await mediaFor(grant)).createTransport(socket.data.peerId, direction) as never;
+      const params = await (await mediaFor(grant)).createTransport(socket.data.peerId, direction);
+      // A relay for schools that let only one port through; pages elsewhere still go direct
+      // (ICE prefers their host path), so it only carries those that need it.
+      return { ...params, iceServers: turnIceServers(turn, identityOfGrant(grant)) } as never;
     },
     'media:connectTransport': async ({ grant, socket }, { transportId, dtlsParameters }) => {
       await (await mediaFor(grant)).connectTransport(socket.data.peerId, transportId, dtlsParameters as types.DtlsParameters);
