@@ -134,6 +134,7 @@ export async function startTongke(
         jobs?.stop();
         // Order matters for mediasoup 3.12: transports/routers, then WebRtcServers, then workers.
         broadcaster.close();
+        io.emit('server:stopping', {});
         io.disconnectSockets(true);
         peers.close();
         service.closeAllMedia();

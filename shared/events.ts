@@ -133,6 +133,11 @@ export const serverEvents = {
    * of this page's session key (signalling dropped, media flowed on). If not, the page sets it up again.
    */
   'media:session': z.object({ resumed: z.boolean() }),
+  /**
+   * The server is stopping (an upgrade, a restart) and closes every connection next: the page
+   * says so instead of blaming the school's network, and comes back by itself.
+   */
+  'server:stopping': z.object({}),
 } as const;
 
 export type ServerEventName = keyof typeof serverEvents;

@@ -51,12 +51,19 @@ export function startShell(
   applyI18n();
   const conn = byId('conn');
   let connState: ConnState = 'connecting';
+  /** Told the server is stopping: until we are back, the wait is the server's, not the network's. */
+  let serverStopping = false;
   let connDetail = '';
   const setConn = (s: ConnState, detail = '') => {
     connState = s;
     connDetail = detail;
     conn.dataset.state = s;
-    const text = s === 'reconnecting' && mediaFlowing() ? t('reconnectingMediaFlows') : t(s);
+    const text =
+      s === 'reconnecting' && serverStopping
+        ? t('reconnectingServerRestart')
+        : s === 'reconnecting' && mediaFlowing()
+          ? t('reconnectingMediaFlows')
+          : t(s);
     conn.textContent = text + (detail ? `：${explainRefusal(detail)}` : '');
   };
   installLanguageToggle(byId<HTMLButtonElement>('lang'), () => {
@@ -92,7 +99,13 @@ export function startShell(
     keepTokenInAddress(issued.token);
     return true;
   };
-  socket.on('connect', () => setConn('connected'));
+  socket.on('server:stopping', () => {
+    serverStopping = true;
+  });
+  socket.on('connect', () => {
+    serverStopping = false;
+    setConn('connected');
+  });
   socket.on('disconnect', (reason) => {
     setConn('reconnecting');
     // The server closed the connection itself, most often because it is restarting (an upgrade

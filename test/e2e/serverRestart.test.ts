@@ -48,7 +48,13 @@ describe('a server restarted mid-lesson (an upgrade during the school day), in C
 
     const pages = [teacher, a, b];
     const sessions = await Promise.all(pages.map((p) => p.evaluate(() => window.tongke.sessions())));
-    await lb.ts.restart({ downMs: DOWN_MS });
+    const restarting = lb.ts.restart({ downMs: DOWN_MS });
+    // While it is down, the pages say the server is restarting, not that the school's network failed.
+    for (const p of pages) {
+      await waitForPage(p, () => document.querySelector('#conn')?.textContent?.startsWith('服务器正在重启') ?? false, DOWN_MS);
+    }
+    await teacher.screenshot({ path: 'test-results/teacher-server-restarting.png' });
+    await restarting;
     const back = Date.now();
 
     // Each page connects again by itself and sets its media up anew: nobody reloads anything.
