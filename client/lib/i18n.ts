@@ -16,6 +16,9 @@ const zh = {
   connected: '已连接',
   reconnecting: '网络中断，正在重连…',
   reconnectingServerRestart: '服务器正在重启，稍后自动恢复，无需刷新…',
+  signInAgain: '重新登录',
+  /** Between a label and what follows it. */
+  colon: '：',
   reconnectingMediaFlows: '信令重连中，画面和声音不受影响，请勿刷新',
   mediaUnreachable: '音视频连不上服务器（已 {s} 秒），正在重试。',
   mediaUnreachablePorts: '若一直如此，多半是学校网络拦截了音视频端口：请网管放行本机到 {where}的连接。',
@@ -271,6 +274,8 @@ const en: Record<Key, string> = {
   connected: 'Connected',
   reconnecting: 'Connection lost, reconnecting…',
   reconnectingServerRestart: 'The server is restarting; this page comes back by itself, no reload needed…',
+  signInAgain: 'Sign in again',
+  colon: ': ',
   reconnectingMediaFlows: 'Reconnecting; picture and sound are unaffected, no need to reload',
   mediaUnreachable: 'Picture and sound cannot reach the server ({s} s so far); retrying. ',
   mediaUnreachablePorts: 'If this persists, the school network probably blocks the media ports: ask its administrator to allow connections to {where}.',

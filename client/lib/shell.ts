@@ -64,7 +64,15 @@ export function startShell(
         : s === 'reconnecting' && mediaFlowing()
           ? t('reconnectingMediaFlows')
           : t(s);
-    conn.textContent = text + (detail ? `：${explainRefusal(detail)}` : '');
+    conn.textContent = text + (detail ? `${t('colon')}${explainRefusal(detail)}` : '');
+    // Refused for good: the lesson area says so where everyone looks, with the way back in.
+    const banner = document.getElementById('refused-banner');
+    if (banner) {
+      banner.hidden = s !== 'refused';
+      byId('refused-text').textContent = s === 'refused' ? `${t('refused')}${t('colon')}${explainRefusal(detail)}` : '';
+      // Only a refusal a sign-in can mend offers it (an expired link, a changed password…).
+      byId('sign-in-again').hidden = !REFUSALS.some(([pattern]) => pattern.test(detail));
+    }
   };
   installLanguageToggle(byId<HTMLButtonElement>('lang'), () => {
     setConn(connState, connDetail);

@@ -124,6 +124,10 @@ describe('changing, resetting and unlocking passwords through the pages, in Chro
     // The classroom page is out at once, and says why, in Chinese and in English.
     await waitForPage(room, () => document.querySelector('#conn')?.getAttribute('data-state') === 'refused', 15_000);
     expect(await room.$eval('#conn', (n) => n.textContent)).toBe('无法进入课堂：此账号的密码已修改或被管理员重置，请用新密码重新登录');
+    // The lesson area says it too, with the way back in.
+    expect(await room.$eval('#refused-banner', (n) => (n as HTMLElement).hidden)).toBe(false);
+    expect(await room.$eval('#refused-text', (n) => n.textContent)).toContain('此账号的密码已修改或被管理员重置');
+    expect(await room.$eval('#sign-in-again', (n) => (n as HTMLElement).hidden || (n as HTMLAnchorElement).getAttribute('href'))).toBe('login.html');
     await room.click('#lang');
     expect(await room.$eval('#conn', (n) => n.textContent)).toContain("this account's password was changed or reset");
     await room.screenshot({ path: 'test-results/classroom-access-withdrawn.png' });
