@@ -360,7 +360,11 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
       await rt.media?.setQualityMode(peerId, mode);
       return;
     }
-    if (p.kind === 'classroom') rt.qualityModes.set(p.classroomId, mode);
+    if (p.kind === 'classroom' && (rt.qualityModes.get(p.classroomId) ?? 'auto') !== mode) {
+      rt.qualityModes.set(p.classroomId, mode);
+      // Logged so that a restart keeps a classroom on a weak link on the mode it chose.
+      this.record(rt, 'quality_mode_set', p.classroomId, { mode });
+    }
     await rt.media?.setQualityMode(peerId, mode);
     this.changed(rt);
   }

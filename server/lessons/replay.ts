@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema } from '../../shared/ids.js';
+import { qualityModeSchema } from '../../shared/media.js';
 import type { Logger } from '../logger.js';
 import type { LessonEvent } from '../store/types.js';
 import { sideOf, type Runtime } from './runtime.js';
@@ -14,6 +15,7 @@ const quizOpened = z.object({
 });
 const quizAnswered = z.object({ quizId: idSchema, counts: z.array(z.number().int().min(0)) });
 const quizRef = z.object({ quizId: idSchema });
+const qualityModeSet = z.object({ mode: qualityModeSchema });
 
 const RESOLUTION = {
   question_answered: 'answered',
@@ -26,7 +28,7 @@ const RESOLUTION = {
  * the durable truth is the log. A server that restarts mid-lesson (an upgrade at lunch, a crash)
  * builds its runtime again by feeding the lesson's log through the same domain objects, in the
  * same order, with the same times: the teacher's wall and every classroom's forms come back as
- * they were, not empty.
+ * they were, not empty, and a classroom keeps the reception mode it chose (仅音频 on a weak link).
  *
  * What is not rebuilt, on purpose: presence (nobody is connected to a process that just
  * started; pages join again) and the stage (it needs its classrooms online; the teacher invites
@@ -95,6 +97,9 @@ function applyEvent(rt: Runtime, e: LessonEvent, texts: ReadonlyMap<string, stri
     }
     case 'quiz_closed':
       rt.quiz.close(quizRef.parse(e.data).quizId, e.at, sideOf(rt));
+      return;
+    case 'quality_mode_set':
+      rt.qualityModes.set(classroomOf(e), qualityModeSet.parse(e.data).mode);
       return;
     default:
       // Lifecycle, presence and media events shape the audit, not the working state.

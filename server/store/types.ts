@@ -70,6 +70,8 @@ export interface LessonRecord {
  *   media_quality_incident: { kind: string, score?: number }
  *   media_received: {}  (a classroom's receiving transport connected: the lesson's picture and
  *     sound got through to it; once per classroom per presence)
+ *   quality_mode_set: { mode: 'auto' | 'high' | 'smooth' | 'audio' }  (a classroom's reception
+ *     choice, 自动/高清/流畅/仅音频: a restart keeps a weak classroom on 仅音频)
  *   lesson_started: { reachRule?: 'media' }  ('media': reach counts only classrooms with a
  *     media_received; lessons logged before that event existed carry no rule and are audited
  *     by presence alone)
@@ -96,6 +98,7 @@ export const LESSON_EVENT_TYPES = [
   'quiz_closed',
   'media_quality_incident',
   'media_received',
+  'quality_mode_set',
 ] as const;
 export type LessonEventType = (typeof LESSON_EVENT_TYPES)[number];
 

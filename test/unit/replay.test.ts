@@ -26,6 +26,7 @@ function workingState(s: LessonState) {
     presentTotal: s.presentTotal,
     questions: s.questions,
     quiz: s.quiz,
+    mode: s.viewer.qualityMode,
   };
 }
 
@@ -76,6 +77,10 @@ describe('a restarted server rebuilds a lesson from its log (server/lessons/repl
     first.answerQuiz(id, room('demo-recv-1'), quiz2, [10, 21, 6]);
 
     await first.inviteToStage(id, 'demo-recv-2');
+    // A classroom on a weak link chose 仅音频; another tried 流畅 and went back to 自动.
+    await first.setQualityMode(id, room('demo-recv-3'), 'peer-demo-recv-3', 'audio');
+    await first.setQualityMode(id, room('demo-recv-1'), 'peer-demo-recv-1', 'smooth');
+    await first.setQualityMode(id, room('demo-recv-1'), 'peer-demo-recv-1', 'auto');
     const before = new Map(viewers().map(([name, v]) => [name, workingState(first.state(id, v))]));
     expect(before.get('teacher')!.questions.map((q) => q.questionId)).toEqual([q1, q4]);
 
@@ -88,6 +93,8 @@ describe('a restarted server rebuilds a lesson from its log (server/lessons/repl
       [q4, '还有一个问题', false],
     ]);
     expect(teacherView.quiz).toMatchObject({ quizId: quiz2, status: 'open', question: '选出正确的等式' });
+    expect(second.state(id, room('demo-recv-3')).viewer.qualityMode).toBe('audio');
+    expect(second.state(id, room('demo-recv-1')).viewer.qualityMode).toBe('auto');
     // Nobody is online in a process that just started, so nobody is on stage; the log says when it ended.
     expect(teacherView.stage.classroomIds).toEqual([]);
     expect(teacherView.classrooms.every((c) => !c.online)).toBe(true);
