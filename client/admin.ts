@@ -1,5 +1,6 @@
 import type { Figures } from '../shared/audit.js';
 import { accountsPanel } from './admin/accountsPanel.js';
+import { recordingsPanel } from './admin/recordingsPanel.js';
 import { apiCall, apiGet, apiSend, download, viaBearer } from './lib/api.js';
 import { barChart } from './lib/chart.js';
 import { byId, el } from './lib/dom.js';
@@ -259,6 +260,7 @@ function renderAll(): void {
   renderLessons();
   renderLesson();
   accounts.render();
+  recordings.render();
 }
 
 // ---- loading ------------------------------------------------------------------------------
@@ -313,7 +315,8 @@ async function loadLessons(): Promise<void> {
 }
 
 const accounts = accountsPanel();
-const refreshAll = () => guard(Promise.all([loadAudit(), loadReports(), loadLessons(), accounts.load()]));
+const recordings = recordingsPanel();
+const refreshAll = () => guard(Promise.all([loadAudit(), loadReports(), loadLessons(), accounts.load(), recordings.load()]));
 
 /** Opened after logging in (no link token): show who, and offer to sign out. */
 async function sessionHeader(): Promise<void> {

@@ -1,7 +1,7 @@
 import type { LessonState } from '../shared/lesson.js';
 import { attendanceForm } from './lib/attendanceForm.js';
 import { byId } from './lib/dom.js';
-import { t } from './lib/i18n.js';
+import { formatDuration, t } from './lib/i18n.js';
 import { CAMERA_SIMULCAST, emptyReceiveStats, MediaSession, sessionCount } from './lib/media.js';
 import { sessionReach, watchMediaReach } from './lib/mediaReach.js';
 import { encodingsOf, SendLimitWatch, type LimitView } from './lib/sendLimit.js';
@@ -99,6 +99,25 @@ setInterval(() => {
   }, () => {});
 }, SEND_LIMIT_SAMPLE_MS);
 
+const recordBtn = byId<HTMLButtonElement>('record');
+const recordingState = byId('recording-state');
+let recordingTimer: ReturnType<typeof setInterval> | null = null;
+
+/** 录制 / 停止录制, and ● 录制中 with the time recorded so far. */
+function renderRecording(s: LessonState): void {
+  const rec = s.recording;
+  recordBtn.hidden = s.status !== 'live';
+  recordBtn.textContent = rec.active ? t('stopRecording') : t('startRecording');
+  recordBtn.dataset.active = String(rec.active);
+  recordingState.hidden = !rec.active;
+  const tick = () => {
+    if (rec.since !== null) recordingState.textContent = `● ${t('recordingNow')} ${formatDuration(Date.now() - rec.since)}`;
+  };
+  tick();
+  if (recordingTimer) clearInterval(recordingTimer);
+  recordingTimer = rec.active ? setInterval(tick, 1000) : null;
+}
+
 /** 正在直播 only while the media really leaves this page. */
 function renderMediaState(): void {
   const flowing = session?.flowing ?? false;
@@ -114,6 +133,7 @@ function render(s: LessonState): void {
   renderMediaState();
   shareBtn.hidden = !(s.status === 'live' && publishing);
   shareBtn.textContent = screen ? t('stopShare') : t('shareScreen');
+  renderRecording(s);
   const r = s.reception;
   byId('reception').textContent =
     s.status === 'live'
@@ -271,6 +291,14 @@ if (shell) {
         startBtn.disabled = false;
       }
     })();
+  });
+
+  recordBtn.addEventListener('click', () => {
+    const on = state?.recording.active ?? false;
+    recordBtn.disabled = true;
+    request(socket, on ? 'recording:stop' : 'recording:start', {})
+      .catch(showError)
+      .finally(() => (recordBtn.disabled = false));
   });
 
   republishBtn.addEventListener('click', () => {

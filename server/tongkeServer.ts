@@ -11,6 +11,7 @@ import { DeviceService } from './auth/deviceService.js';
 import { SocketTokenIssuer } from './auth/socketTokens.js';
 import { TokenService } from './auth/tokens.js';
 import { AccessWithdrawals } from './auth/withdrawals.js';
+import { fileSize, RecordingStore } from './store/recordingStore.js';
 import type { Config } from './config.js';
 import { SqliteAudit } from './audit/auditQueries.js';
 import { createHttpApp } from './http/app.js';
@@ -66,6 +67,10 @@ export async function startTongke(
     const tokens = new TokenService(resolveTokenSecret(config, log));
     pool = await WorkerPool.create({ ...config.media }, log);
     const workers = pool;
+    // 录播: segment files under the data dir; segments a dead process left open are closed.
+    const recordings = new RecordingStore(store.db);
+    const recordingsDir = path.join(config.dataDir, 'recordings');
+    recordings.closeUnfinished(Date.now(), (file) => fileSize(path.join(recordingsDir, file)));
     const service = new LessonService(
       store,
       () => LessonMedia.create(workers, log, {
@@ -73,7 +78,7 @@ export async function startTongke(
           unreachableMs: config.media.unreachableMs,
         }),
       log,
-      { maxOnStage: config.lessons.maxOnStage },
+      { maxOnStage: config.lessons.maxOnStage, recordings: { dir: recordingsDir, store: recordings } },
     );
     service.resumeInterruptedLessons();
     const audit = new SqliteAudit(store);
@@ -100,6 +105,8 @@ export async function startTongke(
       model,
       audit,
       reports,
+      recordings,
+      recordingsDir,
       log,
       clientDir: opts.clientDir ?? DEFAULT_CLIENT_DIR,
       health: async () => ({ workers: (await workers.resourceUsage()).length, liveLessons: service.liveLessonIds().length }),
@@ -134,6 +141,8 @@ export async function startTongke(
         jobs?.stop();
         // Order matters for mediasoup 3.12: transports/routers, then WebRtcServers, then workers.
         broadcaster.close();
+        // Segments being recorded are finished first, so their files play.
+        await service.finishRecordings();
         io.emit('server:stopping', {});
         io.disconnectSockets(true);
         peers.close();

@@ -104,6 +104,8 @@ export const clientEvents = {
   },
   'question:withdraw': { payload: questionRefSchema, result: ok, action: 'question:withdraw' },
   'question:resolve': { payload: questionResolveSchema, result: ok, action: 'question:resolve' },
+  'recording:start': { payload: empty, result: ok, action: 'recording:manage' },
+  'recording:stop': { payload: empty, result: ok, action: 'recording:manage' },
   'stage:invite': { payload: stageRefSchema, result: ok, action: 'stage:manage' },
   'stage:remove': { payload: stageRefSchema, result: ok, action: 'stage:manage' },
   'quiz:open': { payload: quizOpenSchema, result: z.object({ quizId: z.string() }), action: 'quiz:manage' },

@@ -55,6 +55,8 @@ export const lessonStateSchema = z.object({
   /** The open quiz, or the last closed one. */
   quiz: quizStateSchema.nullable(),
   producers: z.array(producerInfoSchema),
+  /** 录播: whether the teacher's camera and microphone are being recorded, and since when. */
+  recording: z.object({ active: z.boolean(), since: z.number().nullable() }),
   /**
    * How the receiving classrooms get the teacher's camera: how many on each simulcast
    * layer (0 low … 2 high), in audio-only mode, or not receiving video yet.

@@ -21,6 +21,7 @@ export const ACTIONS = [
   'stage:manage', // bring a classroom on stage or take it off
   'quiz:manage', // open and close a quiz
   'quiz:answer', // report how many pupils chose each option
+  'recording:manage', // record the lesson for later viewing (录播): the lecture school's decision
   'admin:read',
   'admin:write', // the community model, the timetable, on-demand reports
 ] as const;
@@ -45,6 +46,7 @@ const RULES: Record<Action, readonly Role[]> = {
   'stage:manage': ['teacher'],
   'quiz:manage': ['teacher'],
   'quiz:answer': ['teacher', 'assistant'],
+  'recording:manage': ['teacher'],
   'admin:read': ['admin', 'inspector'],
   'admin:write': ['admin'],
 };

@@ -50,6 +50,16 @@ export async function apiCall(method: 'POST' | 'DELETE', path: string): Promise<
 }
 
 /**
+ * A media file for a player: its address when the session cookie goes with it (the player
+ * then fetches ranges and can seek); with a link token, the bytes through a Blob URL.
+ */
+export async function mediaUrl(path: string): Promise<string> {
+  if (!token) return path;
+  const blob = await (await checked(await fetch(path, { headers: auth(), credentials: 'same-origin' }))).blob();
+  return URL.createObjectURL(blob);
+}
+
+/**
  * Downloads need the token too, so a plain link cannot work: fetch, then hand the bytes
  * to the browser through a short-lived Blob URL.
  */

@@ -17,6 +17,17 @@ const zh = {
   reconnecting: '网络中断，正在重连…',
   reconnectingServerRestart: '服务器正在重启，稍后自动恢复，无需刷新…',
   signInAgain: '重新登录',
+  startRecording: '录制',
+  stopRecording: '停止录制',
+  recordingNow: '录制中',
+  recordingsTitle: '录播',
+  noRecordings: '暂无录播',
+  recordingStarted: '开始时间',
+  duration: '时长',
+  size: '大小',
+  play: '播放',
+  recordingInProgress: '录制中',
+  confirmDeleteRecording: '确定删除这段录播吗？删除后无法恢复。',
   /** Between a label and what follows it. */
   colon: '：',
   reconnectingMediaFlows: '信令重连中，画面和声音不受影响，请勿刷新',
@@ -275,6 +286,17 @@ const en: Record<Key, string> = {
   reconnecting: 'Connection lost, reconnecting…',
   reconnectingServerRestart: 'The server is restarting; this page comes back by itself, no reload needed…',
   signInAgain: 'Sign in again',
+  startRecording: 'Record',
+  stopRecording: 'Stop recording',
+  recordingNow: 'Recording',
+  recordingsTitle: 'Recordings',
+  noRecordings: 'No recordings yet',
+  recordingStarted: 'Started',
+  duration: 'Duration',
+  size: 'Size',
+  play: 'Play',
+  recordingInProgress: 'recording',
+  confirmDeleteRecording: 'Delete this recording? This cannot be undone.',
   colon: ': ',
   reconnectingMediaFlows: 'Reconnecting; picture and sound are unaffected, no need to reload',
   mediaUnreachable: 'Picture and sound cannot reach the server ({s} s so far); retrying. ',
@@ -542,6 +564,15 @@ export function installLanguageToggle(button: HTMLButtonElement, onChange: () =>
     applyI18n();
     onChange();
   });
+}
+
+/** A length of time as h:mm:ss (or m:ss under an hour). */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
 
 export function formatClock(ms: number): string {

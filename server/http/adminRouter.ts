@@ -7,6 +7,7 @@ import type { DeviceService } from '../auth/deviceService.js';
 import { AppError } from '../errors.js';
 import type { LessonService } from '../lessons/lessonService.js';
 import type { Logger } from '../logger.js';
+import type { RecordingStore } from '../store/recordingStore.js';
 import type { Store } from '../store/types.js';
 import type { SqliteAudit } from '../audit/auditQueries.js';
 import { summariseLesson } from '../audit/lessonSummary.js';
@@ -16,6 +17,7 @@ import { requireAction } from './adminAuth.js';
 import { auditRouter } from './auditRouter.js';
 import { accountsRouter } from './accountsRouter.js';
 import { modelRouter } from './modelRouter.js';
+import { recordingsRouter } from './recordingsRouter.js';
 import { reportsRouter } from './reportsRouter.js';
 import { parse } from './validate.js';
 
@@ -34,6 +36,8 @@ export function adminRouter(deps: {
   model: ModelService;
   audit: SqliteAudit;
   reports: ReportService;
+  recordings: RecordingStore;
+  recordingsDir: string;
   log: Logger;
 }): Router {
   const { store, service } = deps;
@@ -43,6 +47,7 @@ export function adminRouter(deps: {
   r.use(accountsRouter(deps));
   r.use('/audit', auditRouter(deps.audit));
   r.use('/reports', reportsRouter(deps));
+  r.use(recordingsRouter(deps));
 
   r.get('/lessons', (req, res) => {
     const q = parse(listQuery, req.query);

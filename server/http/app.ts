@@ -8,6 +8,7 @@ import type { DeviceService } from '../auth/deviceService.js';
 import type { SocketTokenIssuer } from '../auth/socketTokens.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { AccessWithdrawals } from '../auth/withdrawals.js';
+import type { RecordingStore } from '../store/recordingStore.js';
 import type { Config } from '../config.js';
 import type { ModelService } from '../model/modelService.js';
 import type { ReportService } from '../reports/reportService.js';
@@ -43,6 +44,8 @@ export interface HttpDeps {
   model: ModelService;
   audit: SqliteAudit;
   reports: ReportService;
+  recordings: RecordingStore;
+  recordingsDir: string;
   log: Logger;
   clientDir: string;
   health: () => Promise<Record<string, unknown>>;

@@ -6,9 +6,11 @@ import type { MediaKind, MediaSource, ProducerInfo, QualityMode } from '../../sh
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { LessonMedia } from '../media/lessonMedia.js';
+import type { RecordingStore } from '../store/recordingStore.js';
 import type { LessonEventType, Store } from '../store/types.js';
 import { buildView, lessonProducers } from './lessonView.js';
 import type { Resolution } from './questionQueue.js';
+import { LessonRecording } from './recording.js';
 import { replayLog } from './replay.js';
 import {
   createRuntime,
@@ -33,6 +35,8 @@ export type LessonServiceEvents = {
 
 export interface LessonServiceOptions {
   maxOnStage: number;
+  /** 录播: where segment files go and their index; absent, recording is refused. */
+  recordings?: { dir: string; store: RecordingStore };
 }
 
 const newId = (prefix: string) => `${prefix}-${randomBytes(6).toString('hex')}`;
@@ -80,10 +84,12 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     if (!lecture) throw new AppError('NOT_FOUND', 'lesson has no lecture classroom');
     const rt = createRuntime(record, lecture, this.store.lessonClassrooms(lessonId), this.options.maxOnStage);
     // Nothing of this lesson is in memory: after a restart its log is all there is.
-    const { onStage } = replayLog(rt, this.store.listEvents(lessonId), this.store.questionTexts(lessonId), this.log);
+    const { onStage, recordingSince } = replayLog(rt, this.store.listEvents(lessonId), this.store.questionTexts(lessonId), this.log);
     if (record.status !== 'ended') {
       // Left on stage by a process that died: off it now, so the log says when it ended.
       for (const classroomId of onStage) this.record(rt, 'stage_off', classroomId, { reason: 'restart' });
+      // Recording stays on across a restart: the next segment starts once the teacher publishes.
+      if (recordingSince !== null && this.options.recordings) this.recordingOf(rt).start(recordingSince);
     }
     this.runtimes.set(lessonId, rt);
     return rt;
@@ -224,6 +230,7 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     const rt = this.live(lessonId);
     const quiz = rt.quiz.view(null, sideOf(rt));
     if (quiz?.status === 'open') this.closeQuiz(lessonId, quiz.quizId);
+    await this.stopRecording(lessonId, 'lesson_ended');
     rt.record = this.store.transitionLesson(lessonId, 'live', 'ended', { type: 'lesson_ended', at: this.now() });
     for (const id of rt.stage.list()) rt.stage.remove(id);
     rt.media?.close();
@@ -335,6 +342,7 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     rt.publishers.set(identity, peerId);
     const muted = p.kind === 'classroom' && req.source === 'microphone' && !rt.stage.has(p.classroomId);
     const info = await media.produce(peerId, req.transportId, req.kind, req.source, req.rtpParameters, { paused: muted });
+    if (p.kind === 'teacher') rt.recording?.sourcesChanged();
     return info.producerId;
   }
 
@@ -460,6 +468,45 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
       rt.media.closeConsumersOf(theirs, teachers);
     }
     this.changed(rt);
+  }
+
+  // ——— recording (录播) ———
+
+  private recordingOf(rt: Runtime): LessonRecording {
+    const opts = this.options.recordings;
+    if (!opts) throw new AppError('CONFLICT', 'recording is not available on this server');
+    rt.recording ??= new LessonRecording({
+      lessonId: rt.record.id,
+      dir: opts.dir,
+      recordings: opts.store,
+      source: async (file) => {
+        const peerId = rt.publishers.get(identityOf({ kind: 'teacher' }));
+        return peerId && rt.media ? rt.media.record(peerId, file, this.log.child({ lessonId: rt.record.id })) : null;
+      },
+      log: this.log.child({ lessonId: rt.record.id }),
+      now: this.now,
+    });
+    return rt.recording;
+  }
+
+  /** The teacher turns recording on: its camera and microphone are written from now on. */
+  startRecording(lessonId: string): void {
+    const rt = this.live(lessonId);
+    if (!this.recordingOf(rt).start()) return;
+    this.record(rt, 'recording_started', null);
+    this.changed(rt);
+  }
+
+  async stopRecording(lessonId: string, reason: 'teacher' | 'lesson_ended' = 'teacher'): Promise<void> {
+    const rt = this.runtime(lessonId);
+    if (!(await rt.recording?.stop())) return;
+    this.record(rt, 'recording_stopped', null, { reason });
+    this.changed(rt);
+  }
+
+  /** The server stops: every segment being written is finished, so its file plays. */
+  async finishRecordings(): Promise<void> {
+    await Promise.all([...this.runtimes.values()].map((rt) => rt.recording?.close()));
   }
 
   // ——— quiz ———

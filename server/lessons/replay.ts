@@ -32,7 +32,8 @@ const RESOLUTION = {
  *
  * What is not rebuilt, on purpose: presence (nobody is connected to a process that just
  * started; pages join again) and the stage (it needs its classrooms online; the teacher invites
- * again). Returns the classrooms the log leaves on stage, so the caller can close that in the log.
+ * again). Returns the classrooms the log leaves on stage, so the caller can close that in the log,
+ * and since when the log leaves recording on (录播 carries on after a restart).
  *
  * The log is our own file but still input: an event whose data does not parse, or that the
  * domain refuses, is skipped with a warning rather than stopping the lesson from loading.
@@ -42,16 +43,19 @@ export function replayLog(
   events: readonly LessonEvent[],
   questionTexts: ReadonlyMap<string, string>,
   log: Logger,
-): { onStage: string[] } {
+): { onStage: string[]; recordingSince: number | null } {
   const onStage = new Set<string>();
+  let recordingSince: number | null = null;
   for (const e of events) {
+    if (e.type === 'recording_started') recordingSince ??= e.at;
+    else if (e.type === 'recording_stopped') recordingSince = null;
     try {
       applyEvent(rt, e, questionTexts, onStage);
     } catch (err) {
       log.warn({ seq: e.seq, type: e.type, err: (err as Error).message }, 'log replay skipped an event');
     }
   }
-  return { onStage: [...onStage] };
+  return { onStage: [...onStage], recordingSince };
 }
 
 function classroomOf(e: LessonEvent): string {

@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js';
 import type { QualityMode } from '../../shared/media.js';
 import type { LessonMedia } from '../media/lessonMedia.js';
+import type { LessonRecording } from './recording.js';
 import type { ClassroomWithSchool, LessonRecord } from '../store/types.js';
 import { AttendanceBook } from './attendance.js';
 import { Presence } from './presence.js';
@@ -43,6 +44,8 @@ export interface Runtime {
   publishers: Map<string, string>;
   /** Each classroom's chosen reception mode; survives its reconnects. */
   qualityModes: Map<string, QualityMode>;
+  /** 录播: null until the teacher first turns recording on (or the log says it was on). */
+  recording: LessonRecording | null;
   /** Bumped on every change; views built for one version are shared. */
   version: number;
   viewCache: { version: number; base: unknown } | null;
@@ -72,6 +75,7 @@ export function createRuntime(
     mediaReceived: new Set(),
     publishers: new Map(),
     qualityModes: new Map(),
+    recording: null,
     version: 0,
     viewCache: null,
   };

@@ -4,6 +4,7 @@ import type { QualityMode } from '../../shared/media.js';
 import type { MediaKind, MediaSource, ProducerInfo, TransportDirection } from '../../shared/media.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { SegmentRecorder } from './recorder.js';
 import { PeerReach } from './peerReach.js';
 import { SenderLayers } from './senderLayers.js';
 import type { PooledWorker, WorkerPool } from './workerPool.js';
@@ -662,6 +663,20 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
       for (const s of stats) total += s.bytesReceived ?? 0;
     }
     return total;
+  }
+
+  /**
+   * Records a peer's camera and microphone (the teacher's, for 录播) on the router they were
+   * produced on; null when it publishes neither now.
+   */
+  async record(peerId: string, file: string, log: Logger): Promise<SegmentRecorder | null> {
+    const peer = this.peers.get(peerId);
+    if (this.closed || !peer?.site || peer.site.router.closed) return null;
+    const sources = [...peer.producers.values()].filter(
+      (p) => !p.closed && (p.appData.source === 'camera' || p.appData.source === 'microphone'),
+    );
+    if (sources.length === 0) return null;
+    return SegmentRecorder.start(peer.site.router, sources, file, log.child({ peerId }));
   }
 
   /** Closes every transport of a peer (and with them its producers and consumers). */

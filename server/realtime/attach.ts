@@ -15,6 +15,7 @@ import { FloodGuard } from './floodGuard.js';
 import { coordinationHandlers } from './handlers/coordination.js';
 import { lessonHandlers } from './handlers/lesson.js';
 import { mediaHandlers } from './handlers/media.js';
+import { recordingHandlers } from './handlers/recording.js';
 import { identityOfGrant, lessonOf } from './participant.js';
 import { PeerSockets } from './peerSockets.js';
 import { registerHandlers, type Handlers } from './register.js';
@@ -66,6 +67,7 @@ export function attachRealtime(
     ...lessonHandlers(service),
     ...mediaHandlers(service, deps.turn),
     ...coordinationHandlers(service),
+    ...recordingHandlers(service),
   };
 
   // Every change goes out as the whole state: late joiners and reconnects need nothing else.

@@ -247,4 +247,22 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE accounts ADD COLUMN tokens_valid_after INTEGER;
     `,
   },
+  {
+    version: 8,
+    name: 'recordings: segments of a lesson recorded for later viewing (录播)',
+    sql: `
+      -- One row per segment file (a segment ends when the teacher republishes or stops);
+      -- ended_at NULL while it is being written. The file lives under the data dir.
+      CREATE TABLE recordings (
+        id TEXT PRIMARY KEY,
+        lesson_id TEXT NOT NULL REFERENCES lessons(id),
+        file TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        bytes INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX recordings_by_lesson ON recordings (lesson_id, started_at);
+      CREATE INDEX recordings_by_start ON recordings (started_at);
+    `,
+  },
 ];

@@ -72,6 +72,8 @@ export interface LessonRecord {
  *     sound got through to it; once per classroom per presence)
  *   quality_mode_set: { mode: 'auto' | 'high' | 'smooth' | 'audio' }  (a classroom's reception
  *     choice, 自动/高清/流畅/仅音频: a restart keeps a weak classroom on 仅音频)
+ *   recording_started: {}  (the teacher turned 录播 on; the segment files are in recordings)
+ *   recording_stopped: { reason: 'teacher' | 'lesson_ended' }
  *   lesson_started: { reachRule?: 'media' }  ('media': reach counts only classrooms with a
  *     media_received; lessons logged before that event existed carry no rule and are audited
  *     by presence alone)
@@ -99,6 +101,8 @@ export const LESSON_EVENT_TYPES = [
   'media_quality_incident',
   'media_received',
   'quality_mode_set',
+  'recording_started',
+  'recording_stopped',
 ] as const;
 export type LessonEventType = (typeof LESSON_EVENT_TYPES)[number];
 

@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Page } from 'puppeteer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../helpers/pageApi.js';
@@ -6,6 +7,7 @@ import { waitForPage } from '../helpers/browser.js';
 import { startLesson, useLessonBrowser } from '../helpers/lessonBrowser.js';
 import { playing } from '../helpers/reception.js';
 import { classroomGrant, teacherGrant } from '../helpers/server.js';
+import { fileSize } from '../../server/store/recordingStore.js';
 
 /** How long the server stays down between stop and start, as an upgrade might take. */
 const DOWN_MS = 3_000;
@@ -46,6 +48,24 @@ describe('a server restarted mid-lesson (an upgrade during the school day), in C
     await waitForPage(teacher, () => document.querySelectorAll('#questions li[data-question]').length === 1);
     await waitForPage(teacher, () => document.querySelector('#present-total')?.textContent === '38');
 
+    // 录播 is on when the server stops.
+    await teacher.bringToFront();
+    await teacher.click('#record');
+    await waitForPage(teacher, () => window.tongke.state()?.recording.active === true);
+    const recordings = () =>
+      lb.ts.server.store.db.prepare('SELECT file, ended_at AS endedAt, bytes FROM recordings ORDER BY started_at').all() as {
+        file: string;
+        endedAt: number | null;
+        bytes: number;
+      }[];
+    // …and its file has the picture (once the teacher's encoder sent a key frame).
+    const segmentBytes = () => {
+      const last = recordings().at(-1);
+      return last ? fileSize(path.join(lb.ts.dataDir, 'recordings', last.file)) : 0;
+    };
+    for (const until = Date.now() + 15_000; segmentBytes() < 20_000 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
+    expect(recordings()).toHaveLength(1);
+
     const pages = [teacher, a, b];
     const sessions = await Promise.all(pages.map((p) => p.evaluate(() => window.tongke.sessions())));
     const restarting = lb.ts.restart({ downMs: DOWN_MS });
@@ -80,6 +100,15 @@ describe('a server restarted mid-lesson (an upgrade during the school day), in C
 
     const events = lb.ts.server.store.listEvents(lb.ts.lesson.id).map((e) => e.type);
     expect(events).toContain('lesson_resumed_after_restart');
+    // The recording carries on: the segment the stop interrupted was finished (it plays), and a
+    // new one started once the teacher published again.
+    expect(await teacher.evaluate(() => window.tongke.state()?.recording.active)).toBe(true);
+    for (const until = Date.now() + 10_000; recordings().length < 2 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 200));
+    const [interrupted, resumed] = recordings();
+    expect(interrupted).toMatchObject({ endedAt: expect.any(Number) });
+    expect(interrupted!.bytes).toBeGreaterThan(20_000);
+    expect(resumed).toMatchObject({ endedAt: null });
+    expect(events.filter((t) => t.startsWith('recording_'))).toEqual(['recording_started']);
     expect(lb.ts.server.store.getLesson(lb.ts.lesson.id)?.status).toBe('live');
 
     mkdirSync('test-results', { recursive: true });

@@ -36,6 +36,8 @@ const SOCKET: Record<ClientEventName, Role[]> = {
   'quiz:open': ['teacher'],
   'quiz:answer': ['teacher', 'assistant'],
   'quiz:close': ['teacher'],
+  'recording:start': ['teacher'],
+  'recording:stop': ['teacher'],
 };
 
 /**
@@ -102,6 +104,9 @@ const HTTP: Record<string, Endpoint> = {
   'POST /api/admin/reports': { allowed: ADMIN, path: '/api/admin/reports', body: { period: '2030-01' } },
   'GET /api/admin/reports/:name': { allowed: READ, path: '/api/admin/reports/none.csv' },
   'GET /api/admin/lessons': { allowed: READ, path: '/api/admin/lessons' },
+  'GET /api/admin/recordings': { allowed: READ, path: '/api/admin/recordings' },
+  'GET /api/admin/recordings/:id/file': { allowed: READ, path: '/api/admin/recordings/rec-none/file' },
+  'DELETE /api/admin/recordings/:id': { allowed: ADMIN, path: '/api/admin/recordings/rec-none' },
   'GET /api/admin/lessons/:lessonId/events': { allowed: READ, path: '/api/admin/lessons/LESSON/events' },
 };
 

@@ -16,6 +16,7 @@ const EXPECTED: Record<Action, Role[]> = {
   'stage:manage': ['teacher'],
   'quiz:manage': ['teacher'],
   'quiz:answer': ['teacher', 'assistant'],
+  'recording:manage': ['teacher'],
   'admin:read': ['admin', 'inspector'],
   'admin:write': ['admin'],
 };

@@ -1,0 +1,77 @@
+import { rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Router } from 'express';
+import { z } from 'zod';
+import { idSchema } from '../../shared/ids.js';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { RecordingRow, RecordingStore } from '../store/recordingStore.js';
+import type { Store } from '../store/types.js';
+import { requireAction } from './adminAuth.js';
+import { parse } from './validate.js';
+
+const listQuery = z
+  .object({ lessonId: idSchema.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) })
+  .strict();
+const noQuery = z.object({}).strict();
+
+/**
+ * 录播: the recorded segments of lessons, to list, watch (a WebM file served with byte ranges, so
+ * the player can seek) and delete. Watching needs admin:read, deleting admin:write.
+ */
+export function recordingsRouter(deps: { recordings: RecordingStore; recordingsDir: string; store: Store; log: Logger }): Router {
+  const { recordings, store } = deps;
+  const root = path.resolve(deps.recordingsDir);
+  const r = Router();
+
+  const fileOf = (rec: RecordingRow) => {
+    const file = path.resolve(root, rec.file);
+    // The path is ours, written by the recorder; refuse anything outside the directory all the same.
+    if (!file.startsWith(root + path.sep)) throw new AppError('NOT_FOUND', 'no such recording file');
+    return file;
+  };
+  const view = (rec: RecordingRow) => {
+    const lesson = store.getLesson(rec.lessonId);
+    return {
+      ...rec,
+      lessonTitle: lesson?.title ?? null,
+      teacherName: lesson?.teacherName ?? null,
+      durationMs: rec.endedAt === null ? null : rec.endedAt - rec.startedAt,
+      recording: rec.endedAt === null,
+    };
+  };
+  const found = (id: string) => {
+    const rec = recordings.get(id);
+    if (!rec) throw new AppError('NOT_FOUND', 'unknown recording');
+    return rec;
+  };
+
+  r.get('/recordings', (req, res) => {
+    const q = parse(listQuery, req.query);
+    res.json({ recordings: recordings.list({ ...(q.lessonId ? { lessonId: q.lessonId } : {}), limit: q.limit }).map(view) });
+  });
+
+  r.get('/recordings/:id/file', (req, res, next) => {
+    parse(noQuery, req.query);
+    const rec = found(parse(idSchema, req.params.id));
+    const file = fileOf(rec);
+    try {
+      statSync(file);
+    } catch {
+      throw new AppError('NOT_FOUND', 'the recording file is missing');
+    }
+    res.sendFile(file, { headers: { 'content-type': 'video/webm', 'cache-control': 'private, no-store' } }, (err) => {
+      if (err && !res.headersSent) next(err);
+    });
+  });
+
+  r.delete('/recordings/:id', requireAction('admin:write'), (req, res) => {
+    const rec = found(parse(idSchema, req.params.id));
+    if (rec.endedAt === null) throw new AppError('CONFLICT', 'this segment is still being recorded: stop the recording first');
+    rmSync(fileOf(rec), { force: true });
+    recordings.remove(rec.id);
+    deps.log.info({ recordingId: rec.id, lessonId: rec.lessonId }, 'recording deleted');
+    res.status(204).end();
+  });
+  return r;
+}

@@ -1,0 +1,141 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../logger.js';
+import type { SegmentRecorder } from '../media/recorder.js';
+import type { RecordingStore } from '../store/recordingStore.js';
+
+/** Camera and microphone come a moment apart when the teacher publishes: wait for both. */
+const SETTLE_MS = 1500;
+/** ffmpeg failing again and again (a broken install) is logged, not retried for ever. */
+const MAX_FAILURES_IN_A_ROW = 3;
+const RETRY_MS = 5000;
+/** A WebM header alone is well under this; a second of picture well over. */
+const EMPTY_BYTES = 4096;
+
+export interface RecordingState {
+  active: boolean;
+  since: number | null;
+}
+
+/**
+ * Whether a lesson is being recorded (录播) and its current segment. Recording is the lecture
+ * school's decision, taken by the teacher during the lesson. While it is on, the teacher's camera
+ * and microphone are written into one segment file after another: a segment ends when the
+ * teacher publishes anew or a worker dies, and the next starts once the teacher's media is back.
+ */
+export class LessonRecording {
+  private since: number | null = null;
+  private segment: { id: string; recorder: SegmentRecorder } | null = null;
+  private starting = false;
+  private timer: NodeJS.Timeout | null = null;
+  private failures = 0;
+
+  constructor(
+    private readonly deps: {
+      lessonId: string;
+      /** Root of the recordings; each lesson's segments go in a folder of its id. */
+      dir: string;
+      recordings: RecordingStore;
+      /** Starts recording the teacher's media into `file`; null while there is none. */
+      source: (file: string) => Promise<SegmentRecorder | null>;
+      log: Logger;
+      now: () => number;
+    },
+  ) {}
+
+  state(): RecordingState {
+    return { active: this.since !== null, since: this.since };
+  }
+
+  /** Turns recording on (false if it already was); the first segment starts shortly. */
+  start(since = this.deps.now()): boolean {
+    if (this.since !== null) return false;
+    this.since = since;
+    this.failures = 0;
+    this.sourcesChanged(0);
+    return true;
+  }
+
+  /** Turns recording off and finishes the segment being written (false if it was off). */
+  async stop(): Promise<boolean> {
+    if (this.since === null) return false;
+    this.since = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.segment?.recorder.stop();
+    return true;
+  }
+
+  /** The teacher's media changed: start a segment soon if recording is on and none is running. */
+  sourcesChanged(delay = SETTLE_MS): void {
+    if (this.since === null || this.segment || this.starting) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.startSegment();
+    }, delay);
+  }
+
+  private async startSegment(): Promise<void> {
+    if (this.since === null || this.segment || this.starting) return;
+    this.starting = true;
+    const id = `rec-${randomBytes(6).toString('hex')}`;
+    const relative = `${this.deps.lessonId}/${id}.webm`;
+    const file = path.join(this.deps.dir, relative);
+    try {
+      mkdirSync(path.dirname(file), { recursive: true });
+      const recorder = await this.deps.source(file);
+      if (!recorder) return;
+      if (this.since === null) {
+        await recorder.stop();
+        rmSync(file, { force: true });
+        return;
+      }
+      this.deps.recordings.add({ id, lessonId: this.deps.lessonId, file: relative, startedAt: this.deps.now() });
+      this.segment = { id, recorder };
+      this.deps.log.info({ recordingId: id }, 'recording segment started');
+      recorder.once('ended', (why) => this.ended(id, recorder, why));
+    } catch (err) {
+      this.deps.log.warn({ err }, 'recording: could not start a segment');
+      this.retry();
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  private ended(id: string, recorder: SegmentRecorder, why: string): void {
+    const bytes = recorder.bytes();
+    if (bytes < EMPTY_BYTES) {
+      // Nothing but a header got written (the source closed at once): no empty file in the list.
+      this.deps.recordings.remove(id);
+      rmSync(recorder.file, { force: true });
+    } else {
+      this.deps.recordings.finish(id, this.deps.now(), bytes);
+    }
+    if (this.segment?.id === id) this.segment = null;
+    if (why === 'failed') this.retry();
+    else if (why === 'source-closed') this.sourcesChanged();
+    else this.failures = 0;
+  }
+
+  private retry(): void {
+    if (this.since === null) return;
+    if (++this.failures > MAX_FAILURES_IN_A_ROW) {
+      this.deps.log.error({ failures: this.failures }, 'recording: segments keep failing; no more tries until the teacher publishes again');
+      this.failures = 0;
+      return;
+    }
+    this.sourcesChanged(RETRY_MS);
+  }
+
+  /** The server stops: the segment is finished so its file plays; recording stays on in the log. */
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const since = this.since;
+    this.since = null;
+    await this.segment?.recorder.stop();
+    this.since = since;
+  }
+}

@@ -1,0 +1,78 @@
+import { statSync } from 'node:fs';
+import type { Db } from './db.js';
+
+/** A file's size in bytes; 0 when it is not there. */
+export function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+export interface RecordingRow {
+  id: string;
+  lessonId: string;
+  /** Relative to the recordings directory. */
+  file: string;
+  startedAt: number;
+  endedAt: number | null;
+  bytes: number;
+}
+
+interface Row {
+  id: string;
+  lesson_id: string;
+  file: string;
+  started_at: number;
+  ended_at: number | null;
+  bytes: number;
+}
+
+const toRecording = (r: Row): RecordingRow => ({
+  id: r.id,
+  lessonId: r.lesson_id,
+  file: r.file,
+  startedAt: r.started_at,
+  endedAt: r.ended_at,
+  bytes: r.bytes,
+});
+
+/** The recorded segments of lessons (录播): one row per WebM file under the recordings directory. */
+export class RecordingStore {
+  constructor(private readonly db: Db) {}
+
+  add(r: { id: string; lessonId: string; file: string; startedAt: number }): void {
+    this.db
+      .prepare('INSERT INTO recordings (id, lesson_id, file, started_at) VALUES (?, ?, ?, ?)')
+      .run(r.id, r.lessonId, r.file, r.startedAt);
+  }
+
+  finish(id: string, endedAt: number, bytes: number): void {
+    this.db.prepare('UPDATE recordings SET ended_at = ?, bytes = ? WHERE id = ?').run(endedAt, bytes, id);
+  }
+
+  get(id: string): RecordingRow | null {
+    const row = this.db.prepare('SELECT * FROM recordings WHERE id = ?').get(id) as Row | undefined;
+    return row ? toRecording(row) : null;
+  }
+
+  /** Newest first: one lesson's, or every lesson's. */
+  list(filter: { lessonId?: string; limit: number }): RecordingRow[] {
+    const rows = filter.lessonId
+      ? this.db.prepare('SELECT * FROM recordings WHERE lesson_id = ? ORDER BY started_at DESC LIMIT ?').all(filter.lessonId, filter.limit)
+      : this.db.prepare('SELECT * FROM recordings ORDER BY started_at DESC LIMIT ?').all(filter.limit);
+    return (rows as Row[]).map(toRecording);
+  }
+
+  remove(id: string): boolean {
+    return this.db.prepare('DELETE FROM recordings WHERE id = ?').run(id).changes > 0;
+  }
+
+  /** Segments a process that died left open: closed with what their files hold. */
+  closeUnfinished(endedAt: number, sizeOf: (file: string) => number): number {
+    const open = this.db.prepare('SELECT * FROM recordings WHERE ended_at IS NULL').all() as Row[];
+    for (const r of open) this.finish(r.id, endedAt, sizeOf(r.file));
+    return open.length;
+  }
+}

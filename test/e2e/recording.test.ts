@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Page } from 'puppeteer';
+import { z } from 'zod';
+import { beforeAll, describe, expect, it } from 'vitest';
+import '../helpers/pageApi.js';
+import { waitForPage } from '../helpers/browser.js';
+import { startLesson, useLessonBrowser } from '../helpers/lessonBrowser.js';
+import { playing, sleep } from '../helpers/reception.js';
+import { classroomGrant, teacherGrant } from '../helpers/server.js';
+import { fileSize } from '../../server/store/recordingStore.js';
+
+const RECORD_MS = 6_000;
+
+/** Polls a condition on the server's side, up to 15 s. */
+async function waitFor(ok: () => boolean): Promise<void> {
+  for (const until = Date.now() + 15_000; !ok(); ) {
+    if (Date.now() > until) throw new Error('timed out waiting on the server');
+    await sleep(100);
+  }
+}
+
+const probeSchema = z.object({
+  streams: z.array(z.object({ codec_name: z.string(), codec_type: z.string(), width: z.number().optional() })),
+  format: z.object({ duration: z.coerce.number() }),
+});
+
+/** What ffprobe reads in a recorded file: its streams and its length. */
+async function probe(file: string) {
+  const { stdout } = await promisify(execFile)('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,codec_type,width:format=duration', '-of', 'json', file]);
+  return probeSchema.parse(JSON.parse(stdout));
+}
+
+describe('recording a lesson (录播) in Chromium', () => {
+  const lb = useLessonBrowser();
+  let teacher: Page;
+  const rows = () => lb.ts.server.store.db.prepare('SELECT * FROM recordings ORDER BY started_at').all() as {
+    id: string;
+    file: string;
+    ended_at: number | null;
+    bytes: number;
+  }[];
+  const fileOf = (relative: string) => path.join(lb.ts.dataDir, 'recordings', relative);
+  /** What the newest segment's file holds so far. */
+  const segmentBytes = () => {
+    const last = rows().at(-1);
+    return last ? fileSize(fileOf(last.file)) : 0;
+  };
+
+  beforeAll(async () => {
+    teacher = await lb.open('teacher', await lb.ts.token(teacherGrant(lb.ts.lesson.id)));
+    const room = await lb.open('classroom', await lb.ts.token(classroomGrant(lb.ts.lesson.id)));
+    await startLesson(teacher);
+    await playing(room);
+  }, 90_000);
+
+  it('the teacher records; the file holds the camera and microphone as sent, and an administrator plays it', async () => {
+    await teacher.bringToFront();
+    await teacher.click('#record');
+    await waitForPage(teacher, () => window.tongke.state()?.recording.active === true);
+    await waitForPage(teacher, () => !(document.getElementById('recording-state') as HTMLElement).hidden);
+    await waitForPage(teacher, () => document.getElementById('record')?.textContent === '停止录制');
+    mkdirSync('test-results', { recursive: true });
+    await teacher.screenshot({ path: 'test-results/teacher-recording.png' });
+    // The picture reaches the file once the teacher's encoder sends a key frame.
+    const clicked = Date.now();
+    await waitFor(() => segmentBytes() > 20_000);
+    console.log(`recording: first picture in the file ${Date.now() - clicked} ms after 录制`);
+    await sleep(RECORD_MS);
+    expect(rows()).toHaveLength(1);
+    expect(rows()[0]!.ended_at).toBeNull();
+
+    await teacher.click('#record');
+    await waitForPage(teacher, () => window.tongke.state()?.recording.active === false);
+    await waitFor(() => rows()[0]?.ended_at !== null);
+    const [row] = rows();
+    expect(row!.bytes).toBeGreaterThan(50_000);
+    const file = await probe(fileOf(row!.file));
+    expect(file.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort()).toEqual(['audio:opus', 'video:vp8']);
+    expect(file.format.duration).toBeGreaterThan((RECORD_MS - 2000) / 1000);
+    const types = lb.ts.server.store.listEvents(lb.ts.lesson.id).map((e) => e.type);
+    expect(types.filter((t) => t.startsWith('recording_'))).toEqual(['recording_started', 'recording_stopped']);
+
+    // The administrator's page lists it and plays it.
+    const admin = await lb.open('admin', await lb.ts.token({ role: 'admin', name: '管理员' }), { viewport: { width: 1280, height: 1000 } });
+    await waitForPage(admin, (id) => document.querySelector(`#recordings-body tr[data-recording="${id}"] button`) !== null, 20_000, row!.id);
+    await admin.click(`#recordings-body tr[data-recording="${row!.id}"] button`);
+    const played = await waitForPage(
+      admin,
+      () => {
+        const v = document.getElementById('recording-player') as HTMLVideoElement;
+        return v.readyState >= 2 && v.videoWidth > 0 && v.currentTime > 0.5 ? { width: v.videoWidth, duration: v.duration } : null;
+      },
+      20_000,
+    );
+    expect(played!.width).toBeGreaterThanOrEqual(320);
+    await (await admin.$('#recordings-panel'))?.screenshot({ path: 'test-results/admin-recordings.png' });
+    await admin.close();
+  }, 90_000);
+
+  it('a recording left on stops with the lesson, and its file is finished', async () => {
+    await teacher.bringToFront();
+    await teacher.click('#record');
+    await waitForPage(teacher, () => window.tongke.state()?.recording.active === true);
+    await waitFor(() => rows().length === 2 && segmentBytes() > 20_000);
+    await sleep(2_000);
+    await teacher.click('#end');
+    await waitForPage(teacher, () => window.tongke.state()?.status === 'ended', 20_000);
+    await waitFor(() => rows().at(-1)?.ended_at !== null);
+    const last = rows().at(-1)!;
+    expect(rows()).toHaveLength(2);
+    expect(last.ended_at).not.toBeNull();
+    expect((await probe(fileOf(last.file))).format.duration).toBeGreaterThan(1.5);
+    const stopped = lb.ts.server.store.listEvents(lb.ts.lesson.id).filter((e) => e.type === 'recording_stopped').at(-1);
+    expect(stopped?.data).toEqual({ reason: 'lesson_ended' });
+  }, 60_000);
+});
