@@ -107,8 +107,9 @@ export class AccountService {
         .run(hash, id);
       if (r.changes === 0) throw new AppError('NOT_FOUND', 'unknown account');
       this.db.prepare('DELETE FROM sessions WHERE account_id = ?').run(id);
-      this.withdrawals.withdrawAccount(id, t);
+      this.withdrawals.refuseTokensBefore(id, t);
     })();
+    this.withdrawals.closeConnections(`account:${id}`);
     return this.get(id)!;
   }
 
@@ -127,8 +128,9 @@ export class AccountService {
     this.db.transaction(() => {
       this.db.prepare('UPDATE accounts SET password_hash = ? WHERE id = ?').run(hash, id);
       this.db.prepare('DELETE FROM sessions WHERE account_id = ? AND id_hash <> ?').run(id, sha256(sessionId));
-      this.withdrawals.withdrawAccount(id, t);
+      this.withdrawals.refuseTokensBefore(id, t);
     })();
+    this.withdrawals.closeConnections(`account:${id}`);
   }
 
   /** Lifts a lock after repeated wrong passwords (the person is known, the guesses were theirs). */

@@ -34,13 +34,18 @@ export class AccessWithdrawals extends EventEmitter<{ withdrawn: [subject: Token
     if (!row || row.revoked !== null) throw new AppError('UNAUTHENTICATED', 'this classroom PC was revoked: enrol it again');
   }
 
-  /** Every token the account holds now stops working, and its open connections are closed. */
-  withdrawAccount(accountId: string, now: number): void {
+  /**
+   * Every token the account holds now stops working from the next use on (part of the caller's
+   * transaction); `closeConnections` then ends the ones in use.
+   */
+  refuseTokensBefore(accountId: string, now: number): void {
     this.db.prepare('UPDATE accounts SET tokens_valid_after = ? WHERE id = ?').run(now, accountId);
-    this.emit('withdrawn', `account:${accountId}`);
   }
 
-  /** For an account already deleted, or a device already revoked: the database refuses it from now on. */
+  /**
+   * Closes the open connections of an account or device the database now refuses (deleted,
+   * reset, revoked): once the change is committed, so that the pages knocking again are refused.
+   */
   closeConnections(subject: TokenSubject): void {
     this.emit('withdrawn', subject);
   }
