@@ -30,10 +30,11 @@ RUN node scripts/build-client.mjs \
 
 FROM debian:bookworm-slim AS runtime
 ENV DEBIAN_FRONTEND=noninteractive
-# Runtime libraries only: what the worker and better-sqlite3 link against (libsrtp2 is static).
+# Runtime libraries only: what the worker and better-sqlite3 link against (libsrtp2 is static),
+# and ffmpeg, which writes the recordings (录播) by copying the teacher's media into WebM.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs libuv1 libssl3 libusrsctp2 \
-      libabsl20220623 ca-certificates tini \
+      libabsl20220623 ca-certificates tini ffmpeg \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /opt/mediasoup/mediasoup-worker /usr/local/bin/mediasoup-worker
