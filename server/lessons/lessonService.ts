@@ -342,7 +342,8 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     rt.publishers.set(identity, peerId);
     const muted = p.kind === 'classroom' && req.source === 'microphone' && !rt.stage.has(p.classroomId);
     const info = await media.produce(peerId, req.transportId, req.kind, req.source, req.rtpParameters, { paused: muted });
-    if (p.kind === 'teacher') rt.recording?.sourcesChanged();
+    if (p.kind === 'teacher' && req.source === 'screen') void rt.recording?.switchSources();
+    else if (p.kind === 'teacher') rt.recording?.sourcesChanged();
     return info.producerId;
   }
 

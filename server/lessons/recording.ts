@@ -21,8 +21,9 @@ export interface RecordingState {
 /**
  * Whether a lesson is being recorded (录播) and its current segment. Recording is the lecture
  * school's decision, taken by the teacher during the lesson. While it is on, the teacher's camera
- * and microphone are written into one segment file after another: a segment ends when the
- * teacher publishes anew or a worker dies, and the next starts once the teacher's media is back.
+ * (or shared screen) and microphone are written into one segment file after another: a segment
+ * ends when the teacher starts or stops sharing, publishes anew or a worker dies, and the next
+ * starts once the teacher's media is back.
  */
 export class LessonRecording {
   private since: number | null = null;
@@ -65,6 +66,16 @@ export class LessonRecording {
     this.timer = null;
     await this.segment?.recorder.stop();
     return true;
+  }
+
+  /**
+   * The teacher began sharing a screen: the segment on the camera ends and the next records the
+   * screen (when the sharing stops, that segment ends with its source and the camera is next).
+   */
+  async switchSources(): Promise<void> {
+    if (this.since === null) return;
+    await this.segment?.recorder.stop();
+    this.sourcesChanged();
   }
 
   /** The teacher's media changed: start a segment soon if recording is on and none is running. */

@@ -666,15 +666,16 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
   }
 
   /**
-   * Records a peer's camera and microphone (the teacher's, for 录播) on the router they were
-   * produced on; null when it publishes neither now.
+   * Records a peer's picture and microphone (the teacher's, for 录播) on the router they were
+   * produced on: the shared screen while there is one (the courseware is what a pupil watching
+   * later needs), else the camera. Null when it publishes none of them now.
    */
   async record(peerId: string, file: string, log: Logger): Promise<SegmentRecorder | null> {
     const peer = this.peers.get(peerId);
     if (this.closed || !peer?.site || peer.site.router.closed) return null;
-    const sources = [...peer.producers.values()].filter(
-      (p) => !p.closed && (p.appData.source === 'camera' || p.appData.source === 'microphone'),
-    );
+    const live = [...peer.producers.values()].filter((p) => !p.closed);
+    const of = (source: MediaSource) => live.find((p) => p.appData.source === source);
+    const sources = [of('screen') ?? of('camera'), of('microphone')].filter((p) => p !== undefined);
     if (sources.length === 0) return null;
     return SegmentRecorder.start(peer.site.router, sources, file, log.child({ peerId }));
   }

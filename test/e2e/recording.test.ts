@@ -100,17 +100,47 @@ describe('recording a lesson (录播) in Chromium', () => {
     await admin.close();
   }, 90_000);
 
-  it('a recording left on stops with the lesson, and its file is finished', async () => {
+  it('sharing a screen while recording: the screen is recorded while shared, then the camera again', async () => {
+    const before = rows().length;
     await teacher.bringToFront();
     await teacher.click('#record');
     await waitForPage(teacher, () => window.tongke.state()?.recording.active === true);
-    await waitFor(() => rows().length === 2 && segmentBytes() > 20_000);
+    await waitFor(() => rows().length === before + 1 && segmentBytes() > 20_000);
+    await teacher.click('#share');
+    await waitForPage(teacher, () => window.tongke.state()?.producers.some((p) => p.source === 'screen') ?? false);
+    // The camera's segment ends and the next one records the screen.
+    await waitFor(() => rows().length === before + 2 && segmentBytes() > 20_000);
+    await sleep(2_000);
+    await teacher.click('#share');
+    await waitFor(() => rows().length === before + 3 && segmentBytes() > 20_000);
+    await teacher.click('#record');
+    await waitForPage(teacher, () => window.tongke.state()?.recording.active === false);
+    await waitFor(() => rows().at(-1)?.ended_at !== null);
+    const segments = rows().slice(before);
+    const widths: number[] = [];
+    for (const seg of segments) {
+      expect(seg.ended_at).not.toBeNull();
+      const file = await probe(fileOf(seg.file));
+      expect(file.streams.map((x) => `${x.codec_type}:${x.codec_name}`).sort()).toEqual(['audio:opus', 'video:vp8']);
+      widths.push(file.streams.find((x) => x.codec_type === 'video')?.width ?? 0);
+    }
+    console.log(`recording across a screen share: segment widths ${widths.join(', ')} (camera, screen, camera)`);
+    // The fake screen is not the camera's size: the middle segment holds the screen.
+    expect(widths[1]).not.toBe(widths[0]);
+  }, 90_000);
+
+  it('a recording left on stops with the lesson, and its file is finished', async () => {
+    const before = rows().length;
+    await teacher.bringToFront();
+    await teacher.click('#record');
+    await waitForPage(teacher, () => window.tongke.state()?.recording.active === true);
+    await waitFor(() => rows().length === before + 1 && segmentBytes() > 20_000);
     await sleep(2_000);
     await teacher.click('#end');
     await waitForPage(teacher, () => window.tongke.state()?.status === 'ended', 20_000);
     await waitFor(() => rows().at(-1)?.ended_at !== null);
     const last = rows().at(-1)!;
-    expect(rows()).toHaveLength(2);
+    expect(rows()).toHaveLength(before + 1);
     expect(last.ended_at).not.toBeNull();
     expect((await probe(fileOf(last.file))).format.duration).toBeGreaterThan(1.5);
     const stopped = lb.ts.server.store.listEvents(lb.ts.lesson.id).filter((e) => e.type === 'recording_stopped').at(-1);
