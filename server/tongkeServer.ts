@@ -84,7 +84,13 @@ export async function startTongke(
     const audit = new SqliteAudit(store);
     const reports = new ReportService(audit, path.join(config.dataDir, 'reports'));
     const model = new ModelService(store, Date.now, (lessonId) => service.planChanged(lessonId));
-    jobs = startJobs({ reports, store, retentionDays: config.privacy.questionRetentionDays, log });
+    jobs = startJobs({
+      reports,
+      store,
+      retentionDays: config.privacy.questionRetentionDays,
+      recordings: { store: recordings, dir: recordingsDir, retentionDays: config.recordings.retentionDays },
+      log,
+    });
 
     const withdrawals = new AccessWithdrawals(store.db);
     const accounts = new AccountService(store.db, store, config.auth, withdrawals);

@@ -3,7 +3,8 @@ import { SHANGHAI_TZ } from '../audit/period.js';
 import type { Logger } from '../logger.js';
 import type { ReportService } from '../reports/reportService.js';
 import type { Store } from '../store/types.js';
-import { purgeQuestionTexts } from './purgeJob.js';
+import type { RecordingStore } from '../store/recordingStore.js';
+import { purgeQuestionTexts, purgeRecordings } from './purgeJob.js';
 import { catchUpReports, runPeriodReport } from './reportJobs.js';
 
 export interface Jobs {
@@ -13,13 +14,15 @@ export interface Jobs {
 /**
  * node-cron jobs in Asia/Shanghai time, early in the morning when no lesson runs:
  * 月报 on the 1st for the previous month, 季报 on the 1st of Jan/Apr/Jul/Oct, 年报 on Jan 1st,
- * and the daily purge of question texts. Reports the server missed while down are produced
+ * the daily purge of question texts, and of recordings past their retention if one is set. Reports the server missed while down are produced
  * shortly after start-up.
  */
 export function startJobs(deps: {
   reports: ReportService;
   store: Store;
   retentionDays: number;
+  /** 录播: finished segments older than `retentionDays` (0: never) are deleted daily. */
+  recordings?: { store: RecordingStore; dir: string; retentionDays: number };
   log: Logger;
   now?: () => number;
   catchUpDelayMs?: number;
@@ -41,6 +44,12 @@ export function startJobs(deps: {
     cron.schedule('30 2 1 1 *', guard('yearly-report', () => runPeriodReport(reports, 'yearly', now()).key), opts('yearly-report')),
     cron.schedule('0 3 * * *', guard('purge-question-texts', () => purgeQuestionTexts(store, retentionDays, now())), opts('purge-question-texts')),
   ];
+  const rec = deps.recordings;
+  if (rec && rec.retentionDays > 0) {
+    tasks.push(
+      cron.schedule('15 3 * * *', guard('purge-recordings', () => purgeRecordings(rec.store, rec.dir, rec.retentionDays, now())), opts('purge-recordings')),
+    );
+  }
   const catchUp = setTimeout(
     guard('catch-up-reports', () => catchUpReports(reports, now()).map((p) => p.key)),
     deps.catchUpDelayMs ?? 30_000,

@@ -65,6 +65,11 @@ export class RecordingStore {
     return (rows as Row[]).map(toRecording);
   }
 
+  /** Finished segments that ended before `t` (the retention's cut-off). */
+  endedBefore(t: number): RecordingRow[] {
+    return (this.db.prepare('SELECT * FROM recordings WHERE ended_at IS NOT NULL AND ended_at < ?').all(t) as Row[]).map(toRecording);
+  }
+
   remove(id: string): boolean {
     return this.db.prepare('DELETE FROM recordings WHERE id = ?').run(id).changes > 0;
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,7 +6,8 @@ import { SqliteAudit } from '../../server/audit/auditQueries.js';
 import { csvLines, parseCsv, toCsv } from '../../server/audit/csv.js';
 import { parsePeriod, previousPeriod, shanghaiTime } from '../../server/audit/period.js';
 import { loadConfig } from '../../server/config.js';
-import { purgeQuestionTexts } from '../../server/jobs/purgeJob.js';
+import { purgeQuestionTexts, purgeRecordings } from '../../server/jobs/purgeJob.js';
+import { RecordingStore } from '../../server/store/recordingStore.js';
 import { catchUpReports, runPeriodReport } from '../../server/jobs/reportJobs.js';
 import { createLogger } from '../../server/logger.js';
 import { startJobs } from '../../server/jobs/scheduler.js';
@@ -110,6 +111,36 @@ describe('scheduled reports and the privacy purge', () => {
     expect(store.db.prepare('SELECT question_id FROM question_texts ORDER BY question_id').pluck().all()).toEqual(['q-edge', 'q-new']);
     expect(purgeQuestionTexts(store, 30, now)).toBe(0);
     expect(store.listEvents('l1')).toHaveLength(events);
+  });
+
+  it('deletes finished recordings past their retention, file and row; keeps the rest, and all of them with 0', () => {
+    const day = 86_400_000;
+    const now = Date.parse('2025-06-30T00:00:00Z');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tongke-rec-'));
+    try {
+      const recordings = new RecordingStore(store.db);
+      store.db.prepare(`INSERT INTO lessons (id, title, subject, teacher_name, lecture_classroom_id, status, created_at) SELECT 'l-rec', 't', 's', 'x', id, 'ended', 0 FROM classrooms LIMIT 1`).run();
+      const add = (id: string, endedAt: number | null) => {
+        mkdirSync(path.join(dir, 'l-rec'), { recursive: true });
+        writeFileSync(path.join(dir, 'l-rec', `${id}.webm`), 'webm');
+        recordings.add({ id, lessonId: 'l-rec', file: `l-rec/${id}.webm`, startedAt: (endedAt ?? now) - 60_000 });
+        if (endedAt !== null) recordings.finish(id, endedAt, 4);
+      };
+      add('rec-old', now - 91 * day);
+      add('rec-edge', now - 90 * day);
+      add('rec-new', now - day);
+      add('rec-running', null);
+      expect(purgeRecordings(recordings, dir, 0, now)).toBe(0);
+      expect(purgeRecordings(recordings, dir, 90, now)).toBe(1);
+      expect(recordings.list({ limit: 10 }).map((r) => r.id).sort()).toEqual(['rec-edge', 'rec-new', 'rec-running']);
+      expect(readdirSync(path.join(dir, 'l-rec')).sort()).toEqual(['rec-edge.webm', 'rec-new.webm', 'rec-running.webm']);
+      expect(purgeRecordings(recordings, dir, 90, now)).toBe(0);
+      expect(loadConfig({ MEDIASOUP_WORKER_BIN: process.execPath }).recordings.retentionDays).toBe(0);
+      expect(loadConfig({ MEDIASOUP_WORKER_BIN: process.execPath, TONGKE_RECORDING_RETENTION_DAYS: '90' }).recordings.retentionDays).toBe(90);
+      expect(() => loadConfig({ MEDIASOUP_WORKER_BIN: process.execPath, TONGKE_RECORDING_RETENTION_DAYS: '-1' })).toThrow(/TONGKE_RECORDING_RETENTION_DAYS/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the retention comes from TONGKE_QUESTION_RETENTION_DAYS (default 30)', () => {
