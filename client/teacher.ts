@@ -110,8 +110,13 @@ function renderRecording(s: LessonState): void {
   recordBtn.textContent = rec.active ? t('stopRecording') : t('startRecording');
   recordBtn.dataset.active = String(rec.active);
   recordingState.hidden = !rec.active;
+  recordingState.dataset.writing = String(rec.writing);
   const tick = () => {
-    if (rec.since !== null) recordingState.textContent = `● ${t('recordingNow')} ${formatDuration(Date.now() - rec.since)}`;
+    if (rec.since === null) return;
+    // Not writing: waiting for the camera (or the server cannot write); say so, not 录制中.
+    recordingState.textContent = rec.writing
+      ? `● ${t('recordingNow')} ${formatDuration(Date.now() - rec.since)}`
+      : `● ${t('recordingWaiting')}`;
   };
   tick();
   if (recordingTimer) clearInterval(recordingTimer);

@@ -56,7 +56,12 @@ export const lessonStateSchema = z.object({
   quiz: quizStateSchema.nullable(),
   producers: z.array(producerInfoSchema),
   /** 录播: whether the teacher's camera and microphone are being recorded, and since when. */
-  recording: z.object({ active: z.boolean(), since: z.number().nullable() }),
+  recording: z.object({
+    active: z.boolean(),
+    since: z.number().nullable(),
+    /** A file is being written now; false while recording waits for the teacher's media or fails. */
+    writing: z.boolean(),
+  }),
   /**
    * How the receiving classrooms get the teacher's camera: how many on each simulcast
    * layer (0 low … 2 high), in audio-only mode, or not receiving video yet.

@@ -486,6 +486,7 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
       },
       log: this.log.child({ lessonId: rt.record.id }),
       now: this.now,
+      changed: () => this.changed(rt),
     });
     return rt.recording;
   }

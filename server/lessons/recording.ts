@@ -16,6 +16,8 @@ const EMPTY_BYTES = 4096;
 export interface RecordingState {
   active: boolean;
   since: number | null;
+  /** A segment is being written now (false while waiting for the teacher's media, or failing). */
+  writing: boolean;
 }
 
 /**
@@ -42,11 +44,13 @@ export class LessonRecording {
       source: (file: string) => Promise<SegmentRecorder | null>;
       log: Logger;
       now: () => number;
+      /** A segment started or ended: what the teacher's page shows changed. */
+      changed: () => void;
     },
   ) {}
 
   state(): RecordingState {
-    return { active: this.since !== null, since: this.since };
+    return { active: this.since !== null, since: this.since, writing: this.segment !== null };
   }
 
   /** Turns recording on (false if it already was); the first segment starts shortly. */
@@ -106,6 +110,7 @@ export class LessonRecording {
       this.deps.recordings.add({ id, lessonId: this.deps.lessonId, file: relative, startedAt: this.deps.now() });
       this.segment = { id, recorder };
       this.deps.log.info({ recordingId: id }, 'recording segment started');
+      this.deps.changed();
       recorder.once('ended', (why) => this.ended(id, recorder, why));
     } catch (err) {
       this.deps.log.warn({ err }, 'recording: could not start a segment');
@@ -124,7 +129,10 @@ export class LessonRecording {
     } else {
       this.deps.recordings.finish(id, this.deps.now(), bytes);
     }
-    if (this.segment?.id === id) this.segment = null;
+    if (this.segment?.id === id) {
+      this.segment = null;
+      this.deps.changed();
+    }
     if (why === 'failed') this.retry();
     else if (why === 'source-closed') this.sourcesChanged();
     else this.failures = 0;

@@ -61,6 +61,9 @@ describe('recording a lesson (录播) in Chromium', () => {
     await teacher.click('#record');
     await waitForPage(teacher, () => window.tongke.state()?.recording.active === true);
     await waitForPage(teacher, () => !(document.getElementById('recording-state') as HTMLElement).hidden);
+    // Once a segment is being written, the page says 录制中 with the time.
+    await waitForPage(teacher, () => window.tongke.state()?.recording.writing === true, 10_000);
+    await waitForPage(teacher, () => document.getElementById('recording-state')?.textContent?.startsWith('● 录制中') ?? false);
     await waitForPage(teacher, () => document.getElementById('record')?.textContent === '停止录制');
     mkdirSync('test-results', { recursive: true });
     await teacher.screenshot({ path: 'test-results/teacher-recording.png' });
