@@ -49,6 +49,16 @@ describe('recording a lesson (录播) in Chromium', () => {
     return last ? fileSize(fileOf(last.file)) : 0;
   };
 
+  /** Presses 录制 and waits for a new segment with picture in it; returns the segments before. */
+  async function startRecording(): Promise<number> {
+    const before = rows().length;
+    await teacher.bringToFront();
+    await teacher.click('#record');
+    await waitForPage(teacher, () => window.tongke.state()?.recording.active === true);
+    await waitFor(() => rows().length === before + 1 && segmentBytes() > 20_000);
+    return before;
+  }
+
   beforeAll(async () => {
     teacher = await lb.open('teacher', await lb.ts.token(teacherGrant(lb.ts.lesson.id)));
     const room = await lb.open('classroom', await lb.ts.token(classroomGrant(lb.ts.lesson.id)));
@@ -104,11 +114,7 @@ describe('recording a lesson (录播) in Chromium', () => {
   }, 90_000);
 
   it('sharing a screen while recording: the screen is recorded while shared, then the camera again', async () => {
-    const before = rows().length;
-    await teacher.bringToFront();
-    await teacher.click('#record');
-    await waitForPage(teacher, () => window.tongke.state()?.recording.active === true);
-    await waitFor(() => rows().length === before + 1 && segmentBytes() > 20_000);
+    const before = await startRecording();
     await teacher.click('#share');
     await waitForPage(teacher, () => window.tongke.state()?.producers.some((p) => p.source === 'screen') ?? false);
     // The camera's segment ends and the next one records the screen.
@@ -133,11 +139,7 @@ describe('recording a lesson (录播) in Chromium', () => {
   }, 90_000);
 
   it('a recording left on stops with the lesson, and its file is finished', async () => {
-    const before = rows().length;
-    await teacher.bringToFront();
-    await teacher.click('#record');
-    await waitForPage(teacher, () => window.tongke.state()?.recording.active === true);
-    await waitFor(() => rows().length === before + 1 && segmentBytes() > 20_000);
+    const before = await startRecording();
     await sleep(2_000);
     await teacher.click('#end');
     await waitForPage(teacher, () => window.tongke.state()?.status === 'ended', 20_000);
