@@ -157,6 +157,8 @@ const envSchema = z.object({
   TONGKE_MAX_ON_STAGE: z.coerce.number().int().min(1).max(8).default(2),
   /** Days a finished recording (录播) is kept before the daily purge deletes it; 0 keeps them. */
   TONGKE_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
+  /** The ffmpeg that writes recordings (a name on PATH, or a path). */
+  TONGKE_FFMPEG: z.string().min(1).default('ffmpeg'),
   /** Days a question's text is kept before the daily purge deletes it (the counts stay). */
   TONGKE_QUESTION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   MEDIASOUP_WORKER_BIN: executable,
@@ -217,7 +219,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
     },
     demo: { enabled: env.TONGKE_DEMO, tokenTtlHours: env.TONGKE_DEMO_TOKEN_TTL_HOURS },
     privacy: { questionRetentionDays: env.TONGKE_QUESTION_RETENTION_DAYS },
-    recordings: { retentionDays: env.TONGKE_RECORDING_RETENTION_DAYS },
+    recordings: { retentionDays: env.TONGKE_RECORDING_RETENTION_DAYS, ffmpeg: env.TONGKE_FFMPEG },
   };
 }
 

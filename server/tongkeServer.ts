@@ -78,7 +78,7 @@ export async function startTongke(
           unreachableMs: config.media.unreachableMs,
         }),
       log,
-      { maxOnStage: config.lessons.maxOnStage, recordings: { dir: recordingsDir, store: recordings } },
+      { maxOnStage: config.lessons.maxOnStage, recordings: { dir: recordingsDir, store: recordings, ffmpeg: config.recordings.ffmpeg } },
     );
     service.resumeInterruptedLessons();
     const audit = new SqliteAudit(store);

@@ -36,7 +36,7 @@ export type LessonServiceEvents = {
 export interface LessonServiceOptions {
   maxOnStage: number;
   /** 录播: where segment files go and their index; absent, recording is refused. */
-  recordings?: { dir: string; store: RecordingStore };
+  recordings?: { dir: string; store: RecordingStore; ffmpeg?: string };
 }
 
 const newId = (prefix: string) => `${prefix}-${randomBytes(6).toString('hex')}`;
@@ -482,7 +482,7 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
       recordings: opts.store,
       source: async (file) => {
         const peerId = rt.publishers.get(identityOf({ kind: 'teacher' }));
-        return peerId && rt.media ? rt.media.record(peerId, file, this.log.child({ lessonId: rt.record.id })) : null;
+        return peerId && rt.media ? rt.media.record(peerId, file, this.log.child({ lessonId: rt.record.id }), opts.ffmpeg) : null;
       },
       log: this.log.child({ lessonId: rt.record.id }),
       now: this.now,

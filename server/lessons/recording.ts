@@ -111,7 +111,7 @@ export class LessonRecording {
       this.segment = { id, recorder };
       this.deps.log.info({ recordingId: id }, 'recording segment started');
       this.deps.changed();
-      recorder.once('ended', (why) => this.ended(id, recorder, why));
+      void recorder.ended.then((why) => this.ended(id, recorder, why));
     } catch (err) {
       this.deps.log.warn({ err }, 'recording: could not start a segment');
       this.retry();

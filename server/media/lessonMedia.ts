@@ -670,14 +670,14 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
    * produced on: the shared screen while there is one (the courseware is what a pupil watching
    * later needs), else the camera. Null when it publishes none of them now.
    */
-  async record(peerId: string, file: string, log: Logger): Promise<SegmentRecorder | null> {
+  async record(peerId: string, file: string, log: Logger, ffmpegPath?: string): Promise<SegmentRecorder | null> {
     const peer = this.peers.get(peerId);
     if (this.closed || !peer?.site || peer.site.router.closed) return null;
     const live = [...peer.producers.values()].filter((p) => !p.closed);
     const of = (source: MediaSource) => live.find((p) => p.appData.source === source);
     const sources = [of('screen') ?? of('camera'), of('microphone')].filter((p) => p !== undefined);
     if (sources.length === 0) return null;
-    return SegmentRecorder.start(peer.site.router, sources, file, log.child({ peerId }));
+    return SegmentRecorder.start(peer.site.router, sources, file, log.child({ peerId }), ffmpegPath);
   }
 
   /** Closes every transport of a peer (and with them its producers and consumers). */

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
 import type { Logger } from '../logger.js';
 import { fileSize } from '../store/recordingStore.js';
@@ -60,13 +59,21 @@ export type SegmentEnd = 'stopped' | 'source-closed' | 'failed';
  * PlainTransport of the producer's own router and sent over loopback to ffmpeg, which writes
  * them, as they are (VP8 and Opus, no transcoding, so the worker core and this one stay free),
  * into a WebM file. The segment ends when it is stopped, when one of its sources closes (the
- * teacher published anew, a worker died), or when ffmpeg fails; `ended` says which, once.
+ * teacher published anew, a worker died), or when ffmpeg fails; `ended` says which.
  */
-export class SegmentRecorder extends EventEmitter<{ ended: [why: SegmentEnd] }> {
+export class SegmentRecorder {
   private ending: Promise<void> | null = null;
+  private settle!: (why: SegmentEnd) => void;
+  /**
+   * Resolves once the segment has ended, with why. A promise, not an event: ffmpeg may fail
+   * before whoever started the segment has it in hand, and nobody may miss that.
+   */
+  readonly ended = new Promise<SegmentEnd>((resolve) => (this.settle = resolve));
   /** The end of what ffmpeg said, for the log. */
-  stderr = '';
+  private stderr = '';
   private why: SegmentEnd | null = null;
+  /** Resolves once ffmpeg is gone: it exited, or it never started (not installed). */
+  private readonly gone: Promise<void>;
 
   private constructor(
     readonly file: string,
@@ -74,10 +81,20 @@ export class SegmentRecorder extends EventEmitter<{ ended: [why: SegmentEnd] }> 
     private readonly ffmpeg: ChildProcess,
     private readonly log: Logger,
   ) {
-    super();
+    this.gone = new Promise((resolve) => {
+      ffmpeg.once('exit', () => resolve());
+      ffmpeg.once('error', () => resolve());
+    });
   }
 
-  static async start(router: types.Router, producers: types.Producer[], file: string, log: Logger): Promise<SegmentRecorder> {
+  /** `ffmpeg`: the program to run (TONGKE_FFMPEG). */
+  static async start(
+    router: types.Router,
+    producers: types.Producer[],
+    file: string,
+    log: Logger,
+    ffmpegPath = 'ffmpeg',
+  ): Promise<SegmentRecorder> {
     if (producers.length === 0) throw new Error('nothing to record');
     const tracks: Track[] = [];
     try {
@@ -95,7 +112,7 @@ export class SegmentRecorder extends EventEmitter<{ ended: [why: SegmentEnd] }> 
       throw err;
     }
     const ffmpeg = spawn(
-      'ffmpeg',
+      ffmpegPath,
       [
         ...['-hide_banner', '-loglevel', process.env.TONGKE_RECORDER_LOGLEVEL ?? 'error', '-protocol_whitelist', 'pipe,udp,rtp', '-fflags', '+genpts'],
         // ffmpeg waits for a key frame to learn the picture's size (the teacher's encoder sends
@@ -108,20 +125,19 @@ export class SegmentRecorder extends EventEmitter<{ ended: [why: SegmentEnd] }> 
       ],
       { stdio: ['pipe', 'ignore', 'pipe'] },
     );
+    // An ffmpeg that failed to start (or quit early) breaks its pipe: that is reported below.
+    ffmpeg.stdin?.on('error', () => {});
     ffmpeg.stdin?.end(sdpFor(tracks));
     const recorder = new SegmentRecorder(file, tracks, ffmpeg, log);
-    let errors = '';
-    ffmpeg.stderr?.on('data', (d: Buffer) => {
-      errors = (errors + d.toString()).slice(-4000);
-      recorder.stderr = errors;
-    });
+    ffmpeg.stderr?.on('data', (d: Buffer) => (recorder.stderr = (recorder.stderr + d.toString()).slice(-4000)));
     ffmpeg.once('exit', (code, signal) => {
-      if (recorder.why === null) log.warn({ code, signal, errors }, 'recording: ffmpeg stopped by itself');
-      recorder.finish('failed');
+      if (recorder.why === null) log.warn({ code, signal, ffmpeg: recorder.stderr }, 'recording: ffmpeg stopped by itself');
+      void recorder.finish('failed');
     });
+    // Not installed, or not runnable: no 'exit' follows.
     ffmpeg.once('error', (err) => {
-      log.error({ err }, 'recording: ffmpeg could not start');
-      recorder.finish('failed');
+      log.error({ err, ffmpeg: ffmpegPath }, 'recording: ffmpeg could not start');
+      void recorder.finish('failed');
     });
     for (const t of tracks) t.consumer.observer.once('close', () => recorder.finish('source-closed'));
     await new Promise((r) => setTimeout(r, FFMPEG_LISTEN_MS));
@@ -153,26 +169,26 @@ export class SegmentRecorder extends EventEmitter<{ ended: [why: SegmentEnd] }> 
   private finish(why: SegmentEnd): Promise<void> {
     if (this.ending) return this.ending;
     this.why = why;
-    let done!: () => void;
-    // Set before anything closes: closing the transports closes the consumers, which calls here again.
-    this.ending = new Promise<void>((resolve) => (done = resolve));
-    void (async () => {
-      if (this.ffmpeg.exitCode === null && this.ffmpeg.signalCode === null) {
-        const exited = new Promise<void>((resolve) => this.ffmpeg.once('exit', () => resolve()));
+    // Closing the transports closes the consumers, which calls here again: by then `ending` is
+    // set (the first await comes before anything closes).
+    this.ending = (async () => {
+      await Promise.resolve();
+      // A process that never started (pid undefined) gets no signal: it would never answer.
+      if (this.ffmpeg.pid !== undefined && this.ffmpeg.exitCode === null && this.ffmpeg.signalCode === null) {
         // ffmpeg acts on one SIGINT between two packets, so it goes while media still flows; a
         // second one interrupts a read that waits for media that no longer comes (a source
         // closed). Either way it writes the file's end (cues, duration). A third would not.
         this.ffmpeg.kill('SIGINT');
         const again = setTimeout(() => this.ffmpeg.kill('SIGINT'), SECOND_SIGNAL_MS);
         const kill = setTimeout(() => this.ffmpeg.kill('SIGKILL'), FINISH_MS);
-        await exited;
+        await this.gone;
         clearTimeout(again);
         clearTimeout(kill);
       }
       for (const t of this.tracks) t.transport.close();
       this.log.info({ file: this.file, why, bytes: this.bytes(), ffmpeg: this.stderr.slice(-1500) }, 'recording segment ended');
-      this.emit('ended', why);
-    })().finally(() => done());
+      this.settle(why);
+    })();
     return this.ending;
   }
 }
