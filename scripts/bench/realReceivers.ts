@@ -7,6 +7,7 @@
  * join time socket connect → first decoded frame; and one-way frame latency through the SFU
  * against a direct wrtc-to-wrtc connection fed the same track at the same time.
  */
+import { KEY_FRAME_REQUEST_DELAY_MS } from '../../server/media/lessonMedia.js';
 import { CAMERA_SIMULCAST, MediaSession } from '../../client/lib/media.js';
 import { closeJoined, joinBreakdown, joinClassroom, JOIN_MARKS, JOIN_TIMEOUT_MS, pretendChrome, type JoinBreakdown, type Joined, type JoinMarks } from './classroomJoin.js';
 import { request as pageRequest } from '../../client/lib/socket.js';
@@ -63,6 +64,8 @@ export interface RealPhaseResult {
     breakdown: JoinBreakdown;
     /** Key frames the teacher's encoder made per simulcast layer (rid) from the storm's start to its last join. */
     teacherKeyFrames: { seconds: number; byLayer: Record<string, number> };
+    /** Key frames per layer (the most of any layer) the teacher's encoder made for each real receiver joining alone. */
+    loneJoinKeyFrames: number[];
   };
   /**
    * The bulk classrooms the worker kept serving during this phase, with its CPU and their
@@ -77,6 +80,8 @@ export interface RealPhaseResult {
 
 /** Simulcast layers and the bandwidth estimate ramp up before latency is sampled. */
 const WARMUP_MS = 6_000;
+/** Longer than the key-frame throttle (KEY_FRAME_REQUEST_DELAY_MS), so a lone join's delayed request shows. */
+const LONE_JOIN_QUIET_MS = KEY_FRAME_REQUEST_DELAY_MS + 1_000;
 
 type Inbound = Omit<RealReceiverStats, 'classroomId' | 'joinMs' | 'latency'>;
 
@@ -150,11 +155,21 @@ export async function measureRealReceivers(
     direct.close();
   });
 
+  const teacherPc = (await (teacher as unknown as { sendTransport: Promise<{ _handler?: { _pc?: RTCPeerConnection } }> }).sendTransport)._handler?._pc;
   const receivers: Joined[] = [];
   onCleanup('real receivers', () => receivers.forEach(closeJoined));
+  // The real receivers join one at a time, each after a quiet spell longer than the key-frame
+  // throttle: what a join costs the teacher's encoder when no storm shares the cost.
+  const loneKeyFrames: number[] = [];
   for (let i = 0; i < nReal; i++) {
+    await sleep(LONE_JOIN_QUIET_MS);
+    const before = await keyFramesEncoded(teacherPc);
     const j = await withTimeout(joinClassroom(server.url, await token(i), benchClassroomId(i), isReading, (x) => receivers.push(x)), JOIN_TIMEOUT_MS, 'real receiver join');
-    log(`real: ${j.classroomId} first frame after ${round(j.joinMs)} ms`);
+    await sleep(LONE_JOIN_QUIET_MS);
+    const after = await keyFramesEncoded(teacherPc);
+    const top = Math.max(0, ...[...after].map(([rid, n]) => n - (before.get(rid) ?? 0)));
+    loneKeyFrames.push(top);
+    log(`real: ${j.classroomId} first frame after ${round(j.joinMs)} ms; the teacher encoded ${top} key frame(s) per layer for it`);
   }
   // The latency probe: one more classroom through the same page code, receiving only the
   // single-layer copy of the camera (published as the 'screen' source), so that both paths
@@ -185,7 +200,6 @@ export async function measureRealReceivers(
   });
   const pairedSummary = summarize(paired, 0, new Map());
   const directInbound = await pcInboundStats(direct.receiver as unknown as RTCPeerConnection);
-  const teacherPc = (await (teacher as unknown as { sendTransport: Promise<{ _handler?: { _pc?: RTCPeerConnection } }> }).sendTransport)._handler?._pc;
   const senderDelay = {
     sfuMs: await pacerDelayMs(teacherPc, probeProducer.rtpParameters.encodings?.[0]?.ssrc),
     directMs: await pacerDelayMs(direct.sender as unknown as RTCPeerConnection, undefined),
@@ -270,7 +284,7 @@ export async function measureRealReceivers(
         'same process and clock; SFU path (a probe classroom receiving a single-layer 720p copy of the camera, video only) and direct wrtc-to-wrtc baseline (one 720p layer, video only) sampled at the same time from the same track. ' +
         'receiversWithAudio: the same on the audio+video receivers, whose video also waits for lip sync.',
     },
-    join: { ...join, breakdown, teacherKeyFrames: { seconds: stormSeconds, byLayer: keyFrames } },
+    join: { ...join, breakdown, teacherKeyFrames: { seconds: stormSeconds, byLayer: keyFrames }, loneJoinKeyFrames: loneKeyFrames },
     background: loaded,
     publisherFramesSent: camera.framesSent(),
     publisherFps: round(camera.framesSent() / ((performance.now() - cameraStart) / 1000)),

@@ -459,7 +459,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
 
   /**
    * Creates a consumer paused: the client resumes it once its track is wired, so the
-   * first packets (and the key frame we request on resume) are not lost.
+   * first packets (and the key frame mediasoup asks for on resume) are not lost.
    */
   async consume(
     peerId: string,
@@ -536,8 +536,12 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     if (!peer || !consumer) throw new AppError('NOT_FOUND', 'unknown consumer');
     // In audio-only mode video stays paused on the server, whatever the client asks.
     if (consumer.kind === 'video' && peer.mode === 'audio') return;
+    // No key-frame request of our own: mediasoup asks for one itself when a video consumer
+    // resumes (or its transport connects). A second request a moment later fell into the
+    // throttle's window and came out as a second key frame a second later: every join cost the
+    // teacher's encoder two on every layer, and every classroom the quality they take
+    // (bench-fanout: loneJoinKeyFrames).
     await media('resume', () => consumer.resume());
-    if (consumer.kind === 'video') await media('requestKeyFrame', () => consumer.requestKeyFrame());
   }
 
   /**
@@ -556,10 +560,8 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
       if (c.type === 'simulcast' || c.type === 'svc') {
         await media('setPreferredLayers', () => c.setPreferredLayers(this.layersFor(mode, c.producerId)));
       }
-      if (c.paused) {
-        await media('resume', () => c.resume());
-        await media('requestKeyFrame', () => c.requestKeyFrame());
-      }
+      // Resuming asks the teacher for a key frame by itself (see resumeConsumer).
+      if (c.paused) await media('resume', () => c.resume());
     }
     this.emit('layersChanged', peerId);
   }
