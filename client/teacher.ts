@@ -8,7 +8,7 @@ import { encodingsOf, SendLimitWatch, type LimitView } from './lib/sendLimit.js'
 import { attachTrack, detachTrack } from './lib/players.js';
 import { Receivers } from './lib/receivers.js';
 import { renderLessonHeader, startShell, wireLessonEvents } from './lib/shell.js';
-import { request } from './lib/socket.js';
+import { request, RequestError } from './lib/socket.js';
 import { questionsPanel } from './teacher/questionsPanel.js';
 import { quizPanel } from './teacher/quizPanel.js';
 import { classroomWall } from './teacher/wall.js';
@@ -109,8 +109,11 @@ function renderRecording(s: LessonState): void {
   recordBtn.hidden = s.status !== 'live';
   recordBtn.textContent = rec.active ? t('stopRecording') : t('startRecording');
   recordBtn.dataset.active = String(rec.active);
-  recordingState.hidden = !rec.active;
+  const halted = !rec.active && rec.halted === 'storage_full';
+  recordingState.hidden = !rec.active && !halted;
   recordingState.dataset.writing = String(rec.writing);
+  recordingState.dataset.halted = String(halted);
+  if (halted) recordingState.textContent = t('recordingHaltedStorage');
   const tick = () => {
     if (rec.since === null) return;
     // Not writing: waiting for the camera (or the server cannot write); say so, not 录制中.
@@ -214,7 +217,8 @@ async function toggleScreen(): Promise<void> {
 }
 
 function showError(err: unknown): void {
-  message.textContent = err instanceof Error ? err.message : String(err);
+  if (err instanceof RequestError && err.code === 'STORAGE_FULL') message.textContent = t('storageFull');
+  else message.textContent = err instanceof Error ? err.message : String(err);
 }
 
 async function openCamera(): Promise<MediaStream> {

@@ -159,6 +159,12 @@ const envSchema = z.object({
   TONGKE_RECORDING_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(0),
   /** The ffmpeg that writes recordings (a name on PATH, or a path). */
   TONGKE_FFMPEG: z.string().min(1).default('ffmpeg'),
+  /**
+   * Free space (MB) the data dir's disk must keep: below it a recording does not start, and one
+   * running stops with its file finished, so the lesson log never meets a full disk. 0 turns the
+   * guard off.
+   */
+  TONGKE_RECORDING_MIN_FREE_MB: z.coerce.number().int().min(0).max(10_000_000).default(2048),
   /** Days a question's text is kept before the daily purge deletes it (the counts stay). */
   TONGKE_QUESTION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   MEDIASOUP_WORKER_BIN: executable,
@@ -219,7 +225,11 @@ function toConfig(env: z.infer<typeof envSchema>) {
     },
     demo: { enabled: env.TONGKE_DEMO, tokenTtlHours: env.TONGKE_DEMO_TOKEN_TTL_HOURS },
     privacy: { questionRetentionDays: env.TONGKE_QUESTION_RETENTION_DAYS },
-    recordings: { retentionDays: env.TONGKE_RECORDING_RETENTION_DAYS, ffmpeg: env.TONGKE_FFMPEG },
+    recordings: {
+      retentionDays: env.TONGKE_RECORDING_RETENTION_DAYS,
+      ffmpeg: env.TONGKE_FFMPEG,
+      minFreeBytes: env.TONGKE_RECORDING_MIN_FREE_MB * 1024 * 1024,
+    },
   };
 }
 

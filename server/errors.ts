@@ -8,6 +8,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   CONFLICT: 409,
   RATE_LIMITED: 429,
   MEDIA_ERROR: 422,
+  STORAGE_FULL: 507,
   INTERNAL: 500,
 };
 

@@ -11,6 +11,7 @@ import { DeviceService } from './auth/deviceService.js';
 import { SocketTokenIssuer } from './auth/socketTokens.js';
 import { TokenService } from './auth/tokens.js';
 import { AccessWithdrawals } from './auth/withdrawals.js';
+import { diskRoom } from './store/diskRoom.js';
 import { fileSize, RecordingStore } from './store/recordingStore.js';
 import type { Config } from './config.js';
 import { SqliteAudit } from './audit/auditQueries.js';
@@ -71,6 +72,7 @@ export async function startTongke(
     const recordings = new RecordingStore(store.db);
     const recordingsDir = path.join(config.dataDir, 'recordings');
     recordings.closeUnfinished(Date.now(), (file) => fileSize(path.join(recordingsDir, file)));
+    const recordingRoom = diskRoom([config.dataDir, recordingsDir], config.recordings.minFreeBytes);
     const service = new LessonService(
       store,
       () => LessonMedia.create(workers, log, {
@@ -78,7 +80,10 @@ export async function startTongke(
           unreachableMs: config.media.unreachableMs,
         }),
       log,
-      { maxOnStage: config.lessons.maxOnStage, recordings: { dir: recordingsDir, store: recordings, ffmpeg: config.recordings.ffmpeg } },
+      {
+        maxOnStage: config.lessons.maxOnStage,
+        recordings: { dir: recordingsDir, store: recordings, ffmpeg: config.recordings.ffmpeg, room: recordingRoom },
+      },
     );
     service.resumeInterruptedLessons();
     const audit = new SqliteAudit(store);
@@ -113,6 +118,7 @@ export async function startTongke(
       reports,
       recordings,
       recordingsDir,
+      recordingRoom,
       log,
       clientDir: opts.clientDir ?? DEFAULT_CLIENT_DIR,
       health: async () => ({ workers: (await workers.resourceUsage()).length, liveLessons: service.liveLessonIds().length }),

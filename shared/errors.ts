@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'CONFLICT', // the action does not fit the current state (e.g. lesson already ended)
   'RATE_LIMITED',
   'MEDIA_ERROR', // mediasoup refused the operation
+  'STORAGE_FULL', // the server is short of disk space (a recording would endanger the lesson log)
   'INTERNAL',
 ] as const;
 export const errorCodeSchema = z.enum(ERROR_CODES);

@@ -61,6 +61,11 @@ export const lessonStateSchema = z.object({
     since: z.number().nullable(),
     /** A file is being written now; false while recording waits for the teacher's media or fails. */
     writing: z.boolean(),
+    /**
+     * Why recording stopped by itself, until the teacher starts it again: storage_full when the
+     * server ran short of disk space (the lesson log comes first).
+     */
+    halted: z.enum(['storage_full']).nullable(),
   }),
   /**
    * How the receiving classrooms get the teacher's camera: how many on each simulcast

@@ -13,7 +13,24 @@ interface Recording {
   recording: boolean;
 }
 
+interface Storage {
+  freeBytes: number | null;
+  minFreeBytes: number;
+  enough: boolean;
+}
+
 const megabytes = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
+const gigabytes = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+
+/** How much room recordings have left: a warning when none start for want of it. */
+function renderStorage(s: Storage): void {
+  const line = byId('recordings-storage');
+  line.dataset.low = String(!s.enough);
+  line.hidden = s.freeBytes === null;
+  if (s.freeBytes === null) return;
+  const vars = { free: gigabytes(s.freeBytes), min: gigabytes(s.minFreeBytes) };
+  line.textContent = s.enough ? t('storageFree', vars) : t('storageLow', vars);
+}
 
 /**
  * 录播: the recorded segments of lessons, newest first, to watch in the page's player and
@@ -68,7 +85,9 @@ export function recordingsPanel(): { load: () => Promise<void>; render: () => vo
 
   async function load(): Promise<void> {
     try {
-      recordings = (await apiGet<{ recordings: Recording[] }>('/api/admin/recordings')).recordings;
+      const listed = await apiGet<{ recordings: Recording[]; storage: Storage }>('/api/admin/recordings');
+      recordings = listed.recordings;
+      renderStorage(listed.storage);
       message.textContent = '';
     } catch (err) {
       if (err instanceof ApiError && err.code === 'FORBIDDEN') {

@@ -20,6 +20,7 @@ import { modelRouter } from './modelRouter.js';
 import { recordingsRouter } from './recordingsRouter.js';
 import { reportsRouter } from './reportsRouter.js';
 import { parse } from './validate.js';
+import type { DiskRoom } from '../store/diskRoom.js';
 
 // The newest lessons only: a county's year holds tens of thousands (the audit covers them all).
 const listQuery = z
@@ -38,6 +39,7 @@ export function adminRouter(deps: {
   reports: ReportService;
   recordings: RecordingStore;
   recordingsDir: string;
+  recordingRoom: DiskRoom;
   log: Logger;
 }): Router {
   const { store, service } = deps;

@@ -25,6 +25,7 @@ import { IpBuckets, rateLimitByIp } from './ipRateLimit.js';
 import { errorHandler, notFound } from './errorMiddleware.js';
 import { securityHeaders } from './securityHeaders.js';
 import { precompressed } from './precompressed.js';
+import type { DiskRoom } from '../store/diskRoom.js';
 
 /** The API description, read once: a missing or broken file fails at start-up, not per request. */
 const OPENAPI_PATH = fileURLToPath(new URL('./openapi.json', import.meta.url));
@@ -46,6 +47,7 @@ export interface HttpDeps {
   reports: ReportService;
   recordings: RecordingStore;
   recordingsDir: string;
+  recordingRoom: DiskRoom;
   log: Logger;
   clientDir: string;
   health: () => Promise<Record<string, unknown>>;

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { idSchema } from '../../shared/ids.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { DiskRoom } from '../store/diskRoom.js';
 import type { RecordingRow, RecordingStore } from '../store/recordingStore.js';
 import type { Store } from '../store/types.js';
 import { requireAction } from './adminAuth.js';
@@ -19,7 +20,13 @@ const noQuery = z.object({}).strict();
  * 录播: the recorded segments of lessons, to list, watch (a WebM file served with byte ranges, so
  * the player can seek) and delete. Watching needs admin:read, deleting admin:write.
  */
-export function recordingsRouter(deps: { recordings: RecordingStore; recordingsDir: string; store: Store; log: Logger }): Router {
+export function recordingsRouter(deps: {
+  recordings: RecordingStore;
+  recordingsDir: string;
+  recordingRoom: DiskRoom;
+  store: Store;
+  log: Logger;
+}): Router {
   const { recordings, store } = deps;
   const root = path.resolve(deps.recordingsDir);
   const r = Router();
@@ -48,7 +55,12 @@ export function recordingsRouter(deps: { recordings: RecordingStore; recordingsD
 
   r.get('/recordings', (req, res) => {
     const q = parse(listQuery, req.query);
-    res.json({ recordings: recordings.list({ ...(q.lessonId ? { lessonId: q.lessonId } : {}), limit: q.limit }).map(view) });
+    const room = deps.recordingRoom;
+    res.json({
+      recordings: recordings.list({ ...(q.lessonId ? { lessonId: q.lessonId } : {}), limit: q.limit }).map(view),
+      // What the admin needs to keep recording possible: below minFreeBytes no lesson records.
+      storage: { freeBytes: room.freeBytes(), minFreeBytes: room.minFreeBytes, enough: room.enough() },
+    });
   });
 
   r.get('/recordings/:id/file', (req, res, next) => {

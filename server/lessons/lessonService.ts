@@ -6,6 +6,7 @@ import type { MediaKind, MediaSource, ProducerInfo, QualityMode } from '../../sh
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { LessonMedia } from '../media/lessonMedia.js';
+import type { DiskRoom } from '../store/diskRoom.js';
 import type { RecordingStore } from '../store/recordingStore.js';
 import type { LessonEventType, Store } from '../store/types.js';
 import { buildView, lessonProducers } from './lessonView.js';
@@ -36,7 +37,7 @@ export type LessonServiceEvents = {
 export interface LessonServiceOptions {
   maxOnStage: number;
   /** 录播: where segment files go and their index; absent, recording is refused. */
-  recordings?: { dir: string; store: RecordingStore; ffmpeg?: string };
+  recordings?: { dir: string; store: RecordingStore; ffmpeg?: string; room: DiskRoom };
 }
 
 const newId = (prefix: string) => `${prefix}-${randomBytes(6).toString('hex')}`;
@@ -89,14 +90,18 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
       // Left on stage by a process that died: off it now, so the log says when it ended.
       for (const classroomId of onStage) this.record(rt, 'stage_off', classroomId, { reason: 'restart' });
       // Recording stays on across a restart: the next segment starts once the teacher publishes.
-      if (recordingSince !== null && this.options.recordings) this.recordingOf(rt).start(recordingSince);
+      // A disk that filled up while the server was down turns it off, as it would have mid-lesson.
+      if (recordingSince !== null && this.options.recordings && this.recordingOf(rt).start(recordingSince) === 'no_room') {
+        this.recordingHalted(rt);
+      }
     }
     this.runtimes.set(lessonId, rt);
     return rt;
   }
 
-  private record(rt: Runtime, type: LessonEventType, classroomId: string | null, data: Record<string, unknown> = {}) {
-    this.store.appendEvent({ lessonId: rt.record.id, at: this.now(), type, classroomId, data });
+  /** `at`: the clock reading the runtime was given, so a restart rebuilds it with the same time. */
+  private record(rt: Runtime, type: LessonEventType, classroomId: string | null, data: Record<string, unknown> = {}, at = this.now()) {
+    this.store.appendEvent({ lessonId: rt.record.id, at, type, classroomId, data });
   }
 
   private changed(rt: Runtime): void {
@@ -405,8 +410,9 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     const rt = this.runtime(lessonId);
     if (rt.record.status === 'ended') throw new AppError('CONFLICT', 'lesson has ended');
     const classroomId = reportingClassroom(rt, p);
-    const { first } = rt.attendance.report(classroomId, counts, this.now());
-    this.record(rt, first ? 'attendance_reported' : 'attendance_corrected', classroomId, counts);
+    const at = this.now();
+    const { first } = rt.attendance.report(classroomId, counts, at);
+    this.record(rt, first ? 'attendance_reported' : 'attendance_corrected', classroomId, counts, at);
     this.changed(rt);
   }
 
@@ -416,9 +422,11 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     const rt = this.live(lessonId);
     const questionId = newId('q');
     const clean = text ? text : null;
-    rt.questions.raise({ questionId, classroomId, text: clean, raisedAt: this.now() });
+    // One clock reading for both: a restart rebuilds the queue from the log's time.
+    const at = this.now();
+    rt.questions.raise({ questionId, classroomId, text: clean, raisedAt: at });
     this.store.appendQuestion(
-      { lessonId, at: this.now(), type: 'question_raised', classroomId, data: { questionId, hasText: clean !== null } },
+      { lessonId, at, type: 'question_raised', classroomId, data: { questionId, hasText: clean !== null } },
       clean,
     );
     this.changed(rt);
@@ -487,15 +495,33 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
       log: this.log.child({ lessonId: rt.record.id }),
       now: this.now,
       changed: () => this.changed(rt),
+      room: () => opts.room.enough(),
+      halted: () => this.recordingHalted(rt),
     });
     return rt.recording;
+  }
+
+  private recordingHalted(rt: Runtime): void {
+    const room = this.options.recordings?.room;
+    this.log.warn(
+      { lessonId: rt.record.id, freeBytes: room?.freeBytes(), minFreeBytes: room?.minFreeBytes },
+      'recording stopped: the server is short of disk space',
+    );
+    this.record(rt, 'recording_stopped', null, { reason: 'storage_full' });
+    this.changed(rt);
   }
 
   /** The teacher turns recording on: its camera and microphone are written from now on. */
   startRecording(lessonId: string): void {
     const rt = this.live(lessonId);
-    if (!this.recordingOf(rt).start()) return;
-    this.record(rt, 'recording_started', null);
+    const at = this.now();
+    const started = this.recordingOf(rt).start(at);
+    if (started === 'no_room') {
+      this.changed(rt);
+      throw new AppError('STORAGE_FULL', 'the server is short of disk space: recording stays off until an administrator frees some');
+    }
+    if (started === 'already') return;
+    this.record(rt, 'recording_started', null, {}, at);
     this.changed(rt);
   }
 
@@ -517,9 +543,10 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     const rt = this.live(lessonId);
     const quizId = newId('quiz');
     const correctOption = q.correctOption ?? null;
-    rt.quiz.open({ quizId, question: q.question ? q.question : null, options: q.options, correctOption }, this.now());
+    const at = this.now();
+    rt.quiz.open({ quizId, question: q.question ? q.question : null, options: q.options, correctOption }, at);
     // The question's text too (the teacher's, not a pupil's), so a restart can show it again.
-    this.record(rt, 'quiz_opened', null, { quizId, options: q.options, correctOption, ...(q.question ? { question: q.question } : {}) });
+    this.record(rt, 'quiz_opened', null, { quizId, options: q.options, correctOption, ...(q.question ? { question: q.question } : {}) }, at);
     this.changed(rt);
     return quizId;
   }
@@ -528,21 +555,23 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     const rt = this.live(lessonId);
     const classroomId = reportingClassroom(rt, p);
     const present = rt.attendance.get(classroomId)?.present ?? null;
-    rt.quiz.answer(quizId, classroomId, counts, present, this.now());
-    this.record(rt, 'quiz_answered', classroomId, { quizId, counts });
+    const at = this.now();
+    rt.quiz.answer(quizId, classroomId, counts, present, at);
+    this.record(rt, 'quiz_answered', classroomId, { quizId, counts }, at);
     this.changed(rt);
   }
 
   closeQuiz(lessonId: string, quizId: string): void {
     const rt = this.live(lessonId);
-    const result = rt.quiz.close(quizId, this.now(), sideOf(rt));
-    this.record(rt, 'quiz_closed', null, {
-      quizId,
-      counts: result.total.counts,
-      correctOption: result.correctOption,
-      city: result.city.counts,
-      rural: result.rural.counts,
-    });
+    const at = this.now();
+    const result = rt.quiz.close(quizId, at, sideOf(rt));
+    this.record(
+      rt,
+      'quiz_closed',
+      null,
+      { quizId, counts: result.total.counts, correctOption: result.correctOption, city: result.city.counts, rural: result.rural.counts },
+      at,
+    );
     this.changed(rt);
   }
 

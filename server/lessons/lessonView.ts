@@ -91,7 +91,7 @@ function base(rt: Runtime): Base {
     questions: rt.questions.list(),
     stage: { classroomIds: rt.stage.list(), max: rt.stage.max },
     producers: lessonProducers(rt),
-    recording: rt.recording?.state() ?? { active: false, since: null, writing: false },
+    recording: rt.recording?.state() ?? { active: false, since: null, writing: false, halted: null },
   };
   rt.viewCache = { version: rt.version, base: built };
   return built;

@@ -12,13 +12,20 @@ const MAX_FAILURES_IN_A_ROW = 3;
 const RETRY_MS = 5000;
 /** A WebM header alone is well under this; a second of picture well over. */
 const EMPTY_BYTES = 4096;
+/** How often the disk's free space is looked at while recording is on (a statfs: cheap). */
+const ROOM_CHECK_MS = 2000;
 
 export interface RecordingState {
   active: boolean;
   since: number | null;
   /** A segment is being written now (false while waiting for the teacher's media, or failing). */
   writing: boolean;
+  /** Why recording stopped by itself, until it is started again. */
+  halted: 'storage_full' | null;
 }
+
+/** What turning recording on did: `no_room` when the disk is too full for it. */
+export type RecordingStart = 'started' | 'already' | 'no_room';
 
 /**
  * Whether a lesson is being recorded (录播) and its current segment. Recording is the lecture
@@ -32,7 +39,9 @@ export class LessonRecording {
   private segment: { id: string; recorder: SegmentRecorder } | null = null;
   private starting = false;
   private timer: NodeJS.Timeout | null = null;
+  private roomTimer: NodeJS.Timeout | null = null;
   private failures = 0;
+  private halted: RecordingState['halted'] = null;
 
   constructor(
     private readonly deps: {
@@ -46,30 +55,61 @@ export class LessonRecording {
       now: () => number;
       /** A segment started or ended: what the teacher's page shows changed. */
       changed: () => void;
+      /** Whether the disk has room for recording (the lesson log must never meet a full disk). */
+      room: () => boolean;
+      /** Recording stopped itself for want of disk space (it is off now, and says why). */
+      halted: () => void;
     },
   ) {}
 
   state(): RecordingState {
-    return { active: this.since !== null, since: this.since, writing: this.segment !== null };
+    return { active: this.since !== null, since: this.since, writing: this.segment !== null, halted: this.halted };
   }
 
-  /** Turns recording on (false if it already was); the first segment starts shortly. */
-  start(since = this.deps.now()): boolean {
-    if (this.since !== null) return false;
+  /** Turns recording on, unless the disk is short of room; the first segment starts shortly. */
+  start(since = this.deps.now()): RecordingStart {
+    if (this.since !== null) return 'already';
+    if (!this.deps.room()) {
+      this.halted = 'storage_full';
+      return 'no_room';
+    }
     this.since = since;
+    this.halted = null;
     this.failures = 0;
+    // While recording is on, not only while a file is written: a disk filled by something else
+    // turns it off before the teacher's media comes back.
+    this.roomTimer ??= setInterval(() => {
+      if (!this.deps.room()) this.halt();
+    }, ROOM_CHECK_MS);
+    this.roomTimer.unref();
     this.sourcesChanged(0);
-    return true;
+    return 'started';
   }
 
   /** Turns recording off and finishes the segment being written (false if it was off). */
   async stop(): Promise<boolean> {
     if (this.since === null) return false;
     this.since = null;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.clearTimers();
     await this.segment?.recorder.stop();
     return true;
+  }
+
+  /** Short of disk space: recording goes off at once (the page is told), its file is finished. */
+  private halt(): void {
+    if (this.since === null) return;
+    this.halted = 'storage_full';
+    // stop() turns recording off before its first await, so the state below is already "off".
+    const finishing = this.stop();
+    this.deps.halted();
+    void finishing;
+  }
+
+  private clearTimers(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.roomTimer) clearInterval(this.roomTimer);
+    this.timer = null;
+    this.roomTimer = null;
   }
 
   /**
@@ -94,6 +134,7 @@ export class LessonRecording {
 
   private async startSegment(): Promise<void> {
     if (this.since === null || this.segment || this.starting) return;
+    if (!this.deps.room()) return this.halt();
     this.starting = true;
     const id = `rec-${randomBytes(6).toString('hex')}`;
     const relative = `${this.deps.lessonId}/${id}.webm`;
@@ -150,8 +191,7 @@ export class LessonRecording {
 
   /** The server stops: the segment is finished so its file plays; recording stays on in the log. */
   async close(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.clearTimers();
     const since = this.since;
     this.since = null;
     await this.segment?.recorder.stop();

@@ -73,7 +73,7 @@ export interface LessonRecord {
  *   quality_mode_set: { mode: 'auto' | 'high' | 'smooth' | 'audio' }  (a classroom's reception
  *     choice, 自动/高清/流畅/仅音频: a restart keeps a weak classroom on 仅音频)
  *   recording_started: {}  (the teacher turned 录播 on; the segment files are in recordings)
- *   recording_stopped: { reason: 'teacher' | 'lesson_ended' }
+ *   recording_stopped: { reason: 'teacher' | 'lesson_ended' | 'storage_full' }
  *   lesson_started: { reachRule?: 'media' }  ('media': reach counts only classrooms with a
  *     media_received; lessons logged before that event existed carry no rule and are audited
  *     by presence alone)

@@ -1,5 +1,6 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, statfsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'puppeteer';
@@ -13,6 +14,11 @@ import { classroomGrant, teacherGrant } from '../helpers/server.js';
 import { fileSize } from '../../server/store/recordingStore.js';
 
 const RECORD_MS = 6_000;
+/** Free space on a disk, in MB. */
+const freeMb = (dir: string) => {
+  const s = statfsSync(dir);
+  return Math.floor((s.bavail * s.bsize) / 2 ** 20);
+};
 
 /** Polls a condition on the server's side, up to 15 s. */
 async function waitFor(ok: () => boolean): Promise<void> {
@@ -34,7 +40,12 @@ async function probe(file: string) {
 }
 
 describe('recording a lesson (录播) in Chromium', () => {
-  const lb = useLessonBrowser();
+  // The guard's threshold 3 GB under what the test's disk has free, so a test can fill the rest.
+  let thresholdMb = 0;
+  const lb = useLessonBrowser(() => {
+    thresholdMb = freeMb(os.tmpdir()) - 3072;
+    return { TONGKE_RECORDING_MIN_FREE_MB: String(thresholdMb) };
+  });
   let teacher: Page;
   const rows = () => lb.ts.server.store.db.prepare('SELECT * FROM recordings ORDER BY started_at').all() as {
     id: string;
@@ -136,6 +147,47 @@ describe('recording a lesson (录播) in Chromium', () => {
     console.log(`recording across a screen share: segment widths ${widths.join(', ')} (camera, screen, camera)`);
     // The fake screen is not the camera's size: the middle segment holds the screen.
     expect(widths[1]).not.toBe(widths[0]);
+  }, 90_000);
+
+  it('the disk running short stops the recording: its file is finished and kept, and the teacher and the administrator are told', async () => {
+    const before = await startRecording();
+    await sleep(1_500);
+    const filler = path.join(lb.ts.dataDir, 'filler.bin');
+    try {
+      execFileSync('fallocate', ['-l', `${freeMb(lb.ts.dataDir) - thresholdMb + 512}M`, filler]);
+      const filledAt = Date.now();
+      await waitForPage(teacher, () => window.tongke.state()?.recording.active === false, 8_000);
+      console.log(`recording: stopped ${Date.now() - filledAt} ms after the disk filled`);
+      await waitForPage(teacher, () => {
+        const line = document.getElementById('recording-state') as HTMLElement;
+        return !line.hidden && line.dataset.halted === 'true' && (line.textContent ?? '').includes('磁盘空间不足');
+      });
+      await waitForPage(teacher, () => document.getElementById('record')?.textContent === '录制');
+      await teacher.screenshot({ path: 'test-results/teacher-recording-storage-full.png' });
+      await waitFor(() => rows().at(-1)?.ended_at !== null);
+      expect(rows()).toHaveLength(before + 1);
+      // What was recorded up to then is kept, and plays.
+      const last = rows().at(-1)!;
+      expect((await probe(fileOf(last.file))).format.duration).toBeGreaterThan(1);
+      const stopped = lb.ts.server.store.listEvents(lb.ts.lesson.id).filter((e) => e.type === 'recording_stopped').at(-1);
+      expect(stopped?.data).toEqual({ reason: 'storage_full' });
+
+      // 录制 again is refused while the disk is short, in words the teacher can act on.
+      await teacher.click('#record');
+      await waitForPage(teacher, () => document.getElementById('message')?.textContent?.includes('暂时不能录制') ?? false);
+      expect(rows()).toHaveLength(before + 1);
+      const admin = await lb.open('admin', await lb.ts.token({ role: 'admin', name: '管理员' }), { viewport: { width: 1280, height: 1000 } });
+      await waitForPage(admin, () => {
+        const line = document.getElementById('recordings-storage') as HTMLElement;
+        return line.dataset.low === 'true' && (line.textContent ?? '').includes('磁盘空间不足');
+      }, 20_000);
+      await (await admin.$('#recordings-panel'))?.screenshot({ path: 'test-results/admin-recordings-storage-low.png' });
+      await admin.close();
+    } finally {
+      rmSync(filler, { force: true });
+    }
+    // Room made: 录制 works again (the last test records on).
+    await teacher.evaluate(() => (document.getElementById('message')!.textContent = ''));
   }, 90_000);
 
   it('a recording left on stops with the lesson, and its file is finished', async () => {

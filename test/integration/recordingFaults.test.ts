@@ -48,7 +48,7 @@ describe('recording without media, and without ffmpeg', () => {
   it('with ffmpeg missing, the page is told nothing is written, and stopping and 下课 still answer', async () => {
     ts = await startTestServer({ TONGKE_FFMPEG: '/nonexistent/ffmpeg' });
     const r = await recordThenEnd(ts);
-    expect(r.during).toEqual({ active: true, since: expect.any(Number), writing: false });
+    expect(r.during).toEqual({ active: true, since: expect.any(Number), writing: false, halted: null });
     expect(r.stopMs).toBeLessThan(2_000);
     expect(r.endMs).toBeLessThan(2_000);
     expect(r.rows).toEqual([]);

@@ -6,6 +6,8 @@ import type { LessonState } from '../../shared/lesson.js';
 import { LessonService, type Participant } from '../../server/lessons/lessonService.js';
 import { createLogger } from '../../server/logger.js';
 import { seedDemo } from '../../server/store/demoSeed.js';
+import type { DiskRoom } from '../../server/store/diskRoom.js';
+import { RecordingStore } from '../../server/store/recordingStore.js';
 import { SqliteStore } from '../../server/store/sqliteStore.js';
 import type { LessonRecord } from '../../server/store/types.js';
 
@@ -113,6 +115,37 @@ describe('a restarted server rebuilds a lesson from its log (server/lessons/repl
     const events = store.listEvents(id).length;
     serviceOn(store).state(id, teacher);
     expect(store.listEvents(id)).toHaveLength(events);
+  });
+
+  it('keeps recording on across a restart, unless the disk ran short of room meanwhile', async () => {
+    const id = lesson.id;
+    let enough = true;
+    const room: DiskRoom = { freeBytes: () => (enough ? 8e9 : 1e6), minFreeBytes: 2e9, enough: () => enough };
+    // No media here, so no segment is ever written: what is checked is whether recording is on.
+    const withRecording = () =>
+      new LessonService(store, () => Promise.reject(new Error('these steps need no media')), log, {
+        maxOnStage: 2,
+        recordings: { dir: path.join(dir, 'recordings'), store: new RecordingStore(store.db), room },
+      });
+    const first = withRecording();
+    first.join(id, teacher, 'peer-teacher');
+    first.startRecording(id);
+    const since = first.state(id, teacher).recording.since;
+    expect(first.state(id, teacher).recording).toMatchObject({ active: true, halted: null });
+    await first.finishRecordings();
+
+    const second = withRecording();
+    expect(second.state(id, teacher).recording).toEqual({ active: true, since, writing: false, halted: null });
+    await second.finishRecordings();
+
+    enough = false;
+    const third = withRecording();
+    expect(third.state(id, teacher).recording).toEqual({ active: false, since: null, writing: false, halted: 'storage_full' });
+    expect(store.listEvents(id).filter((e) => e.type.startsWith('recording_')).map((e) => [e.type, e.data.reason])).toEqual([
+      ['recording_started', undefined],
+      ['recording_stopped', 'storage_full'],
+    ]);
+    await third.finishRecordings();
   });
 
   it('skips an event it cannot read and loads the rest', () => {
