@@ -2,7 +2,7 @@ import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
 import type { ResultOf } from '../../shared/events.js';
 import type { IceCandidateInfo, MediaSource, ProducerInfo } from '../../shared/media.js';
-import { SilentPath, StuckPath } from './silentPath.js';
+import { DetourPath, SilentPath, StuckPath } from './silentPath.js';
 import { request, type TongkeSocket } from './socket.js';
 
 const MAX_ICE_RESTARTS = 3;
@@ -40,6 +40,17 @@ export interface ReceivedTrack {
   producerId: string;
   consumer: types.Consumer;
   track: MediaStreamTrack;
+}
+
+/** Whether a transport's chosen path is TCP or a TURN relay rather than direct UDP (DetourPath). */
+function onDetour(report: RTCStatsReport): boolean {
+  let pairId: unknown;
+  report.forEach((s: Record<string, unknown>) => {
+    if (s.type === 'transport') pairId ??= s.selectedCandidatePairId;
+  });
+  const pair = typeof pairId === 'string' ? (report.get(pairId) as Record<string, unknown> | undefined) : undefined;
+  const local = typeof pair?.localCandidateId === 'string' ? (report.get(pair.localCandidateId) as Record<string, unknown> | undefined) : undefined;
+  return local !== undefined && (local.protocol === 'tcp' || local.candidateType === 'relay');
 }
 
 /**
@@ -182,11 +193,13 @@ export class MediaSession {
   private silenceTimer: ReturnType<typeof setInterval> | null = null;
   private readonly silences = new Map<types.Transport, SilentPath>();
   private readonly stuck = new Map<types.Transport, StuckPath>();
+  private readonly detours = new Map<types.Transport, DetourPath>();
 
   /**
    * Restarts ICE on a 'connected' transport whose path went silent (SilentPath), where the
    * browser would take 7–8 s to notice, and every 5 s on one that has not connected for 12 s
-   * (StuckPath). Chrome's own 'disconnected'/'failed' are still handled by watchConnection.
+   * (StuckPath), and now and then on one whose media goes over TCP or a relay, to get back to UDP
+   * (DetourPath). Chrome's own 'disconnected'/'failed' are still handled by watchConnection.
    */
   private watchSilence(): void {
     const watches = this.silences;
@@ -208,7 +221,12 @@ export class MediaSession {
           });
           const watch = watches.get(t) ?? new SilentPath();
           watches.set(t, watch);
-          if (watch.sample(bytes, performance.now()) && !this.closed && !t.closed && t.connectionState === 'connected') {
+          const detour = this.detours.get(t) ?? new DetourPath();
+          this.detours.set(t, detour);
+          const now = performance.now();
+          const silent = watch.sample(bytes, now);
+          const probe = detour.sample(onDetour(report), now);
+          if ((silent || probe) && !this.closed && !t.closed && t.connectionState === 'connected') {
             this.restartIce(t, false);
           }
         }, () => {});

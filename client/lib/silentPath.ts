@@ -69,3 +69,36 @@ export class StuckPath {
     return true;
   }
 }
+
+/** A transport that settled on TCP or a relay looks for a direct UDP path this long after… */
+export const DETOUR_FIRST_PROBE_MS = 15_000;
+/** …then after twice as long each time it finds none, up to this. */
+export const DETOUR_MAX_PROBE_MS = 120_000;
+
+/**
+ * Brings a transport back to UDP once the network allows it again. A page moves to TCP (or a
+ * TURN relay) when UDP fails, and ICE never looks back by itself: its UDP checks failed, so it
+ * stays on TCP for the rest of the lesson, where every lost packet holds up all that follow
+ * it (a weak rural link then stutters far more than over UDP). An ICE restart checks every
+ * pair afresh and takes UDP when it works; the old path carries the media until then, so a
+ * probe that finds nothing costs one ICE exchange. Probes back off, since a firewall that
+ * blocks UDP usually keeps doing so.
+ */
+export class DetourPath {
+  private since: number | null = null;
+  private wait = DETOUR_FIRST_PROBE_MS;
+
+  /** Feeds whether the transport's media goes over TCP or a relay now; true when it should probe. */
+  sample(detour: boolean, now: number): boolean {
+    if (!detour) {
+      this.since = null;
+      this.wait = DETOUR_FIRST_PROBE_MS;
+      return false;
+    }
+    this.since ??= now;
+    if (now - this.since < this.wait) return false;
+    this.since = now;
+    this.wait = Math.min(this.wait * 2, DETOUR_MAX_PROBE_MS);
+    return true;
+  }
+}

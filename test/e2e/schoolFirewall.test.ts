@@ -35,6 +35,8 @@ const FULL_QUALITY_WITHIN_MS = 25_000;
  */
 const JOIN_MIN_FPS = 4;
 const MAX_FREEZE_MS = 2_500;
+/** Probes come 15, 45, 105 s after a page settled on TCP (DetourPath); the firewall lowers at ~30 s. */
+const UDP_BACK_WITHIN_MS = 45_000;
 
 function expectPlaying(samples: RoomSample[], why: string, minFps = MIN_AVG_FPS): void {
   expect(minRate(samples, (p) => p.audioPacketsReceived), why).toBeGreaterThanOrEqual(MIN_AUDIO_PPS);
@@ -117,6 +119,29 @@ describe.skipIf(SKIP_NETNS)('a school firewall that lets no UDP through (netns):
     for (const s of [samples.behind, samples.outside]) expectPlaying(s.slice(-16), trace(s));
     // Not by building their media again: ICE found the TCP path on the same transports.
     expect(await Promise.all([teacher, behind, outside].map((p) => p.evaluate(() => window.tongke.sessions())))).toEqual(sessions);
+  }, 90_000);
+
+  it('when the firewall lets UDP through again, the pages behind it go back to UDP by themselves and play on', async () => {
+    // The previous test left them on TCP with the firewall lowered. ICE never looks back by
+    // itself; the page probes with an ICE restart 15 s after settling on TCP, then 30 s, 60 s…
+    // (DetourPath), so the first probe fell while UDP was still blocked and changed nothing.
+    expect((await teacherPath()).send).toBe('tcp');
+    expect((await roomPath(BEHIND)).recv).toBe('tcp');
+    const sessions = await Promise.all([teacher, behind].map((p) => p.evaluate(() => window.tongke.sessions())));
+    const loweredAt = Date.now();
+    const samples: RoomSample[] = [await sampleRoom(lb.ts, behind, BEHIND)];
+    let backMs: number | null = null;
+    await sampleFor(samples[0]!, async () => {
+      const s = await sampleRoom(lb.ts, behind, BEHIND);
+      samples.push(s);
+      if (backMs === null && (await teacherPath()).send === 'udp' && (await roomPath(BEHIND)).recv === 'udp') backMs = Date.now() - loweredAt;
+      return s;
+    }, UDP_BACK_WITHIN_MS, () => backMs !== null && Date.now() - loweredAt > backMs + 5_000);
+    console.log(`UDP let through again: both behind on UDP after ${backMs} ms; longest freeze ${longestFreezeMs(samples)} ms\n${trace(samples)}`);
+    expect(backMs, 'teacher and classroom behind the firewall back on UDP').not.toBeNull();
+    expectPlaying(samples, trace(samples));
+    // On the same transports: an ICE restart, not a rebuilt session.
+    expect(await Promise.all([teacher, behind].map((p) => p.evaluate(() => window.tongke.sessions())))).toEqual(sessions);
   }, 90_000);
 
   it('a classroom that joins behind it gets picture and sound over TCP', async () => {

@@ -72,10 +72,10 @@ export async function sampleUntil<T>(
   }
 }
 
-/** Samples once a second for `ms` after `first` (which it starts with); returns them all. */
-export async function sampleFor<T extends { at: number }>(first: T, take: () => Promise<T>, ms: number): Promise<T[]> {
+/** Samples once a second for `ms` after `first` (which it starts with), or until `done`; returns them all. */
+export async function sampleFor<T extends { at: number }>(first: T, take: () => Promise<T>, ms: number, done = () => false): Promise<T[]> {
   const out = [first];
-  while (Date.now() - first.at < ms) {
+  while (Date.now() - first.at < ms && !done()) {
     await sleep(1000);
     out.push(await take());
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SilentPath, STUCK_AFTER_MS, STUCK_RETRY_MS, StuckPath } from '../../client/lib/silentPath.js';
+import { DetourPath, SilentPath, STUCK_AFTER_MS, STUCK_RETRY_MS, StuckPath } from '../../client/lib/silentPath.js';
 
 /** Feeds a transport's bytesReceived every 500 ms; returns the times (ms) at which it fired. */
 function firings(bytesAt: (ms: number) => number, untilMs: number, watch = new SilentPath()): number[] {
@@ -62,5 +62,28 @@ describe("a transport that cannot connect (client/lib/silentPath.ts StuckPath)",
 
   it('starts counting afresh after the transport connected again', () => {
     expect(retries((t) => t >= 13_000 && t < 14_000, 30_000)).toEqual([12_000, 26_000]);
+  });
+});
+
+describe('a transport on TCP or a relay looks for UDP again (client/lib/silentPath.ts DetourPath)', () => {
+  /** Samples every 500 ms; returns when it asked for a probe (an ICE restart). */
+  const probes = (detour: (ms: number) => boolean, untilMs: number) => {
+    const p = new DetourPath();
+    const out: number[] = [];
+    for (let t = 0; t <= untilMs; t += 500) if (p.sample(detour(t), t)) out.push(t);
+    return out;
+  };
+
+  it('probes 15 s after settling on TCP, then backs off to every 2 minutes while UDP stays blocked', () => {
+    expect(probes(() => true, 600_000)).toEqual([15_000, 45_000, 105_000, 225_000, 345_000, 465_000, 585_000]);
+  });
+
+  it('never probes a transport on UDP', () => {
+    expect(probes(() => false, 600_000)).toEqual([]);
+  });
+
+  it('starts afresh after a probe found UDP and a later failure sent it back to TCP', () => {
+    // On TCP from 0, back on UDP at 20 s (after the first probe), on TCP again from 100 s.
+    expect(probes((t) => t < 20_000 || t >= 100_000, 200_000)).toEqual([15_000, 115_000, 145_000]);
   });
 });
