@@ -121,7 +121,12 @@ export async function startTongke(
       recordingRoom,
       log,
       clientDir: opts.clientDir ?? DEFAULT_CLIENT_DIR,
-      health: async () => ({ workers: (await workers.resourceUsage()).length, liveLessons: service.liveLessonIds().length }),
+      health: async () => ({
+        workers: (await workers.resourceUsage()).length,
+        liveLessons: service.liveLessonIds().length,
+        // For monitoring: the disk is short (recordings stop), without saying how much is free.
+        storageLow: !recordingRoom.enough(),
+      }),
     });
     const tls = config.http.tls;
     const http = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, app) : createServer(app);

@@ -65,6 +65,8 @@ describe('recording and a disk running short', () => {
     expect(ts.server.store.db.prepare('SELECT COUNT(*) AS n FROM recordings').get()).toEqual({ n: 0 });
     const s = await storage(ts);
     expect(s).toMatchObject({ minFreeBytes: needMb * MB, enough: false });
+    // Monitoring sees it without signing in (and without the figures).
+    expect(await (await fetch(`${ts.url}/healthz`)).json()).toMatchObject({ ok: true, storageLow: true });
     expect(s.freeBytes).toBeGreaterThan(0);
     // The lesson itself goes on: the log still takes its events.
     expect((await ok(teacher, 'lesson:end', {})).status).toBe('ended');
