@@ -167,13 +167,22 @@ function reconcile(s: LessonState): void {
     closeMedia();
     return;
   }
-  if (!session) {
-    session = new MediaSession(shell.socket);
-    session.onBroken = rebuild;
+  if (!session || warmed) {
+    session ??= newSession();
+    warmed = false;
     // An inspector watches; it never publishes (the server would refuse it anyway).
     if (s.viewer.role !== 'inspector') void publishOwn(session);
   }
   receivers.reconcile(wanted(s));
+}
+
+/** A session set up before the state said the lesson is live (see onMediaLost): it has not published yet. */
+let warmed = false;
+
+function newSession(): MediaSession {
+  const s = new MediaSession(shell!.socket);
+  s.onBroken = rebuild;
+  return s;
 }
 
 /** Media broke (ICE gave up, the server dropped a transport, a worker died): start over. */
@@ -186,6 +195,7 @@ function rebuild(): void {
 function closeMedia(): void {
   session?.close();
   session = null;
+  warmed = false;
   publishing = null;
   receivers.reset();
 }
@@ -267,6 +277,13 @@ if (shell) {
     rebuild,
     onMediaLost: () => {
       closeMedia();
+      // The server holds no media for this page (its first connection, or it lost them): start
+      // receiving now, while lesson:sync is under way, not after it (MediaSession.prepareReceiving).
+      if (!state || state.status === 'live') {
+        session = newSession();
+        warmed = true;
+        session.prepareReceiving();
+      }
       if (state) render(state);
     },
   });

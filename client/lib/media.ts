@@ -254,6 +254,16 @@ export class MediaSession {
     return producer;
   }
 
+  /**
+   * Sets up receiving ahead of the first receive(): the router's capabilities and the receive
+   * transport are asked for now. A page calls it as soon as the server says it holds no media for
+   * it, beside lesson:sync rather than after it: one round trip less before the first picture
+   * (on a rural link, 100–300 ms). A lesson that is not live refuses both, harmlessly.
+   */
+  prepareReceiving(): void {
+    this.transportFor('recv').catch(() => {});
+  }
+
   /** Receives one producer; the server creates the consumer paused and we resume it here. */
   async receive(info: ProducerInfo): Promise<ReceivedTrack> {
     const transport = await this.transportFor('recv');

@@ -64,9 +64,14 @@ export async function joinClassroom(
   const start = performance.now();
   const marks: JoinMarks = {};
   const mark = (m: keyof JoinMarks) => (marks[m] ??= round(performance.now() - start));
-  const socket = await connect(url, token);
+  let session!: MediaSession;
+  // As the classroom page does: receiving is set up as soon as the server says it holds no media
+  // for this page (media:session), beside lesson:sync.
+  const socket = await connect(url, token, undefined, (s) => {
+    session = new MediaSession(s as never);
+    s.once('media:session', ({ resumed }) => resumed || session.prepareReceiving());
+  });
   mark('socket');
-  const session = new MediaSession(socket as never);
   session.onConnectionState = (state) => state === 'connected' && mark('transportConnected');
   const partial = { classroomId, socket, session, marks };
   let firstFrame!: () => void;

@@ -39,6 +39,7 @@ const flagsSchema = z
     'real-receivers': z.coerce.number().int().min(0).max(10).default(3),
     'loaded-classrooms': z.union([z.literal('auto'), z.coerce.number().int().min(0).max(MAX_CLASSROOMS)]).default('auto'),
     'real-joins': z.coerce.number().int().min(0).max(100).default(20),
+    'join-rtt-ms': z.coerce.number().int().min(0).max(2000).default(0),
     'latency-seconds': z.coerce.number().min(3).max(120).default(15),
     out: z.string().min(1).default('bench/results'),
     'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('warn'),
@@ -68,6 +69,7 @@ export const USAGE = `usage: scripts/bench-fanout [flags]
   --real-receivers N    WebRTC classrooms (mediasoup-client on @roamhq/wrtc) kept playing; 0 skips the WebRTC phase (default 3)
   --loaded-classrooms N|auto  bulk classrooms the worker keeps serving during the WebRTC phase; auto = the ramp's classroomsPerCore (default auto)
   --real-joins N        WebRTC classrooms timed from connect to first decoded frame (default 20)
+  --join-rtt-ms N       those joins' signalling goes through a proxy adding N ms of round trip (a rural link's; media is not delayed) (default 0)
   --latency-seconds N   seconds of frame-latency sampling, SFU and direct baseline (default 15)
   --out DIR             where fanout.json/.md/.svg go (default bench/results)
   --log-level LEVEL     server log level (default warn)`;
@@ -108,6 +110,7 @@ function readArgs(argv: string[]): Record<string, unknown> {
       'join-rate': { type: 'string' },
       'real-receivers': { type: 'string' },
       'real-joins': { type: 'string' },
+      'join-rtt-ms': { type: 'string' },
       'loaded-classrooms': { type: 'string' },
       'latency-seconds': { type: 'string' },
       out: { type: 'string' },

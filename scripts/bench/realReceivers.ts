@@ -13,6 +13,7 @@ import { closeJoined, joinBreakdown, joinClassroom, JOIN_MARKS, JOIN_TIMEOUT_MS,
 import { request as pageRequest } from '../../client/lib/socket.js';
 import { startBackgroundLoad } from './background.js';
 import { onCleanup } from './cleanup.js';
+import { startDelayProxy } from './delayProxy.js';
 import { startDirectPeer } from './directPeer.js';
 import type { Flags } from './flags.js';
 import { benchClassroomId, joinSummary, startBenchLesson, type JoinResult } from './joinTime.js';
@@ -226,13 +227,14 @@ export async function measureRealReceivers(
   const joining: Joined[] = [];
   onCleanup('joining classrooms', () => joining.forEach(closeJoined));
   const tokens = await Promise.all(Array.from({ length: nJoin }, (_, i) => token(nReal + i)));
+  const joinUrl = flags['join-rtt-ms'] > 0 ? (await startDelayProxy(new URL(server.url), flags['join-rtt-ms'])).href : server.url;
   const keyFramesBefore = await keyFramesEncoded(teacherPc);
   const t0 = performance.now();
   await Promise.all(
     tokens.map(async (tk, i) => {
       await sleep(Math.max(0, t0 + (i * 1000) / flags['join-rate'] - performance.now()));
       try {
-        const j = await withTimeout(joinClassroom(server.url, tk, benchClassroomId(nReal + i), () => false, (x) => joining.push(x)), JOIN_TIMEOUT_MS, 'join');
+        const j = await withTimeout(joinClassroom(joinUrl, tk, benchClassroomId(nReal + i), () => false, (x) => joining.push(x)), JOIN_TIMEOUT_MS, 'join');
         times.push(j.joinMs);
         marks.push(j.marks);
         closeJoined(j);

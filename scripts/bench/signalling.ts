@@ -5,8 +5,15 @@ import type { ClientEventName, ClientToServerEvents, PayloadOf, ResultOf, Server
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** Opens a Socket.IO connection as a browser page would (websocket, token in the handshake). */
-export function connect(url: string, token: string, timeoutMs = 10_000): Promise<ClientSocket> {
+export function connect(
+  url: string,
+  token: string,
+  timeoutMs = 10_000,
+  /** Listeners to add before the first event can arrive (media:session follows connect at once). */
+  before: (socket: ClientSocket) => void = () => {},
+): Promise<ClientSocket> {
   const socket: ClientSocket = ioClient(url, { auth: { token }, transports: ['websocket'], reconnection: false, timeout: timeoutMs });
+  before(socket);
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (err) => {
