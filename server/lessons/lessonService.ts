@@ -86,6 +86,8 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     const rt = createRuntime(record, lecture, this.store.lessonClassrooms(lessonId), this.options.maxOnStage);
     // Nothing of this lesson is in memory: after a restart its log is all there is.
     const { onStage, recordingSince } = replayLog(rt, this.store.listEvents(lessonId), this.store.questionTexts(lessonId), this.log);
+    // In the cache before anything below tells listeners: they read the state through here.
+    this.runtimes.set(lessonId, rt);
     if (record.status !== 'ended') {
       // Left on stage by a process that died: off it now, so the log says when it ended.
       for (const classroomId of onStage) this.record(rt, 'stage_off', classroomId, { reason: 'restart' });
@@ -95,7 +97,6 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
         this.recordingHalted(rt);
       }
     }
-    this.runtimes.set(lessonId, rt);
     return rt;
   }
 

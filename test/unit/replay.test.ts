@@ -140,11 +140,15 @@ describe('a restarted server rebuilds a lesson from its log (server/lessons/repl
 
     enough = false;
     const third = withRecording();
+    // As the broadcaster does: every change is read back at once (this once recursed).
+    const seen: unknown[] = [];
+    third.on('stateChanged', (lessonId) => seen.push(third.state(lessonId, teacher).recording));
     expect(third.state(id, teacher).recording).toEqual({ active: false, since: null, writing: false, halted: 'storage_full' });
     expect(store.listEvents(id).filter((e) => e.type.startsWith('recording_')).map((e) => [e.type, e.data.reason])).toEqual([
       ['recording_started', undefined],
       ['recording_stopped', 'storage_full'],
     ]);
+    expect(seen).toEqual([{ active: false, since: null, writing: false, halted: 'storage_full' }]);
     await third.finishRecordings();
   });
 
