@@ -41,14 +41,15 @@ describe("a transport's silent path (client/lib/silentPath.ts)", () => {
   });
 });
 
+/** Feeds a watch a yes/no reading every 500 ms; returns the times (ms) at which it asked for an ICE restart. */
+function restartsOf(watch: { sample(on: boolean, now: number): boolean }, on: (ms: number) => boolean, untilMs: number): number[] {
+  const out: number[] = [];
+  for (let t = 0; t <= untilMs; t += 500) if (watch.sample(on(t), t)) out.push(t);
+  return out;
+}
+
 describe("a transport that cannot connect (client/lib/silentPath.ts StuckPath)", () => {
-  /** Samples every 500 ms; returns when it asked for a restart. */
-  const retries = (connected: (ms: number) => boolean, untilMs: number) => {
-    const p = new StuckPath();
-    const out: number[] = [];
-    for (let t = 0; t <= untilMs; t += 500) if (p.sample(connected(t), t)) out.push(t);
-    return out;
-  };
+  const retries = (connected: (ms: number) => boolean, untilMs: number) => restartsOf(new StuckPath(), connected, untilMs);
 
   it(`restarts ICE ${STUCK_AFTER_MS / 1000} s after it stopped being connected, then every ${STUCK_RETRY_MS / 1000} s`, () => {
     expect(retries(() => false, 30_000)).toEqual([12_000, 17_000, 22_000, 27_000]);
@@ -66,13 +67,7 @@ describe("a transport that cannot connect (client/lib/silentPath.ts StuckPath)",
 });
 
 describe('a transport on TCP or a relay looks for UDP again (client/lib/silentPath.ts DetourPath)', () => {
-  /** Samples every 500 ms; returns when it asked for a probe (an ICE restart). */
-  const probes = (detour: (ms: number) => boolean, untilMs: number) => {
-    const p = new DetourPath();
-    const out: number[] = [];
-    for (let t = 0; t <= untilMs; t += 500) if (p.sample(detour(t), t)) out.push(t);
-    return out;
-  };
+  const probes = (detour: (ms: number) => boolean, untilMs: number) => restartsOf(new DetourPath(), detour, untilMs);
 
   it('probes 15 s after settling on TCP, then backs off to every 2 minutes while UDP stays blocked', () => {
     expect(probes(() => true, 600_000)).toEqual([15_000, 45_000, 105_000, 225_000, 345_000, 465_000, 585_000]);
