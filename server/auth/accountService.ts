@@ -41,6 +41,8 @@ export interface AccountOptions {
 }
 
 const WRONG = 'wrong username or password';
+/** A session in use is renewed, but never past this long after sign-in: then the password again. */
+export const SESSION_MAX_MS = 7 * 24 * 3600_000;
 
 /**
  * Admin-created accounts and their login sessions. A session id lives only in the
@@ -190,6 +192,24 @@ export class AccountService {
       )
       .get(sha256(sessionId), this.now()) as AccountRow | undefined;
     return row ? toAccount(row) : null;
+  }
+
+  /**
+   * A session in use runs on: once less than half of its length (TONGKE_SESSION_HOURS) is left,
+   * it runs the full length again from now, never past SESSION_MAX_MS after sign-in. Returns
+   * the new expiry when it moved (the cookie must follow), otherwise null.
+   */
+  renewSession(sessionId: string): number | null {
+    const t = this.now();
+    const hash = sha256(sessionId);
+    const row = this.db.prepare('SELECT created_at, expires_at FROM sessions WHERE id_hash = ? AND expires_at > ?').get(hash, t) as
+      | { created_at: number; expires_at: number }
+      | undefined;
+    if (!row || row.expires_at - t > this.options.sessionMs / 2) return null;
+    const next = Math.min(t + this.options.sessionMs, row.created_at + SESSION_MAX_MS);
+    if (next <= row.expires_at) return null;
+    this.db.prepare('UPDATE sessions SET expires_at = ? WHERE id_hash = ?').run(next, hash);
+    return next;
   }
 
   logout(sessionId: string): void {

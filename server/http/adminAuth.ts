@@ -6,6 +6,7 @@ import type { Account, AccountService } from '../auth/accountService.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { AccessWithdrawals } from '../auth/withdrawals.js';
 import { AppError } from '../errors.js';
+import { setSessionCookie, type SessionCookie } from './sessionCookie.js';
 
 /** Who is calling the HTTP API: an API client with a bearer token, or a logged-in account. */
 export interface Principal {
@@ -47,9 +48,9 @@ export function authenticate(deps: {
   tokens: TokenService;
   withdrawals: AccessWithdrawals;
   accounts: AccountService;
-  cookieName: string;
+  cookie: SessionCookie;
 }): RequestHandler {
-  return (req, _res, next) => {
+  return (req, res, next) => {
     const header = req.headers.authorization;
     if (header !== undefined && /^Bearer\b/i.test(header)) {
       const m = /^Bearer ([A-Za-z0-9._-]{1,4096})$/.exec(header);
@@ -76,11 +77,17 @@ export function authenticate(deps: {
         );
       return;
     }
-    const sessionId = readCookie(req.headers.cookie, deps.cookieName);
+    const sessionId = readCookie(req.headers.cookie, deps.cookie.name);
     if (sessionId) {
       const account = deps.accounts.session(sessionId);
-      if (account) req.principal = { role: account.role, name: account.displayName, via: 'session', account, sessionId };
-      else req.authError = new AppError('UNAUTHENTICATED', 'session expired: log in again');
+      if (account) {
+        req.principal = { role: account.role, name: account.displayName, via: 'session', account, sessionId };
+        // In use: a page that works all day (a lesson that overruns, an evening class) keeps its sign-in.
+        const renewed = deps.accounts.renewSession(sessionId);
+        if (renewed !== null) setSessionCookie(res, deps.cookie, sessionId, renewed - Date.now());
+      } else {
+        req.authError = new AppError('UNAUTHENTICATED', 'session expired: log in again');
+      }
     }
     next();
   };

@@ -18,7 +18,8 @@ import type { Store } from '../store/types.js';
 import { authenticate } from './adminAuth.js';
 import type { TrustFn } from './clientAddress.js';
 import { adminRouter } from './adminRouter.js';
-import { authRouter, sessionCookie } from './authRouter.js';
+import { authRouter } from './authRouter.js';
+import { sessionCookie } from './sessionCookie.js';
 import { originCheck } from './csrf.js';
 import { deviceRouter } from './deviceRouter.js';
 import { IpBuckets, rateLimitByIp } from './ipRateLimit.js';
@@ -74,7 +75,7 @@ export function createHttpApp(deps: HttpDeps): Express {
     res.type('application/json').send(OPENAPI_JSON);
   });
   // Who is calling (bearer token or session cookie), then CSRF, before any /api route.
-  app.use('/api', authenticate({ tokens: deps.tokens, withdrawals: deps.withdrawals, accounts: deps.accounts, cookieName: cookie.name }));
+  app.use('/api', authenticate({ tokens: deps.tokens, withdrawals: deps.withdrawals, accounts: deps.accounts, cookie }));
   app.use('/api', originCheck(deps.config.http.publicUrl));
   app.use('/api/auth', authRouter({ accounts: deps.accounts, issuer: deps.issuer, cookie, loginLimit }));
   app.use('/api/devices', deviceRouter({ devices: deps.devices, issuer: deps.issuer, loginLimit }));

@@ -1,4 +1,4 @@
-import { Router, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { loginSchema, passwordChangeSchema, socketTokenRequestSchema } from '../auth/accountSchemas.js';
 import type { AccountService } from '../auth/accountService.js';
@@ -6,25 +6,9 @@ import type { SocketTokenIssuer } from '../auth/socketTokens.js';
 import { AppError } from '../errors.js';
 import { requireSession } from './adminAuth.js';
 import { rateLimitByIp, type IpBuckets } from './ipRateLimit.js';
+import { setSessionCookie, type SessionCookie } from './sessionCookie.js';
 import { parse } from './validate.js';
 
-export interface SessionCookie {
-  name: string;
-  /** Secure (HTTPS only) in production; the test and demo servers speak plain HTTP. */
-  secure: boolean;
-}
-
-/** `__Host-` binds the cookie to our exact origin, but requires Secure: production only. */
-export const sessionCookie = (production: boolean): SessionCookie => ({
-  name: production ? '__Host-tongke_session' : 'tongke_session',
-  secure: production,
-});
-
-function setCookie(res: Response, c: SessionCookie, value: string, maxAgeMs: number): void {
-  const attrs = [`${c.name}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${Math.max(0, Math.floor(maxAgeMs / 1000))}`];
-  if (c.secure) attrs.push('Secure');
-  res.setHeader('Set-Cookie', attrs.join('; '));
-}
 
 /** Login, logout, who am I, the account's own password, and a socket token for its lesson. */
 export function authRouter(deps: {
@@ -41,7 +25,7 @@ export function authRouter(deps: {
   r.post('/login', rateLimitByIp(deps.loginLimit, 'login'), async (req, res) => {
     const { username, password } = parse(loginSchema, req.body);
     const { sessionId, account, expiresAt } = await accounts.login(username, password);
-    setCookie(res, cookie, sessionId, expiresAt - now());
+    setSessionCookie(res, cookie, sessionId, expiresAt - now());
     res.json({ account, expiresAt });
   });
 
@@ -55,7 +39,7 @@ export function authRouter(deps: {
   r.post('/logout', (req, res) => {
     const { sessionId } = requireSession(req);
     accounts.logout(sessionId);
-    setCookie(res, cookie, '', 0);
+    setSessionCookie(res, cookie, '', 0);
     res.status(204).end();
   });
 
