@@ -12,6 +12,7 @@ import { startLesson, useLessonBrowser } from '../helpers/lessonBrowser.js';
 import { playing, sleep } from '../helpers/reception.js';
 import { classroomGrant, teacherGrant } from '../helpers/server.js';
 import { fileSize } from '../../server/store/recordingStore.js';
+import { until } from '../helpers/poll.js';
 
 const RECORD_MS = 6_000;
 /** Free space on a disk, in MB. */
@@ -21,12 +22,7 @@ const freeMb = (dir: string) => {
 };
 
 /** Polls a condition on the server's side, up to 15 s. */
-async function waitFor(ok: () => boolean): Promise<void> {
-  for (const until = Date.now() + 15_000; !ok(); ) {
-    if (Date.now() > until) throw new Error('timed out waiting on the server');
-    await sleep(100);
-  }
-}
+const waitFor = (ok: () => boolean) => until(ok, 15_000, 'the server', 100);
 
 const probeSchema = z.object({
   streams: z.array(z.object({ codec_name: z.string(), codec_type: z.string(), width: z.number().optional() })),

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteAudit } from '../../server/audit/auditQueries.js';
 import { teacherPublishing } from '../helpers/publishing.js';
 import { ok, startTestServer, teacherGrant, classroomGrant, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/poll.js';
 
 /**
  * A page whose transports never connect (its school network blocks the media ports: ICE never
@@ -21,13 +22,6 @@ describe('media that does not get through', () => {
       .listEvents(ts.lesson.id)
       .filter((e) => e.type === 'media_quality_incident')
       .map((e) => ({ classroomId: e.classroomId, kind: e.data.kind }));
-  const until = async (check: () => boolean, ms: number) => {
-    const end = Date.now() + ms;
-    while (!check()) {
-      if (Date.now() > end) throw new Error('condition not met in time');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
 
   it('marks a classroom online with a transport that never connects, logs it once, and drops the mark when it leaves', async () => {
     ts = await startTestServer({ TONGKE_MEDIA_UNREACHABLE_SECONDS: '1' });

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { adminToken, http } from '../helpers/http.js';
 import { teacherPublishing } from '../helpers/publishing.js';
 import { call, ok, startTestServer, teacherGrant, type ClientSocket, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/poll.js';
 
 const MB = 1024 * 1024;
 const freeMb = (dir: string) => {
@@ -12,15 +13,6 @@ const freeMb = (dir: string) => {
   return Math.floor((s.bavail * s.bsize) / MB);
 };
 
-/** Polls until `check` passes or `ms` runs out; returns whether it passed. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return check();
-}
 
 /**
  * 录播 gives way to the lesson log when the disk runs short: on the real disk of the test's data
@@ -90,7 +82,10 @@ describe('recording and a disk running short', () => {
     filler = path.join(ts.dataDir, 'filler.bin');
     execFileSync('fallocate', ['-l', `${400 * MB}`, filler]);
     const filledAt = Date.now();
-    const stopped = await within(6_000, async () => (await ok(teacher, 'lesson:sync', {})).recording.active === false);
+    const stopped = await until(async () => (await ok(teacher, 'lesson:sync', {})).recording.active === false, 6_000, 'recording off', 200).then(
+      () => true,
+      () => false,
+    );
     const stopMs = Date.now() - filledAt;
     expect(stopped, 'recording still on 6 s after the disk filled').toBe(true);
     expect(stopMs).toBeLessThan(4_000);

@@ -5,6 +5,7 @@ import type { Grant } from '../../shared/token.js';
 import { audioRtpParameters, simulcastVideoRtpParameters } from '../helpers/rtp.js';
 import { teacherPublishing } from '../helpers/publishing.js';
 import { call, classroomGrant, ok, startTestServer, teacherGrant, type ClientSocket, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/poll.js';
 
 /**
  * A page's signalling drops (ping timeout, a closed TCP connection) while its media flows on.
@@ -46,13 +47,6 @@ describe('media outlives a dropped signalling connection', () => {
     ts.server.service.state(ts.lesson.id, { kind: 'teacher' }).classrooms.find((c) => c.classroomId === id);
   const classroomOnline = async (id: string) => classroomView(id)?.online ?? null;
   const eventTypes = () => ts.server.store.listEvents(ts.lesson.id).map((e) => e.type);
-  const until = async (check: () => Promise<boolean> | boolean, ms: number) => {
-    const end = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > end) throw new Error('condition not met in time');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
 
   it('a page back with its key carries on with its transports and consumers; nobody saw it leave', async () => {
     ts = await startTestServer({ TONGKE_SIGNAL_GRACE_SECONDS: '60', TONGKE_SIGNAL_SILENCE_SECONDS: '60' });
