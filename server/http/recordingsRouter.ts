@@ -1,12 +1,11 @@
-import { rmSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { statSync } from 'node:fs';
 import { Router } from 'express';
 import { z } from 'zod';
 import { idSchema } from '../../shared/ids.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { DiskRoom } from '../store/diskRoom.js';
-import type { RecordingRow, RecordingStore } from '../store/recordingStore.js';
+import { deleteRecording, recordingFile, type RecordingRow, type RecordingStore } from '../store/recordingStore.js';
 import type { Store } from '../store/types.js';
 import { requireAction } from './adminAuth.js';
 import { parse } from './validate.js';
@@ -28,13 +27,11 @@ export function recordingsRouter(deps: {
   log: Logger;
 }): Router {
   const { recordings, store } = deps;
-  const root = path.resolve(deps.recordingsDir);
   const r = Router();
 
   const fileOf = (rec: RecordingRow) => {
-    const file = path.resolve(root, rec.file);
-    // The path is ours, written by the recorder; refuse anything outside the directory all the same.
-    if (!file.startsWith(root + path.sep)) throw new AppError('NOT_FOUND', 'no such recording file');
+    const file = recordingFile(deps.recordingsDir, rec);
+    if (!file) throw new AppError('NOT_FOUND', 'no such recording file');
     return file;
   };
   const view = (rec: RecordingRow) => {
@@ -80,8 +77,8 @@ export function recordingsRouter(deps: {
   r.delete('/recordings/:id', requireAction('admin:write'), (req, res) => {
     const rec = found(parse(idSchema, req.params.id));
     if (rec.endedAt === null) throw new AppError('CONFLICT', 'this segment is still being recorded: stop the recording first');
-    rmSync(fileOf(rec), { force: true });
-    recordings.remove(rec.id);
+    fileOf(rec); // refused as NOT_FOUND outside the folder, as for watching
+    deleteRecording(recordings, deps.recordingsDir, rec);
     deps.log.info({ recordingId: rec.id, lessonId: rec.lessonId }, 'recording deleted');
     res.status(204).end();
   });

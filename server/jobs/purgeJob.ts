@@ -1,6 +1,4 @@
-import { rmSync } from 'node:fs';
-import path from 'node:path';
-import type { RecordingStore } from '../store/recordingStore.js';
+import { deleteRecording, type RecordingStore } from '../store/recordingStore.js';
 import type { Store } from '../store/types.js';
 
 const DAY_MS = 86_400_000;
@@ -21,9 +19,6 @@ export function purgeQuestionTexts(store: Store, retentionDays: number, now: num
 export function purgeRecordings(recordings: RecordingStore, dir: string, retentionDays: number, now: number): number {
   if (retentionDays === 0) return 0;
   const old = recordings.endedBefore(now - retentionDays * DAY_MS);
-  for (const r of old) {
-    rmSync(path.join(dir, r.file), { force: true });
-    recordings.remove(r.id);
-  }
+  for (const r of old) deleteRecording(recordings, dir, r);
   return old.length;
 }

@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
+import path from 'node:path';
 import type { Db } from './db.js';
 
 /** A file's size in bytes; 0 when it is not there. */
@@ -8,6 +9,23 @@ export function fileSize(file: string): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * Where a recording's file is, under the recordings directory `dir`; null for a path that would
+ * lead outside it (the rows are ours, written by the recorder, but a path is checked all the same).
+ */
+export function recordingFile(dir: string, rec: { file: string }): string | null {
+  const root = path.resolve(dir);
+  const file = path.resolve(root, rec.file);
+  return file.startsWith(root + path.sep) ? file : null;
+}
+
+/** Deletes a finished recording: its file, then its row. */
+export function deleteRecording(recordings: RecordingStore, dir: string, rec: RecordingRow): void {
+  const file = recordingFile(dir, rec);
+  if (file) rmSync(file, { force: true });
+  recordings.remove(rec.id);
 }
 
 export interface RecordingRow {

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { rmSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RecordingStore } from '../../server/store/recordingStore.js';
 import { adminToken, http } from '../helpers/http.js';
 import { teacherPublishing } from '../helpers/publishing.js';
 import { call, ok, startTestServer, teacherGrant, type ClientSocket, type TestServer } from '../helpers/server.js';
@@ -102,5 +103,26 @@ describe('recording and a disk running short', () => {
     expect((await ok(teacher, 'lesson:sync', {})).recording).toMatchObject({ active: true, halted: null });
     expect(recordingEvents(ts).map((e) => e.type)).toEqual(['recording_started', 'recording_stopped', 'recording_started']);
     console.log(`recording stopped ${stopMs} ms after the disk filled`);
+  }, 30_000);
+
+  it('an administrator makes room by deleting a finished recording: file and row go; one being written is refused', async () => {
+    ts = await startTestServer();
+    const dir = path.join(ts.dataDir, 'recordings');
+    const store = new RecordingStore(ts.server.store.db);
+    mkdirSync(path.join(dir, ts.lesson.id), { recursive: true });
+    const at = Date.now();
+    for (const id of ['rec-done', 'rec-open']) {
+      writeFileSync(path.join(dir, ts.lesson.id, `${id}.webm`), Buffer.alloc(10_000));
+      store.add({ id, lessonId: ts.lesson.id, file: `${ts.lesson.id}/${id}.webm`, startedAt: at });
+    }
+    store.finish('rec-done', at + 1000, 10_000);
+    const bearer = await adminToken(ts);
+
+    expect((await http(ts, 'DELETE', '/api/admin/recordings/rec-open', { bearer })).body.error.code).toBe('CONFLICT');
+    expect((await http(ts, 'DELETE', '/api/admin/recordings/rec-done', { bearer })).status).toBe(204);
+    expect(existsSync(path.join(dir, ts.lesson.id, 'rec-done.webm'))).toBe(false);
+    expect(existsSync(path.join(dir, ts.lesson.id, 'rec-open.webm'))).toBe(true);
+    expect(store.get('rec-done')).toBeNull();
+    expect(store.get('rec-open')).not.toBeNull();
   }, 30_000);
 });
