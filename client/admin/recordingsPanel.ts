@@ -1,6 +1,7 @@
 import { ApiError, apiCall, apiGet, mediaUrl } from '../lib/api.js';
 import { byId, el } from '../lib/dom.js';
 import { formatDuration, formatTime, t } from '../lib/i18n.js';
+import { keepInStep } from './cameraBeside.js';
 
 interface Recording {
   id: string;
@@ -10,6 +11,9 @@ interface Recording {
   startedAt: number;
   durationMs: number | null;
   bytes: number;
+  /** Beside a shared screen: the teacher's camera over the same time, in a file of its own. */
+  cameraFile: string | null;
+  cameraBytes: number;
   recording: boolean;
 }
 
@@ -38,14 +42,32 @@ function renderStorage(s: Storage): void {
  */
 export function recordingsPanel(): { load: () => Promise<void>; render: () => void } {
   const player = byId<HTMLVideoElement>('recording-player');
+  const camera = byId<HTMLVideoElement>('recording-camera');
   const message = byId('recordings-message');
   let recordings: Recording[] = [];
   let playing: string | null = null;
+  let uncouple = () => {};
+
+  const release = (video: HTMLVideoElement) => {
+    if (video.src.startsWith('blob:')) URL.revokeObjectURL(video.src);
+  };
 
   async function play(r: Recording): Promise<void> {
     playing = r.id;
-    if (player.src.startsWith('blob:')) URL.revokeObjectURL(player.src);
-    player.src = await mediaUrl(`/api/admin/recordings/${encodeURIComponent(r.id)}/file`);
+    uncouple();
+    uncouple = () => {};
+    release(player);
+    release(camera);
+    const path = `/api/admin/recordings/${encodeURIComponent(r.id)}`;
+    player.src = await mediaUrl(`${path}/file`);
+    if (r.cameraFile) {
+      camera.src = await mediaUrl(`${path}/camera`);
+      uncouple = keepInStep(player, camera);
+    } else {
+      camera.removeAttribute('src');
+      camera.load();
+    }
+    camera.hidden = !r.cameraFile;
     player.hidden = false;
     player.dataset.recording = r.id;
     render();
@@ -73,10 +95,13 @@ export function recordingsPanel(): { load: () => Promise<void>; render: () => vo
               actions.push(playBtn, del);
             }
             return el('tr', { dataset: { recording: r.id, playing: String(playing === r.id) } }, [
-              el('td', { text: `${r.lessonTitle ?? r.lessonId}${r.teacherName ? ` · ${r.teacherName}` : ''}` }),
+              el('td', {}, [
+                `${r.lessonTitle ?? r.lessonId}${r.teacherName ? ` · ${r.teacherName}` : ''}`,
+                ...(r.cameraFile ? [el('span', { className: 'tag', text: t('screenWithCamera') })] : []),
+              ]),
               el('td', { text: formatTime(r.startedAt) }),
               el('td', { text: r.recording ? t('recordingInProgress') : formatDuration(r.durationMs ?? 0) }),
-              el('td', { text: megabytes(r.bytes) }),
+              el('td', { text: megabytes(r.bytes + r.cameraBytes) }),
               el('td', { className: 'actions' }, actions),
             ]);
           })),

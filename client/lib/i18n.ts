@@ -32,6 +32,7 @@ const zh = {
   size: '大小',
   play: '播放',
   recordingInProgress: '录制中',
+  screenWithCamera: '屏幕 + 主讲画面',
   confirmDeleteRecording: '确定删除这段录播吗？删除后无法恢复。',
   /** Between a label and what follows it. */
   colon: '：',
@@ -306,6 +307,7 @@ const en: Record<Key, string> = {
   size: 'Size',
   play: 'Play',
   recordingInProgress: 'recording',
+  screenWithCamera: 'screen + teacher camera',
   confirmDeleteRecording: 'Delete this recording? This cannot be undone.',
   colon: ': ',
   reconnectingMediaFlows: 'Reconnecting; picture and sound are unaffected, no need to reload',

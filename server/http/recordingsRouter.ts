@@ -1,11 +1,11 @@
 import { statSync } from 'node:fs';
-import { Router } from 'express';
+import { Router, type NextFunction, type Response } from 'express';
 import { z } from 'zod';
 import { idSchema } from '../../shared/ids.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { DiskRoom } from '../store/diskRoom.js';
-import { deleteRecording, recordingFile, type RecordingRow, type RecordingStore } from '../store/recordingStore.js';
+import { cameraFile, deleteRecording, recordingFile, type RecordingRow, type RecordingStore } from '../store/recordingStore.js';
 import type { Store } from '../store/types.js';
 import { requireAction } from './adminAuth.js';
 import { parse } from './validate.js';
@@ -17,7 +17,8 @@ const noQuery = z.object({}).strict();
 
 /**
  * 录播: the recorded segments of lessons, to list, watch (a WebM file served with byte ranges, so
- * the player can seek) and delete. Watching needs admin:read, deleting admin:write.
+ * the player can seek; beside a shared screen, the teacher's camera in a second file) and delete.
+ * Watching needs admin:read, deleting admin:write.
  */
 export function recordingsRouter(deps: {
   recordings: RecordingStore;
@@ -29,10 +30,21 @@ export function recordingsRouter(deps: {
   const { recordings, store } = deps;
   const r = Router();
 
-  const fileOf = (rec: RecordingRow) => {
-    const file = recordingFile(deps.recordingsDir, rec);
+  const fileOf = (rec: RecordingRow, which: 'main' | 'camera' = 'main') => {
+    const file = which === 'main' ? recordingFile(deps.recordingsDir, rec) : cameraFile(deps.recordingsDir, rec);
     if (!file) throw new AppError('NOT_FOUND', 'no such recording file');
     return file;
+  };
+  /** Sends one of a segment's files. */
+  const send = (res: Response, next: NextFunction, file: string) => {
+    try {
+      statSync(file);
+    } catch {
+      throw new AppError('NOT_FOUND', 'the recording file is missing');
+    }
+    res.sendFile(file, { headers: { 'content-type': 'video/webm', 'cache-control': 'private, no-store' } }, (err) => {
+      if (err && !res.headersSent) next(err);
+    });
   };
   const view = (rec: RecordingRow) => {
     const lesson = store.getLesson(rec.lessonId);
@@ -63,15 +75,14 @@ export function recordingsRouter(deps: {
   r.get('/recordings/:id/file', (req, res, next) => {
     parse(noQuery, req.query);
     const rec = found(parse(idSchema, req.params.id));
-    const file = fileOf(rec);
-    try {
-      statSync(file);
-    } catch {
-      throw new AppError('NOT_FOUND', 'the recording file is missing');
-    }
-    res.sendFile(file, { headers: { 'content-type': 'video/webm', 'cache-control': 'private, no-store' } }, (err) => {
-      if (err && !res.headersSent) next(err);
-    });
+    send(res, next, fileOf(rec));
+  });
+
+  r.get('/recordings/:id/camera', (req, res, next) => {
+    parse(noQuery, req.query);
+    const rec = found(parse(idSchema, req.params.id));
+    if (rec.cameraFile === null) throw new AppError('NOT_FOUND', 'this segment has no camera file (the camera is in its own file only beside a shared screen)');
+    send(res, next, fileOf(rec, 'camera'));
   });
 
   r.delete('/recordings/:id', requireAction('admin:write'), (req, res) => {

@@ -348,7 +348,10 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     rt.publishers.set(identity, peerId);
     const muted = p.kind === 'classroom' && req.source === 'microphone' && !rt.stage.has(p.classroomId);
     const info = await media.produce(peerId, req.transportId, req.kind, req.source, req.rtpParameters, { paused: muted });
-    if (p.kind === 'teacher' && req.source === 'screen') void rt.recording?.switchSources();
+    // A new picture changes what the recording's segment holds: a screen replaces the camera,
+    // and a camera back beside a screen is recorded in its corner. Either starts a segment anew.
+    const sharing = media.producersOf(peerId).some((x) => x.source === 'screen');
+    if (p.kind === 'teacher' && (req.source === 'screen' || (req.source === 'camera' && sharing))) void rt.recording?.switchSources();
     else if (p.kind === 'teacher') rt.recording?.sourcesChanged();
     return info.producerId;
   }
@@ -489,9 +492,9 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
       lessonId: rt.record.id,
       dir: opts.dir,
       recordings: opts.store,
-      source: async (file) => {
+      source: async (files) => {
         const peerId = rt.publishers.get(identityOf({ kind: 'teacher' }));
-        return peerId && rt.media ? rt.media.record(peerId, file, this.log.child({ lessonId: rt.record.id }), opts.ffmpeg) : null;
+        return peerId && rt.media ? rt.media.record(peerId, files, this.log.child({ lessonId: rt.record.id }), opts.ffmpeg) : null;
       },
       log: this.log.child({ lessonId: rt.record.id }),
       now: this.now,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
-import type { SegmentRecorder } from '../media/recorder.js';
+import type { RecordedSegment } from '../media/recordedSegment.js';
 import type { RecordingStore } from '../store/recordingStore.js';
 
 /** Camera and microphone come a moment apart when the teacher publishes: wait for both. */
@@ -30,13 +30,14 @@ export type RecordingStart = 'started' | 'already' | 'no_room';
 /**
  * Whether a lesson is being recorded (录播) and its current segment. Recording is the lecture
  * school's decision, taken by the teacher during the lesson. While it is on, the teacher's camera
- * (or shared screen) and microphone are written into one segment file after another: a segment
- * ends when the teacher starts or stops sharing, publishes anew or a worker dies, and the next
- * starts once the teacher's media is back.
+ * (or shared screen) and microphone are written into one segment file after another (beside a
+ * shared screen, the camera goes into a second file of the segment): a segment ends when the
+ * teacher starts or stops sharing, publishes anew or a worker dies, and the next starts once the
+ * teacher's media is back.
  */
 export class LessonRecording {
   private since: number | null = null;
-  private segment: { id: string; recorder: SegmentRecorder } | null = null;
+  private segment: { id: string; recorder: RecordedSegment } | null = null;
   private starting = false;
   private timer: NodeJS.Timeout | null = null;
   private roomTimer: NodeJS.Timeout | null = null;
@@ -49,8 +50,11 @@ export class LessonRecording {
       /** Root of the recordings; each lesson's segments go in a folder of its id. */
       dir: string;
       recordings: RecordingStore;
-      /** Starts recording the teacher's media into `file`; null while there is none. */
-      source: (file: string) => Promise<SegmentRecorder | null>;
+      /**
+       * Starts recording the teacher's media into `files.main` (and, beside a shared screen, the
+       * camera into `files.camera`); null while there is none.
+       */
+      source: (files: { main: string; camera: string }) => Promise<RecordedSegment | null>;
       log: Logger;
       now: () => number;
       /** A segment started or ended: what the teacher's page shows changed. */
@@ -91,8 +95,19 @@ export class LessonRecording {
     if (this.since === null) return false;
     this.since = null;
     this.clearTimers();
-    await this.segment?.recorder.stop();
+    await this.finishSegment();
     return true;
+  }
+
+  /**
+   * Finishes the segment being written, and returns once its row is finished too (`ended` below
+   * ran: it was chained on the segment's end before anything here waits for it).
+   */
+  private async finishSegment(): Promise<void> {
+    const segment = this.segment?.recorder;
+    if (!segment) return;
+    await segment.stop();
+    await segment.ended;
   }
 
   /** Short of disk space: recording goes off at once (the page is told), its file is finished. */
@@ -118,7 +133,7 @@ export class LessonRecording {
    */
   async switchSources(): Promise<void> {
     if (this.since === null) return;
-    await this.segment?.recorder.stop();
+    await this.finishSegment();
     this.sourcesChanged();
   }
 
@@ -138,17 +153,24 @@ export class LessonRecording {
     this.starting = true;
     const id = `rec-${randomBytes(6).toString('hex')}`;
     const relative = `${this.deps.lessonId}/${id}.webm`;
-    const file = path.join(this.deps.dir, relative);
+    const cameraRelative = `${this.deps.lessonId}/${id}.camera.webm`;
+    const files = { main: path.join(this.deps.dir, relative), camera: path.join(this.deps.dir, cameraRelative) };
     try {
-      mkdirSync(path.dirname(file), { recursive: true });
-      const recorder = await this.deps.source(file);
+      mkdirSync(path.dirname(files.main), { recursive: true });
+      const recorder = await this.deps.source(files);
       if (!recorder) return;
       if (this.since === null) {
         await recorder.stop();
-        rmSync(file, { force: true });
+        for (const file of Object.values(files)) rmSync(file, { force: true });
         return;
       }
-      this.deps.recordings.add({ id, lessonId: this.deps.lessonId, file: relative, startedAt: this.deps.now() });
+      this.deps.recordings.add({
+        id,
+        lessonId: this.deps.lessonId,
+        file: relative,
+        startedAt: this.deps.now(),
+        cameraFile: recorder.camera ? cameraRelative : null,
+      });
       this.segment = { id, recorder };
       this.deps.log.info({ recordingId: id }, 'recording segment started');
       this.deps.changed();
@@ -161,14 +183,18 @@ export class LessonRecording {
     }
   }
 
-  private ended(id: string, recorder: SegmentRecorder, why: string): void {
-    const bytes = recorder.bytes();
+  private ended(id: string, segment: RecordedSegment, why: string): void {
+    const { main, camera } = segment;
+    const bytes = main.bytes();
     if (bytes < EMPTY_BYTES) {
       // Nothing but a header got written (the source closed at once): no empty file in the list.
       this.deps.recordings.remove(id);
-      rmSync(recorder.file, { force: true });
+      for (const r of [main, camera]) if (r) rmSync(r.file, { force: true });
     } else {
-      this.deps.recordings.finish(id, this.deps.now(), bytes);
+      const cameraBytes = camera?.bytes() ?? 0;
+      // A camera file with no picture in it is dropped; the screen's file stands on its own.
+      if (camera && cameraBytes < EMPTY_BYTES) rmSync(camera.file, { force: true });
+      this.deps.recordings.finish(id, this.deps.now(), bytes, cameraBytes < EMPTY_BYTES ? null : { bytes: cameraBytes });
     }
     if (this.segment?.id === id) {
       this.segment = null;
@@ -194,7 +220,7 @@ export class LessonRecording {
     this.clearTimers();
     const since = this.since;
     this.since = null;
-    await this.segment?.recorder.stop();
+    await this.finishSegment();
     this.since = since;
   }
 }

@@ -4,6 +4,7 @@ import type { QualityMode } from '../../shared/media.js';
 import type { MediaKind, MediaSource, ProducerInfo, TransportDirection } from '../../shared/media.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { RecordedSegment } from './recordedSegment.js';
 import { SegmentRecorder } from './recorder.js';
 import { PeerReach } from './peerReach.js';
 import { SenderLayers } from './senderLayers.js';
@@ -670,16 +671,34 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
   /**
    * Records a peer's picture and microphone (the teacher's, for 录播) on the router they were
    * produced on: the shared screen while there is one (the courseware is what a pupil watching
-   * later needs), else the camera. Null when it publishes none of them now.
+   * later needs), else the camera. Beside a shared screen the camera goes into a file of its own
+   * (`files.camera`), so a pupil watching later sees the teacher too. Null when it publishes none
+   * of them now.
    */
-  async record(peerId: string, file: string, log: Logger, ffmpegPath?: string): Promise<SegmentRecorder | null> {
+  async record(peerId: string, files: { main: string; camera: string }, log: Logger, ffmpegPath?: string): Promise<RecordedSegment | null> {
     const peer = this.peers.get(peerId);
     if (this.closed || !peer?.site || peer.site.router.closed) return null;
+    const router = peer.site.router;
     const live = [...peer.producers.values()].filter((p) => !p.closed);
     const of = (source: MediaSource) => live.find((p) => p.appData.source === source);
-    const sources = [of('screen') ?? of('camera'), of('microphone')].filter((p) => p !== undefined);
+    const [screen, camera, microphone] = [of('screen'), of('camera'), of('microphone')];
+    const sources = [screen ?? camera, microphone].filter((p) => p !== undefined);
     if (sources.length === 0) return null;
-    return SegmentRecorder.start(peer.site.router, sources, file, log.child({ peerId }), ffmpegPath);
+    const peerLog = log.child({ peerId });
+    // Started together so both files begin at the same moment (their players are kept in step).
+    const [main, beside] = await Promise.allSettled([
+      SegmentRecorder.start(router, sources, files.main, peerLog, ffmpegPath),
+      screen && camera
+        ? SegmentRecorder.start(router, [camera, microphone].filter((p) => p !== undefined), files.camera, peerLog.child({ beside: 'camera' }), ffmpegPath)
+        : Promise.resolve(null),
+    ]);
+    if (main.status === 'rejected') {
+      if (beside.status === 'fulfilled') await beside.value?.stop();
+      throw main.reason;
+    }
+    // Without the camera the screen is still worth recording.
+    if (beside.status === 'rejected') peerLog.warn({ err: beside.reason }, 'recording: the camera beside the screen could not be recorded');
+    return new RecordedSegment(main.value, beside.status === 'fulfilled' ? beside.value : null);
   }
 
   /** Closes every transport of a peer (and with them its producers and consumers). */

@@ -265,4 +265,14 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX recordings_by_start ON recordings (started_at);
     `,
   },
+  {
+    version: 9,
+    name: 'recordings: the teacher\'s camera beside a shared screen (picture-in-picture)',
+    sql: `
+      -- While a screen is shared the segment's file holds the screen; this second file holds
+      -- the teacher's camera (and microphone) over the same time. NULL: the segment has none.
+      ALTER TABLE recordings ADD COLUMN camera_file TEXT;
+      ALTER TABLE recordings ADD COLUMN camera_bytes INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -21,10 +21,14 @@ export function recordingFile(dir: string, rec: { file: string }): string | null
   return file.startsWith(root + path.sep) ? file : null;
 }
 
-/** Deletes a finished recording: its file, then its row. */
+/** Where a segment's camera file is (see `recordingFile`); null when it has none. */
+export function cameraFile(dir: string, rec: { cameraFile: string | null }): string | null {
+  return rec.cameraFile === null ? null : recordingFile(dir, { file: rec.cameraFile });
+}
+
+/** Deletes a finished recording: its files, then its row. */
 export function deleteRecording(recordings: RecordingStore, dir: string, rec: RecordingRow): void {
-  const file = recordingFile(dir, rec);
-  if (file) rmSync(file, { force: true });
+  for (const file of [recordingFile(dir, rec), cameraFile(dir, rec)]) if (file) rmSync(file, { force: true });
   recordings.remove(rec.id);
 }
 
@@ -36,6 +40,12 @@ export interface RecordingRow {
   startedAt: number;
   endedAt: number | null;
   bytes: number;
+  /**
+   * While a screen was shared: the teacher's camera and microphone over the same time, in a
+   * file of their own (relative like `file`), shown in a corner of the screen when played.
+   */
+  cameraFile: string | null;
+  cameraBytes: number;
 }
 
 interface Row {
@@ -45,6 +55,8 @@ interface Row {
   started_at: number;
   ended_at: number | null;
   bytes: number;
+  camera_file: string | null;
+  camera_bytes: number;
 }
 
 const toRecording = (r: Row): RecordingRow => ({
@@ -54,20 +66,27 @@ const toRecording = (r: Row): RecordingRow => ({
   startedAt: r.started_at,
   endedAt: r.ended_at,
   bytes: r.bytes,
+  cameraFile: r.camera_file,
+  cameraBytes: r.camera_bytes,
 });
 
 /** The recorded segments of lessons (录播): one row per WebM file under the recordings directory. */
 export class RecordingStore {
   constructor(private readonly db: Db) {}
 
-  add(r: { id: string; lessonId: string; file: string; startedAt: number }): void {
+  add(r: { id: string; lessonId: string; file: string; startedAt: number; cameraFile?: string | null }): void {
     this.db
-      .prepare('INSERT INTO recordings (id, lesson_id, file, started_at) VALUES (?, ?, ?, ?)')
-      .run(r.id, r.lessonId, r.file, r.startedAt);
+      .prepare('INSERT INTO recordings (id, lesson_id, file, started_at, camera_file) VALUES (?, ?, ?, ?, ?)')
+      .run(r.id, r.lessonId, r.file, r.startedAt, r.cameraFile ?? null);
   }
 
-  finish(id: string, endedAt: number, bytes: number): void {
-    this.db.prepare('UPDATE recordings SET ended_at = ?, bytes = ? WHERE id = ?').run(endedAt, bytes, id);
+  /** `camera`: what the camera file holds, or null to drop it from the row (nothing was written). */
+  finish(id: string, endedAt: number, bytes: number, camera: { bytes: number } | null = { bytes: 0 }): void {
+    if (camera === null) {
+      this.db.prepare('UPDATE recordings SET ended_at = ?, bytes = ?, camera_file = NULL, camera_bytes = 0 WHERE id = ?').run(endedAt, bytes, id);
+    } else {
+      this.db.prepare('UPDATE recordings SET ended_at = ?, bytes = ?, camera_bytes = ? WHERE id = ?').run(endedAt, bytes, camera.bytes, id);
+    }
   }
 
   get(id: string): RecordingRow | null {
@@ -95,7 +114,7 @@ export class RecordingStore {
   /** Segments a process that died left open: closed with what their files hold. */
   closeUnfinished(endedAt: number, sizeOf: (file: string) => number): number {
     const open = this.db.prepare('SELECT * FROM recordings WHERE ended_at IS NULL').all() as Row[];
-    for (const r of open) this.finish(r.id, endedAt, sizeOf(r.file));
+    for (const r of open) this.finish(r.id, endedAt, sizeOf(r.file), { bytes: r.camera_file === null ? 0 : sizeOf(r.camera_file) });
     return open.length;
   }
 }

@@ -48,6 +48,8 @@ describe('recording a lesson (录播) in Chromium', () => {
     file: string;
     ended_at: number | null;
     bytes: number;
+    camera_file: string | null;
+    camera_bytes: number;
   }[];
   const fileOf = (relative: string) => path.join(lb.ts.dataDir, 'recordings', relative);
   /** What the newest segment's file holds so far. */
@@ -120,13 +122,16 @@ describe('recording a lesson (录播) in Chromium', () => {
     await admin.close();
   }, 90_000);
 
-  it('sharing a screen while recording: the screen is recorded while shared, then the camera again', async () => {
+  it('sharing a screen while recording: the screen is recorded while shared, with the camera beside it, then the camera again', async () => {
     const before = await startRecording();
     await teacher.click('#share');
     await waitForPage(teacher, () => window.tongke.state()?.producers.some((p) => p.source === 'screen') ?? false);
-    // The camera's segment ends and the next one records the screen.
+    // The camera's segment ends and the next one records the screen, and the camera in a file beside it.
     await waitFor(() => rows().length === before + 2 && segmentBytes() > 20_000);
-    await sleep(2_000);
+    const beside = rows().at(-1)!.camera_file;
+    expect(beside).not.toBeNull();
+    await waitFor(() => fileSize(fileOf(beside!)) > 20_000);
+    await sleep(3_000);
     await teacher.click('#share');
     await waitFor(() => rows().length === before + 3 && segmentBytes() > 20_000);
     await teacher.click('#record');
@@ -143,7 +148,42 @@ describe('recording a lesson (录播) in Chromium', () => {
     console.log(`recording across a screen share: segment widths ${widths.join(', ')} (camera, screen, camera)`);
     // The fake screen is not the camera's size: the middle segment holds the screen.
     expect(widths[1]).not.toBe(widths[0]);
-  }, 90_000);
+
+    // Beside the screen: the camera and microphone over the same time, in a file of their own.
+    expect(segments.map((s) => s.camera_file !== null)).toEqual([false, true, false]);
+    const screen = segments[1]!;
+    expect(screen.camera_bytes).toBeGreaterThan(20_000);
+    const [screenFile, cameraFile] = [await probe(fileOf(screen.file)), await probe(fileOf(screen.camera_file!))];
+    expect(cameraFile.streams.map((x) => `${x.codec_type}:${x.codec_name}`).sort()).toEqual(['audio:opus', 'video:vp8']);
+    expect(cameraFile.streams.find((x) => x.codec_type === 'video')?.width).toBe(widths[0]);
+    console.log(`screen segment ${screenFile.format.duration.toFixed(2)} s, camera beside it ${cameraFile.format.duration.toFixed(2)} s`);
+    expect(Math.abs(cameraFile.format.duration - screenFile.format.duration)).toBeLessThan(1);
+
+    // The administrator plays the screen with the teacher in its corner, the two in step.
+    const admin = await lb.open('admin', await lb.ts.token({ role: 'admin', name: '管理员' }), { viewport: { width: 1280, height: 1000 } });
+    const playButton = `#recordings-body tr[data-recording="${screen.id}"] button`;
+    await waitForPage(admin, (sel) => document.querySelector(sel) !== null, 20_000, playButton);
+    await admin.click(playButton);
+    const both = await waitForPage(
+      admin,
+      () => {
+        const [main, corner] = ['recording-player', 'recording-camera'].map((id) => document.getElementById(id) as HTMLVideoElement);
+        const shown = (v: HTMLVideoElement) => !v.hidden && v.readyState >= 2 && v.videoWidth > 0 && !v.paused;
+        return shown(main!) && shown(corner!) && main!.currentTime > 1
+          ? { main: main!.videoWidth, corner: corner!.videoWidth, drift: Math.abs(main!.currentTime - corner!.currentTime), tag: document.querySelector('#recordings-body .tag')?.textContent }
+          : null;
+      },
+      20_000,
+    );
+    console.log(`admin plays the screen (${both!.main} px) with the camera (${both!.corner} px) in its corner, ${(both!.drift * 1000).toFixed(0)} ms apart`);
+    expect(both).toMatchObject({ main: widths[1], corner: widths[0], tag: '屏幕 + 主讲画面' });
+    expect(both!.drift).toBeLessThan(0.5);
+    await (await admin.$('#recordings-panel'))?.screenshot({ path: 'test-results/admin-recording-screen-camera.png' });
+    // A segment of the camera alone plays without a corner picture.
+    await admin.click(`#recordings-body tr[data-recording="${segments[2]!.id}"] button`);
+    await waitForPage(admin, () => (document.getElementById('recording-camera') as HTMLVideoElement).hidden);
+    await admin.close();
+  }, 120_000);
 
   it('the disk running short stops the recording: its file is finished and kept, and the teacher and the administrator are told', async () => {
     const before = await startRecording();

@@ -106,6 +106,7 @@ const HTTP: Record<string, Endpoint> = {
   'GET /api/admin/lessons': { allowed: READ, path: '/api/admin/lessons' },
   'GET /api/admin/recordings': { allowed: READ, path: '/api/admin/recordings' },
   'GET /api/admin/recordings/:id/file': { allowed: READ, path: '/api/admin/recordings/rec-none/file' },
+  'GET /api/admin/recordings/:id/camera': { allowed: READ, path: '/api/admin/recordings/rec-none/camera' },
   'DELETE /api/admin/recordings/:id': { allowed: ADMIN, path: '/api/admin/recordings/rec-none' },
   'GET /api/admin/lessons/:lessonId/events': { allowed: READ, path: '/api/admin/lessons/LESSON/events' },
 };

@@ -105,23 +105,40 @@ describe('recording and a disk running short', () => {
     console.log(`recording stopped ${stopMs} ms after the disk filled`);
   }, 30_000);
 
-  it('an administrator makes room by deleting a finished recording: file and row go; one being written is refused', async () => {
+  it('an administrator makes room by deleting a finished recording: its files and row go; one being written is refused', async () => {
     ts = await startTestServer();
     const dir = path.join(ts.dataDir, 'recordings');
     const store = new RecordingStore(ts.server.store.db);
     mkdirSync(path.join(dir, ts.lesson.id), { recursive: true });
     const at = Date.now();
+    const fileOf = (name: string) => path.join(dir, ts!.lesson.id, name);
     for (const id of ['rec-done', 'rec-open']) {
-      writeFileSync(path.join(dir, ts.lesson.id, `${id}.webm`), Buffer.alloc(10_000));
-      store.add({ id, lessonId: ts.lesson.id, file: `${ts.lesson.id}/${id}.webm`, startedAt: at });
+      writeFileSync(fileOf(`${id}.webm`), Buffer.alloc(10_000));
+      writeFileSync(fileOf(`${id}.camera.webm`), Buffer.alloc(6_000));
+      store.add({ id, lessonId: ts.lesson.id, file: `${ts.lesson.id}/${id}.webm`, startedAt: at, cameraFile: `${ts.lesson.id}/${id}.camera.webm` });
     }
-    store.finish('rec-done', at + 1000, 10_000);
+    store.finish('rec-done', at + 1000, 10_000, { bytes: 6_000 });
     const bearer = await adminToken(ts);
+
+    // A segment recorded beside a shared screen lists its camera file, which plays on its own.
+    const listed = (await http(ts, 'GET', '/api/admin/recordings', { bearer })).body.recordings as { id: string; cameraBytes: number }[];
+    expect(listed.find((r) => r.id === 'rec-done')).toMatchObject({ cameraFile: `${ts.lesson.id}/rec-done.camera.webm`, cameraBytes: 6_000 });
+    const camera = await http(ts, 'GET', '/api/admin/recordings/rec-done/camera', { bearer, headers: { range: 'bytes=0-99' } });
+    expect(camera.status).toBe(206);
+    expect(camera.headers.get('content-type')).toBe('video/webm');
+    // One recorded from the camera itself has no second file.
+    writeFileSync(fileOf('rec-plain.webm'), Buffer.alloc(10_000));
+    store.add({ id: 'rec-plain', lessonId: ts.lesson.id, file: `${ts.lesson.id}/rec-plain.webm`, startedAt: at });
+    store.finish('rec-plain', at + 1000, 10_000, null);
+    expect(store.get('rec-plain')).toMatchObject({ cameraFile: null, cameraBytes: 0 });
+    expect((await http(ts, 'GET', '/api/admin/recordings/rec-plain/camera', { bearer })).body.error.code).toBe('NOT_FOUND');
 
     expect((await http(ts, 'DELETE', '/api/admin/recordings/rec-open', { bearer })).body.error.code).toBe('CONFLICT');
     expect((await http(ts, 'DELETE', '/api/admin/recordings/rec-done', { bearer })).status).toBe(204);
-    expect(existsSync(path.join(dir, ts.lesson.id, 'rec-done.webm'))).toBe(false);
-    expect(existsSync(path.join(dir, ts.lesson.id, 'rec-open.webm'))).toBe(true);
+    expect(existsSync(fileOf('rec-done.webm'))).toBe(false);
+    expect(existsSync(fileOf('rec-done.camera.webm'))).toBe(false);
+    expect(existsSync(fileOf('rec-open.webm'))).toBe(true);
+    expect(existsSync(fileOf('rec-open.camera.webm'))).toBe(true);
     expect(store.get('rec-done')).toBeNull();
     expect(store.get('rec-open')).not.toBeNull();
   }, 30_000);

@@ -8,6 +8,7 @@ import { migrate } from '../../server/store/db.js';
 import { MIGRATIONS } from '../../server/store/migrations.js';
 import { buildAuditFixture } from '../helpers/auditFixture.js';
 import { seedDemo } from '../../server/store/demoSeed.js';
+import { RecordingStore } from '../../server/store/recordingStore.js';
 import { SqliteStore } from '../../server/store/sqliteStore.js';
 
 describe('SqliteStore', () => {
@@ -85,5 +86,17 @@ describe('SqliteStore', () => {
     expect(() => store.db.prepare('UPDATE lesson_events SET at = 2').run()).toThrow(/append-only/);
     expect(() => store.db.prepare('DELETE FROM lesson_events').run()).toThrow(/append-only/);
     expect(store.listEvents(l.id)).toHaveLength(1);
+  });
+
+  it('closes the recordings a process that died left open, with what both files of a segment hold', () => {
+    const l = seedDemo(store);
+    const recordings = new RecordingStore(store.db);
+    recordings.add({ id: 'rec-a', lessonId: l.id, file: `${l.id}/rec-a.webm`, startedAt: 1 });
+    recordings.add({ id: 'rec-b', lessonId: l.id, file: `${l.id}/rec-b.webm`, startedAt: 2, cameraFile: `${l.id}/rec-b.camera.webm` });
+    const sizes: Record<string, number> = { [`${l.id}/rec-a.webm`]: 700, [`${l.id}/rec-b.webm`]: 900, [`${l.id}/rec-b.camera.webm`]: 500 };
+    expect(recordings.closeUnfinished(10, (file) => sizes[file] ?? 0)).toBe(2);
+    expect(recordings.get('rec-a')).toMatchObject({ endedAt: 10, bytes: 700, cameraFile: null, cameraBytes: 0 });
+    expect(recordings.get('rec-b')).toMatchObject({ endedAt: 10, bytes: 900, cameraFile: `${l.id}/rec-b.camera.webm`, cameraBytes: 500 });
+    expect(recordings.closeUnfinished(20, () => 0)).toBe(0);
   });
 });
