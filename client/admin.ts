@@ -383,3 +383,5 @@ byId('import').addEventListener('submit', (e) => {
 renderAll();
 void sessionHeader().then(refreshAll, () => location.assign('login.html'));
 setInterval(() => void guard(loadLessons()), 15_000);
+// Recordings finish, and the disk fills, while the page stays open.
+setInterval(() => void guard(recordings.load()), 60_000);

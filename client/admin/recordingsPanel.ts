@@ -26,14 +26,20 @@ interface Storage {
 const megabytes = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
 const gigabytes = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GB`;
 
-/** How much room recordings have left: a warning when none start for want of it. */
+/**
+ * How much room recordings have left: a warning when none start for want of it, in the panel and
+ * at the top of the page (the panel is at its foot, and an administrator may never scroll there).
+ */
 function renderStorage(s: Storage): void {
   const line = byId('recordings-storage');
+  const alert = byId('storage-alert');
   line.dataset.low = String(!s.enough);
   line.hidden = s.freeBytes === null;
+  alert.hidden = s.enough || s.freeBytes === null;
   if (s.freeBytes === null) return;
   const vars = { free: gigabytes(s.freeBytes), min: gigabytes(s.minFreeBytes) };
   line.textContent = s.enough ? t('storageFree', vars) : t('storageLow', vars);
+  alert.textContent = s.enough ? '' : t('storageLowBanner', vars);
 }
 
 /**

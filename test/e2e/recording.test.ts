@@ -217,6 +217,11 @@ describe('recording a lesson (录播) in Chromium', () => {
         const line = document.getElementById('recordings-storage') as HTMLElement;
         return line.dataset.low === 'true' && (line.textContent ?? '').includes('磁盘空间不足');
       }, 20_000);
+      // And at the top of the page, where an administrator sees it without scrolling to 录播.
+      const banner = await admin.$eval('#storage-alert', (p) => ({ hidden: (p as HTMLElement).hidden, text: p.textContent ?? '', top: p.getBoundingClientRect().top }));
+      expect(banner).toMatchObject({ hidden: false, text: expect.stringContaining('磁盘空间不足') });
+      expect(banner.top).toBeLessThan(200);
+      await admin.screenshot({ path: 'test-results/admin-storage-low-banner.png' });
       await (await admin.$('#recordings-panel'))?.screenshot({ path: 'test-results/admin-recordings-storage-low.png' });
       await admin.close();
     } finally {
