@@ -120,20 +120,23 @@ describe('scheduled reports and the privacy purge', () => {
     try {
       const recordings = new RecordingStore(store.db);
       store.db.prepare(`INSERT INTO lessons (id, title, subject, teacher_name, lecture_classroom_id, status, created_at) SELECT 'l-rec', 't', 's', 'x', id, 'ended', 0 FROM classrooms LIMIT 1`).run();
-      const add = (id: string, endedAt: number | null) => {
+      // `camera`: a screen's segment, with the teacher's camera in a second file.
+      const add = (id: string, endedAt: number | null, camera = false) => {
         mkdirSync(path.join(dir, 'l-rec'), { recursive: true });
         writeFileSync(path.join(dir, 'l-rec', `${id}.webm`), 'webm');
-        recordings.add({ id, lessonId: 'l-rec', file: `l-rec/${id}.webm`, startedAt: (endedAt ?? now) - 60_000 });
-        if (endedAt !== null) recordings.finish(id, endedAt, 4);
+        if (camera) writeFileSync(path.join(dir, 'l-rec', `${id}.camera.webm`), 'webm');
+        const cameraFile = camera ? `l-rec/${id}.camera.webm` : null;
+        recordings.add({ id, lessonId: 'l-rec', file: `l-rec/${id}.webm`, startedAt: (endedAt ?? now) - 60_000, cameraFile });
+        if (endedAt !== null) recordings.finish(id, endedAt, 4, camera ? { bytes: 4 } : null);
       };
-      add('rec-old', now - 91 * day);
+      add('rec-old', now - 91 * day, true);
       add('rec-edge', now - 90 * day);
-      add('rec-new', now - day);
+      add('rec-new', now - day, true);
       add('rec-running', null);
       expect(purgeRecordings(recordings, dir, 0, now)).toBe(0);
       expect(purgeRecordings(recordings, dir, 90, now)).toBe(1);
       expect(recordings.list({ limit: 10 }).map((r) => r.id).sort()).toEqual(['rec-edge', 'rec-new', 'rec-running']);
-      expect(readdirSync(path.join(dir, 'l-rec')).sort()).toEqual(['rec-edge.webm', 'rec-new.webm', 'rec-running.webm']);
+      expect(readdirSync(path.join(dir, 'l-rec')).sort()).toEqual(['rec-edge.webm', 'rec-new.camera.webm', 'rec-new.webm', 'rec-running.webm']);
       expect(purgeRecordings(recordings, dir, 90, now)).toBe(0);
       expect(loadConfig({ MEDIASOUP_WORKER_BIN: process.execPath }).recordings.retentionDays).toBe(0);
       expect(loadConfig({ MEDIASOUP_WORKER_BIN: process.execPath, TONGKE_RECORDING_RETENTION_DAYS: '90' }).recordings.retentionDays).toBe(90);
