@@ -6,6 +6,7 @@ import { linkPanel } from './classroom/linkPanel.js';
 import { followTimetable, nextLessonBySession } from './classroom/nextLesson.js';
 import { quizPanel } from './classroom/quizPanel.js';
 import { attendanceForm } from './lib/attendanceForm.js';
+import { classroomWall } from './lib/classroomWall.js';
 import { byId, el, tokenFromLocation } from './lib/dom.js';
 import { t } from './lib/i18n.js';
 import { emptyReceiveStats, MediaSession, sessionCount } from './lib/media.js';
@@ -96,10 +97,19 @@ function stagePlayer(classroomId: string) {
   return p;
 }
 
+/** An inspector's (巡课) wall of every receiving classroom, made once the state says who we are. */
+let wall: ReturnType<typeof classroomWall> | null = null;
+
 const receivers = new Receivers(
   () => session,
   (info, track) => {
     const owner = info.ownerClassroomId;
+    const tile = owner !== null ? wall?.player(owner, track.kind) : null;
+    if (tile) {
+      attachTrack(tile, track);
+      if (tile instanceof HTMLAudioElement) playWithSound(tile, soundBtn);
+      return;
+    }
     if (owner === null && track.kind === 'video') {
       teacherVideo[info.source === 'screen' ? 'screen' : 'camera'] = track;
       placeTeacherVideo();
@@ -113,6 +123,11 @@ const receivers = new Receivers(
   },
   (info) => {
     const owner = info.ownerClassroomId;
+    const tile = owner !== null ? wall?.player(owner, info.kind) : null;
+    if (tile) {
+      detachTrack(tile, info.kind);
+      return;
+    }
     if (owner === null && info.kind === 'video') {
       teacherVideo[info.source === 'screen' ? 'screen' : 'camera'] = null;
       placeTeacherVideo();
@@ -129,12 +144,13 @@ const receivers = new Receivers(
   },
 );
 
-/** The teacher, and every other classroom that is on stage. */
+/** The teacher, and every other classroom that is on stage; an inspector every classroom's picture too. */
 function wanted(s: LessonState): ProducerInfo[] {
   return s.producers.filter(
     (p) =>
       p.ownerClassroomId === null ||
-      (p.ownerClassroomId !== s.viewer.classroomId && s.stage.classroomIds.includes(p.ownerClassroomId)),
+      (p.ownerClassroomId !== s.viewer.classroomId && s.stage.classroomIds.includes(p.ownerClassroomId)) ||
+      (s.viewer.role === 'inspector' && p.kind === 'video'),
   );
 }
 
@@ -238,6 +254,12 @@ function render(s: LessonState): void {
   renderLessonHeader(s);
   document.body.dataset.role = s.viewer.role;
   byId('role-label').textContent = t(s.viewer.role === 'inspector' ? 'inspectorWatching' : 'roleClassroom');
+  if (s.viewer.role === 'inspector') {
+    // 巡课 sees the receiving classrooms as the teacher's wall shows them, without its controls.
+    wall ??= classroomWall(null);
+    byId('inspect-wall').hidden = false;
+    wall.render(s);
+  }
   document.body.dataset.quiz = s.quiz?.status ?? 'none';
   const me = s.classrooms.find((c) => c.classroomId === s.viewer.classroomId);
   byId('classroom-name').textContent = me ? `${me.schoolName} ${me.name}` : '';

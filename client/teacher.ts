@@ -11,7 +11,7 @@ import { renderLessonHeader, startShell, wireLessonEvents } from './lib/shell.js
 import { request, RequestError } from './lib/socket.js';
 import { questionsPanel } from './teacher/questionsPanel.js';
 import { quizPanel } from './teacher/quizPanel.js';
-import { classroomWall } from './teacher/wall.js';
+import { classroomWall } from './lib/classroomWall.js';
 
 let state: LessonState | null = null;
 let localStream: MediaStream | null = null;
@@ -32,7 +32,7 @@ const shell = startShell(
   undefined,
   () => session?.flowing ?? false,
 );
-const wall = shell ? classroomWall(shell.socket, message) : null;
+const wall = shell ? classroomWall({ socket: shell.socket, message }) : null;
 if (shell) {
   watchMediaReach(byId('media-blocked'), sessionReach(() => state?.status === 'live', () => session), renderMediaState);
 }

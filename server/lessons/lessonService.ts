@@ -390,7 +390,9 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
   /**
    * What a connection may receive: the teacher receives every classroom (the wall); a
    * classroom receives the teacher and the classrooms on stage, never itself; an inspector
-   * receives what every classroom sees (the teacher and the stage).
+   * (巡课) receives what every classroom sees (the teacher and the stage) and every classroom's
+   * picture, as the teacher's wall shows it (实时查看各成员校区的教室教学), but a classroom's
+   * sound only while it is on stage, as everybody else.
    */
   consumableProducerIds(lessonId: string, viewer: Participant): Set<string> {
     const rt = this.runtime(lessonId);
@@ -401,7 +403,7 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
         viewer.kind === 'teacher'
           ? owner !== null
           : viewer.kind === 'inspector'
-            ? owner === null || rt.stage.has(owner)
+            ? owner === null || rt.stage.has(owner) || prod.kind === 'video'
             : owner === null || (owner !== viewer.classroomId && rt.stage.has(owner));
       if (ok) ids.add(prod.producerId);
     }
@@ -475,10 +477,11 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     const peerId = rt.publishers.get(identityOf({ kind: 'classroom', classroomId }));
     if (peerId && rt.media) {
       await rt.media.setSourcePaused(peerId, 'microphone', true);
-      // Other classrooms stop receiving it; the teacher keeps the picture for the wall.
+      // Other classrooms stop receiving it; the teacher and inspectors keep the picture for
+      // their walls (its sound is paused above).
       const theirs = new Set(rt.media.producersOf(peerId).map((x) => x.producerId));
-      const teachers = new Set([...rt.peers].filter(([, who]) => who.kind === 'teacher').map(([id]) => id));
-      rt.media.closeConsumersOf(theirs, teachers);
+      const walls = new Set([...rt.peers].filter(([, who]) => who.kind !== 'classroom').map(([id]) => id));
+      rt.media.closeConsumersOf(theirs, walls);
     }
     this.changed(rt);
   }

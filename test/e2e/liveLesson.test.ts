@@ -59,6 +59,18 @@ describe('a live lesson in Chromium', () => {
     // It never opened a camera: nothing in its self view, and its role is shown as such.
     expect(await inspector.$eval('#self-view', (v) => (v as HTMLVideoElement).srcObject)).toBeNull();
     expect(await inspector.evaluate(() => document.body.dataset.role)).toBe('inspector');
+    // 巡课 sees the receiving classrooms too (实时查看各成员校区的教室教学): a wall like the
+    // teacher's, each classroom's picture playing, with no stage buttons.
+    const wall = await waitForPage(inspector, () => {
+      const tiles = [...document.querySelectorAll<HTMLElement>('#inspect-wall .tile[data-online="true"]')];
+      const playing = tiles.filter((tile) => {
+        const v = tile.querySelector('video');
+        return v !== null && v.readyState >= 2 && v.videoWidth > 0 && !v.paused;
+      });
+      return playing.length === 2 ? { tiles: tiles.length, widths: playing.map((tile) => tile.querySelector('video')!.videoWidth), buttons: document.querySelectorAll('#inspect-wall button').length } : null;
+    });
+    console.log(`inspector's wall: ${wall!.tiles} classrooms playing at ${wall!.widths.join(', ')} px`);
+    expect(wall).toMatchObject({ tiles: 2, buttons: 0 });
 
     mkdirSync('test-results', { recursive: true });
     await inspector.screenshot({ path: 'test-results/inspector.png' });

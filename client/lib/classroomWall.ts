@@ -1,9 +1,9 @@
 import type { ClassroomPresence, LessonState } from '../../shared/lesson.js';
-import { byId, el } from '../lib/dom.js';
-import { withFeedback } from '../lib/feedback.js';
-import { t } from '../lib/i18n.js';
-import { LEVEL_TEXT, qualityLevel } from '../lib/linkQuality.js';
-import { request, type TongkeSocket } from '../lib/socket.js';
+import { byId, el } from './dom.js';
+import { withFeedback } from './feedback.js';
+import { t } from './i18n.js';
+import { LEVEL_TEXT, qualityLevel } from './linkQuality.js';
+import { request, type TongkeSocket } from './socket.js';
 
 interface Tile {
   box: HTMLElement;
@@ -14,16 +14,19 @@ interface Tile {
   counts: HTMLElement;
   marks: HTMLElement;
   quality: HTMLElement;
-  stageBtn: HTMLButtonElement;
+  stageBtn: HTMLButtonElement | null;
 }
+
+/** The teacher's wall calls classrooms on stage; an inspector's (巡课) only watches. */
+export type StageControls = { socket: TongkeSocket; message: HTMLElement } | null;
 
 
 /**
  * The classroom wall: one tile per receiving classroom with its low-res picture, head
- * counts, hand and stage markers, connection quality, and the stage button. Tiles persist
- * across renders so their video keeps playing.
+ * counts, hand and stage markers, connection quality, and (for the teacher) the stage button.
+ * Tiles persist across renders so their video keeps playing.
  */
-export function classroomWall(socket: TongkeSocket, message: HTMLElement) {
+export function classroomWall(stage: StageControls) {
   const wall = byId('wall');
   const tiles = new Map<string, Tile>();
 
@@ -36,14 +39,16 @@ export function classroomWall(socket: TongkeSocket, message: HTMLElement) {
     video.playsInline = true;
     const audio = el('audio');
     audio.autoplay = true;
-    const stageBtn = el('button', { className: 'small' });
-    stageBtn.type = 'button';
-    stageBtn.addEventListener('click', () => {
-      const on = tl?.box.dataset.stage === 'true';
-      void withFeedback(stageBtn, message, () =>
-        request(socket, on ? 'stage:remove' : 'stage:invite', { classroomId: c.classroomId }),
-      );
-    });
+    const stageBtn = stage ? el('button', { className: 'small' }) : null;
+    if (stage && stageBtn) {
+      stageBtn.type = 'button';
+      stageBtn.addEventListener('click', () => {
+        const on = tl?.box.dataset.stage === 'true';
+        void withFeedback(stageBtn, stage.message, () =>
+          request(stage.socket, on ? 'stage:remove' : 'stage:invite', { classroomId: c.classroomId }),
+        );
+      });
+    }
     const name = el('div', { className: 'name' });
     const school = el('div', { className: 'school' });
     const counts = el('div', { className: 'counts-line' });
@@ -86,9 +91,11 @@ export function classroomWall(socket: TongkeSocket, message: HTMLElement) {
       const lv = qualityLevel(c.quality);
       tl.quality.dataset.level = lv;
       tl.quality.title = `${t('quality')}: ${t(LEVEL_TEXT[lv])}${c.quality === null ? '' : ` (${c.quality}/10)`}`;
-      tl.stageBtn.textContent = c.onStage ? t('removeStage') : t('inviteStage');
-      tl.stageBtn.classList.toggle('on', c.onStage);
-      tl.stageBtn.disabled = s.status !== 'live' || (!c.online && !c.onStage);
+      if (tl.stageBtn) {
+        tl.stageBtn.textContent = c.onStage ? t('removeStage') : t('inviteStage');
+        tl.stageBtn.classList.toggle('on', c.onStage);
+        tl.stageBtn.disabled = s.status !== 'live' || (!c.online && !c.onStage);
+      }
     }
     byId('online-count').textContent = `${s.classrooms.filter((c) => c.online).length}/${s.classrooms.length}`;
     byId('present-total').textContent = String(s.presentTotal);
