@@ -11,7 +11,7 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
 await build({
-  entryPoints: ['teacher', 'classroom', 'admin', 'login'].map((p) => path.join(root, 'client', `${p}.ts`)),
+  entryPoints: ['teacher', 'classroom', 'admin', 'login', 'library'].map((p) => path.join(root, 'client', `${p}.ts`)),
   outdir: out,
   bundle: true,
   format: 'esm',

@@ -1,7 +1,7 @@
-import { ApiError, apiCall, apiGet, mediaUrl } from '../lib/api.js';
+import { ApiError, apiCall, apiGet, apiSend, mediaUrl } from '../lib/api.js';
 import { byId, el } from '../lib/dom.js';
-import { formatDuration, formatTime, t } from '../lib/i18n.js';
-import { keepInStep } from './cameraBeside.js';
+import { formatDuration, formatMegabytes, formatTime, t } from '../lib/i18n.js';
+import { keepInStep } from '../lib/cameraBeside.js';
 
 interface Recording {
   id: string;
@@ -14,6 +14,8 @@ interface Recording {
   /** Beside a shared screen: the teacher's camera over the same time, in a file of its own. */
   cameraFile: string | null;
   cameraBytes: number;
+  /** Published to the library (精品课点播) since then; null: only administrators see it. */
+  publishedAt: number | null;
   recording: boolean;
 }
 
@@ -23,7 +25,6 @@ interface Storage {
   enough: boolean;
 }
 
-const megabytes = (bytes: number) => `${(bytes / 1_000_000).toFixed(1)} MB`;
 const gigabytes = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GB`;
 
 /**
@@ -90,6 +91,15 @@ export function recordingsPanel(): { load: () => Promise<void>; render: () => vo
               const playBtn = el('button', { className: 'small', text: t('play') });
               playBtn.type = 'button';
               playBtn.addEventListener('click', () => void play(r).catch((err: unknown) => (message.textContent = (err as Error).message)));
+              const published = r.publishedAt !== null;
+              const share = el('button', { className: 'small', text: t(published ? 'unpublish' : 'publish'), dataset: { publish: String(!published) } });
+              share.type = 'button';
+              share.addEventListener('click', () => {
+                if (!published && !confirm(t('confirmPublish'))) return;
+                void apiSend('PUT', `/api/admin/recordings/${encodeURIComponent(r.id)}`, JSON.stringify({ published: !published }))
+                  .then(load)
+                  .catch((err: unknown) => (message.textContent = (err as Error).message));
+              });
               const del = el('button', { className: 'small', text: t('delete') });
               del.type = 'button';
               del.addEventListener('click', () => {
@@ -98,16 +108,17 @@ export function recordingsPanel(): { load: () => Promise<void>; render: () => vo
                   .then(load)
                   .catch((err: unknown) => (message.textContent = (err as Error).message));
               });
-              actions.push(playBtn, del);
+              actions.push(playBtn, share, del);
             }
             return el('tr', { dataset: { recording: r.id, playing: String(playing === r.id) } }, [
               el('td', {}, [
                 `${r.lessonTitle ?? r.lessonId}${r.teacherName ? ` · ${r.teacherName}` : ''}`,
                 ...(r.cameraFile ? [el('span', { className: 'tag', text: t('screenWithCamera') })] : []),
+                ...(r.publishedAt !== null ? [el('span', { className: 'tag published', text: t('published') })] : []),
               ]),
               el('td', { text: formatTime(r.startedAt) }),
               el('td', { text: r.recording ? t('recordingInProgress') : formatDuration(r.durationMs ?? 0) }),
-              el('td', { text: megabytes(r.bytes + r.cameraBytes) }),
+              el('td', { text: formatMegabytes(r.bytes + r.cameraBytes) }),
               el('td', { className: 'actions' }, actions),
             ]);
           })),

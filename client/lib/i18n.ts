@@ -34,6 +34,18 @@ const zh = {
   play: '播放',
   recordingInProgress: '录制中',
   screenWithCamera: '屏幕 + 主讲画面',
+  libraryTitle: '精品课点播',
+  libraryHint: '学校公开的录播课，课后可反复观看。点击课程下方的“第 1 段”等开始播放。',
+  libraryEmpty: '暂无公开的录播课',
+  libraryLink: '精品课点播（公开）',
+  segmentN: '第 {n} 段',
+  subject: '学科',
+  grade: '年级',
+  all: '全部',
+  published: '已公开',
+  publish: '公开到点播',
+  unpublish: '取消公开',
+  confirmPublish: '公开后，任何人无需登录即可在“精品课点播”观看这段录播（含主讲教师的画面和声音；若有课堂上台发言，声音可能也被录入）。确定公开吗？',
   confirmDeleteRecording: '确定删除这段录播吗？删除后无法恢复。',
   /** Between a label and what follows it. */
   colon: '：',
@@ -310,6 +322,18 @@ const en: Record<Key, string> = {
   play: 'Play',
   recordingInProgress: 'recording',
   screenWithCamera: 'screen + teacher camera',
+  libraryTitle: 'Lesson library',
+  libraryHint: 'Recorded lessons the schools made public, to watch again after class. Click “Part 1” etc. under a lesson to play it.',
+  libraryEmpty: 'No public recordings yet',
+  libraryLink: 'Lesson library (public)',
+  segmentN: 'Part {n}',
+  subject: 'Subject',
+  grade: 'Grade',
+  all: 'All',
+  published: 'public',
+  publish: 'Make public',
+  unpublish: 'Withdraw',
+  confirmPublish: 'Once public, anyone can watch this recording in the lesson library without signing in (the master teacher’s picture and voice; a classroom speaking on stage may be heard too). Make it public?',
   confirmDeleteRecording: 'Delete this recording? This cannot be undone.',
   colon: ': ',
   reconnectingMediaFlows: 'Reconnecting; picture and sound are unaffected, no need to reload',
@@ -578,6 +602,11 @@ export function installLanguageToggle(button: HTMLButtonElement, onChange: () =>
     applyI18n();
     onChange();
   });
+}
+
+/** A file's size for people: megabytes with one decimal. */
+export function formatMegabytes(bytes: number): string {
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
 }
 
 /** A length of time as h:mm:ss (or m:ss under an hour). */

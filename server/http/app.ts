@@ -22,6 +22,7 @@ import { authRouter } from './authRouter.js';
 import { sessionCookie } from './sessionCookie.js';
 import { originCheck } from './csrf.js';
 import { deviceRouter } from './deviceRouter.js';
+import { libraryRouter } from './libraryRouter.js';
 import { IpBuckets, rateLimitByIp } from './ipRateLimit.js';
 import { errorHandler, notFound } from './errorMiddleware.js';
 import { securityHeaders } from './securityHeaders.js';
@@ -80,6 +81,7 @@ export function createHttpApp(deps: HttpDeps): Express {
   app.use('/api/auth', authRouter({ accounts: deps.accounts, issuer: deps.issuer, cookie, loginLimit }));
   app.use('/api/devices', deviceRouter({ devices: deps.devices, issuer: deps.issuer, loginLimit }));
   app.use('/api/admin', adminRouter(deps));
+  app.use('/api/library', libraryRouter({ recordings: deps.recordings, recordingsDir: deps.recordingsDir }));
   app.use(precompressed(deps.clientDir, { index: 'index.html', maxAgeMs: 3_600_000 }));
   app.use(express.static(path.resolve(deps.clientDir), { index: 'index.html', maxAge: '1h' }));
   app.use(notFound);

@@ -1,11 +1,11 @@
-import { statSync } from 'node:fs';
-import { Router, type NextFunction, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { idSchema } from '../../shared/ids.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { DiskRoom } from '../store/diskRoom.js';
-import { cameraFile, deleteRecording, recordingFile, type RecordingRow, type RecordingStore } from '../store/recordingStore.js';
+import { deleteRecording, type RecordingRow, type RecordingStore } from '../store/recordingStore.js';
+import { partFile, sendRecording } from './recordingFiles.js';
 import type { Store } from '../store/types.js';
 import { requireAction } from './adminAuth.js';
 import { parse } from './validate.js';
@@ -14,11 +14,13 @@ const listQuery = z
   .object({ lessonId: idSchema.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) })
   .strict();
 const noQuery = z.object({}).strict();
+const publishBody = z.object({ published: z.boolean() }).strict();
 
 /**
  * 录播: the recorded segments of lessons, to list, watch (a WebM file served with byte ranges, so
  * the player can seek; beside a shared screen, the teacher's camera in a second file) and delete.
- * Watching needs admin:read, deleting admin:write.
+ * Watching needs admin:read; publishing to the library (精品课点播, GET /api/library) and deleting
+ * need admin:write.
  */
 export function recordingsRouter(deps: {
   recordings: RecordingStore;
@@ -30,22 +32,6 @@ export function recordingsRouter(deps: {
   const { recordings, store } = deps;
   const r = Router();
 
-  const fileOf = (rec: RecordingRow, which: 'main' | 'camera' = 'main') => {
-    const file = which === 'main' ? recordingFile(deps.recordingsDir, rec) : cameraFile(deps.recordingsDir, rec);
-    if (!file) throw new AppError('NOT_FOUND', 'no such recording file');
-    return file;
-  };
-  /** Sends one of a segment's files. */
-  const send = (res: Response, next: NextFunction, file: string) => {
-    try {
-      statSync(file);
-    } catch {
-      throw new AppError('NOT_FOUND', 'the recording file is missing');
-    }
-    res.sendFile(file, { headers: { 'content-type': 'video/webm', 'cache-control': 'private, no-store' } }, (err) => {
-      if (err && !res.headersSent) next(err);
-    });
-  };
   const view = (rec: RecordingRow) => {
     const lesson = store.getLesson(rec.lessonId);
     return {
@@ -75,20 +61,29 @@ export function recordingsRouter(deps: {
   r.get('/recordings/:id/file', (req, res, next) => {
     parse(noQuery, req.query);
     const rec = found(parse(idSchema, req.params.id));
-    send(res, next, fileOf(rec));
+    sendRecording(res, next, deps.recordingsDir, rec, 'main');
   });
 
   r.get('/recordings/:id/camera', (req, res, next) => {
     parse(noQuery, req.query);
     const rec = found(parse(idSchema, req.params.id));
-    if (rec.cameraFile === null) throw new AppError('NOT_FOUND', 'this segment has no camera file (the camera is in its own file only beside a shared screen)');
-    send(res, next, fileOf(rec, 'camera'));
+    sendRecording(res, next, deps.recordingsDir, rec, 'camera');
+  });
+
+  r.put('/recordings/:id', requireAction('admin:write'), (req, res) => {
+    const rec = found(parse(idSchema, req.params.id));
+    const { published } = parse(publishBody, req.body);
+    if (rec.endedAt === null) throw new AppError('CONFLICT', 'this segment is still being recorded: stop the recording first');
+    // Publishing again keeps the first date: the library's order does not change.
+    if (published !== (rec.publishedAt !== null)) recordings.publish(rec.id, published ? Date.now() : null);
+    deps.log.info({ recordingId: rec.id, lessonId: rec.lessonId, published }, 'recording publication changed');
+    res.json(view(found(rec.id)));
   });
 
   r.delete('/recordings/:id', requireAction('admin:write'), (req, res) => {
     const rec = found(parse(idSchema, req.params.id));
     if (rec.endedAt === null) throw new AppError('CONFLICT', 'this segment is still being recorded: stop the recording first');
-    fileOf(rec); // refused as NOT_FOUND outside the folder, as for watching
+    partFile(deps.recordingsDir, rec, 'main'); // refused as NOT_FOUND outside the folder, as for watching
     deleteRecording(recordings, deps.recordingsDir, rec);
     deps.log.info({ recordingId: rec.id, lessonId: rec.lessonId }, 'recording deleted');
     res.status(204).end();

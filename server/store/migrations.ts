@@ -275,4 +275,13 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE recordings ADD COLUMN camera_bytes INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 10,
+    name: 'recordings: published to the public library (精品课点播) by an administrator',
+    sql: `
+      -- NULL: not published (the default: a school decides which lessons pupils may watch again).
+      ALTER TABLE recordings ADD COLUMN published_at INTEGER;
+      CREATE INDEX recordings_published ON recordings (published_at) WHERE published_at IS NOT NULL;
+    `,
+  },
 ];

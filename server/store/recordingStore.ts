@@ -46,6 +46,23 @@ export interface RecordingRow {
    */
   cameraFile: string | null;
   cameraBytes: number;
+  /** When an administrator published it to the library (精品课点播); null: not published. */
+  publishedAt: number | null;
+}
+
+/** A published segment with what the library shows of its lesson (no file paths). */
+export interface PublishedSegment {
+  id: string;
+  lessonId: string;
+  title: string;
+  subject: string;
+  grade: string;
+  teacherName: string;
+  schoolName: string;
+  startedAt: number;
+  durationMs: number;
+  bytes: number;
+  hasCamera: boolean;
 }
 
 interface Row {
@@ -57,6 +74,7 @@ interface Row {
   bytes: number;
   camera_file: string | null;
   camera_bytes: number;
+  published_at: number | null;
 }
 
 const toRecording = (r: Row): RecordingRow => ({
@@ -68,6 +86,7 @@ const toRecording = (r: Row): RecordingRow => ({
   bytes: r.bytes,
   cameraFile: r.camera_file,
   cameraBytes: r.camera_bytes,
+  publishedAt: r.published_at,
 });
 
 /** The recorded segments of lessons (录播): one row per WebM file under the recordings directory. */
@@ -105,6 +124,55 @@ export class RecordingStore {
   /** Finished segments that ended before `t` (the retention's cut-off). */
   endedBefore(t: number): RecordingRow[] {
     return (this.db.prepare('SELECT * FROM recordings WHERE ended_at IS NOT NULL AND ended_at < ?').all(t) as Row[]).map(toRecording);
+  }
+
+  /** Publishes a finished segment to the library at `at`, or withdraws it (null). */
+  publish(id: string, at: number | null): void {
+    this.db.prepare('UPDATE recordings SET published_at = ? WHERE id = ? AND ended_at IS NOT NULL').run(at, id);
+  }
+
+  /** The library: published segments, newest lesson first and each lesson's in order; optionally one subject or grade. */
+  published(filter: { subject?: string; grade?: string; limit: number }): PublishedSegment[] {
+    const rows = this.db
+      .prepare(
+        `SELECT r.id, r.lesson_id, l.title, l.subject, l.grade, l.teacher_name, s.name AS school_name,
+                r.started_at, r.ended_at - r.started_at AS duration_ms, r.bytes + r.camera_bytes AS bytes,
+                r.camera_file IS NOT NULL AS has_camera
+           FROM recordings r
+           JOIN lessons l ON l.id = r.lesson_id
+           JOIN classrooms c ON c.id = l.lecture_classroom_id
+           JOIN schools s ON s.id = c.school_id
+          WHERE r.published_at IS NOT NULL AND r.ended_at IS NOT NULL
+            AND (@subject IS NULL OR l.subject = @subject) AND (@grade IS NULL OR l.grade = @grade)
+          ORDER BY COALESCE(l.started_at, l.created_at) DESC, l.id, r.started_at
+          LIMIT @limit`,
+      )
+      .all({ subject: filter.subject ?? null, grade: filter.grade ?? null, limit: filter.limit }) as {
+      id: string;
+      lesson_id: string;
+      title: string;
+      subject: string;
+      grade: string;
+      teacher_name: string;
+      school_name: string;
+      started_at: number;
+      duration_ms: number;
+      bytes: number;
+      has_camera: number;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      lessonId: r.lesson_id,
+      title: r.title,
+      subject: r.subject,
+      grade: r.grade,
+      teacherName: r.teacher_name,
+      schoolName: r.school_name,
+      startedAt: r.started_at,
+      durationMs: r.duration_ms,
+      bytes: r.bytes,
+      hasCamera: r.has_camera === 1,
+    }));
   }
 
   remove(id: string): boolean {

@@ -50,6 +50,7 @@ describe('recording a lesson (录播) in Chromium', () => {
     bytes: number;
     camera_file: string | null;
     camera_bytes: number;
+    published_at: number | null;
   }[];
   const fileOf = (relative: string) => path.join(lb.ts.dataDir, 'recordings', relative);
   /** What the newest segment's file holds so far. */
@@ -182,8 +183,34 @@ describe('recording a lesson (录播) in Chromium', () => {
     // A segment of the camera alone plays without a corner picture.
     await admin.click(`#recordings-body tr[data-recording="${segments[2]!.id}"] button`);
     await waitForPage(admin, () => (document.getElementById('recording-camera') as HTMLVideoElement).hidden);
+
+    // 精品课点播: the administrator makes the screen's part public (after a confirmation), and
+    // anybody plays it from the library page without signing in, the teacher in its corner.
+    const publishedOf = () => rows().find((r) => r.id === screen.id)?.published_at ?? null;
+    expect(publishedOf()).toBeNull();
+    await admin.click(`#recordings-body tr[data-recording="${screen.id}"] button[data-publish="true"]`);
+    await waitFor(() => publishedOf() !== null);
+    await waitForPage(admin, (id) => document.querySelector(`#recordings-body tr[data-recording="${id}"] .tag.published`) !== null, 10_000, screen.id);
     await admin.close();
-  }, 120_000);
+    const library = await lb.open('library', '', { viewport: { width: 1280, height: 1000 } });
+    const part = `#library-list button[data-recording="${screen.id}"]`;
+    await waitForPage(library, (sel) => document.querySelector(sel) !== null, 20_000, part);
+    // Only what was published is listed: one lesson, one part.
+    expect(await library.$$eval('#library-list button[data-recording]', (b) => b.length)).toBe(1);
+    await library.click(part);
+    const watched = await waitForPage(
+      library,
+      () => {
+        const [main, corner] = ['recording-player', 'recording-camera'].map((id) => document.getElementById(id) as HTMLVideoElement);
+        const shown = (v: HTMLVideoElement) => !v.hidden && v.readyState >= 2 && v.videoWidth > 0 && !v.paused;
+        return shown(main!) && shown(corner!) && main!.currentTime > 1 ? { main: main!.videoWidth, corner: corner!.videoWidth, title: document.getElementById('playing-title')?.textContent } : null;
+      },
+      20_000,
+    );
+    expect(watched).toMatchObject({ main: widths[1], corner: widths[0], title: expect.stringContaining('第 1 段') });
+    await library.screenshot({ path: 'test-results/library.png' });
+    await library.close();
+  }, 150_000);
 
   it('the disk running short stops the recording: its file is finished and kept, and the teacher and the administrator are told', async () => {
     const before = await startRecording();

@@ -17,8 +17,8 @@ export interface OpenOptions {
 
 export interface LessonBrowser {
   readonly ts: TestServer;
-  /** Opens a role page with its token, as a demo link would. */
-  open(page: 'teacher' | 'classroom' | 'admin', token: string, opts?: OpenOptions): Promise<Page>;
+  /** Opens a role page with its token, as a demo link would (the public library needs none: ''). */
+  open(page: 'teacher' | 'classroom' | 'admin' | 'library', token: string, opts?: OpenOptions): Promise<Page>;
 }
 
 /**
@@ -53,7 +53,7 @@ export function useLessonBrowser(env: Record<string, string> | (() => Record<str
       });
       page.on('pageerror', (e) => console.log(`[${path}] pageerror: ${String(e)}`));
       if (process.env.E2E_DEBUG) page.on('console', (m) => console.log(`[${path}] ${m.type()}: ${m.text()}`));
-      await page.goto(`${ts.url}/${path}.html#token=${token}`);
+      await page.goto(token ? `${ts.url}/${path}.html#token=${token}` : `${ts.url}/${path}.html`);
       return page;
     },
   };

@@ -107,7 +107,11 @@ const HTTP: Record<string, Endpoint> = {
   'GET /api/admin/recordings': { allowed: READ, path: '/api/admin/recordings' },
   'GET /api/admin/recordings/:id/file': { allowed: READ, path: '/api/admin/recordings/rec-none/file' },
   'GET /api/admin/recordings/:id/camera': { allowed: READ, path: '/api/admin/recordings/rec-none/camera' },
+  'PUT /api/admin/recordings/:id': { allowed: ADMIN, path: '/api/admin/recordings/rec-none', body: { published: true } },
   'DELETE /api/admin/recordings/:id': { allowed: ADMIN, path: '/api/admin/recordings/rec-none' },
+  'GET /api/library': { allowed: 'public', path: '/api/library' },
+  'GET /api/library/recordings/:id/file': { allowed: 'public', path: '/api/library/recordings/rec-none/file' },
+  'GET /api/library/recordings/:id/camera': { allowed: 'public', path: '/api/library/recordings/rec-none/camera' },
   'GET /api/admin/lessons/:lessonId/events': { allowed: READ, path: '/api/admin/lessons/LESSON/events' },
 };
 

@@ -1,0 +1,134 @@
+import { ApiError, checked } from './lib/api.js';
+import { keepInStep } from './lib/cameraBeside.js';
+import { byId, el } from './lib/dom.js';
+import { applyI18n, formatDuration, formatMegabytes, formatTime, installLanguageToggle, t } from './lib/i18n.js';
+
+interface Segment {
+  id: string;
+  startedAt: number;
+  durationMs: number;
+  bytes: number;
+  hasCamera: boolean;
+}
+interface Lesson {
+  lessonId: string;
+  title: string;
+  subject: string;
+  grade: string;
+  teacherName: string;
+  schoolName: string;
+  startedAt: number;
+  segments: Segment[];
+}
+
+const player = byId<HTMLVideoElement>('recording-player');
+const camera = byId<HTMLVideoElement>('recording-camera');
+const message = byId('library-message');
+const subjectFilter = byId<HTMLSelectElement>('subject-filter');
+const gradeFilter = byId<HTMLSelectElement>('grade-filter');
+let lessons: Lesson[] = [];
+let playing: { lesson: Lesson; index: number } | null = null;
+let uncouple = () => {};
+
+const lessonMeta = (l: Lesson) => [l.schoolName, l.teacherName, [l.subject, l.grade].filter(Boolean).join(' '), formatTime(l.startedAt)].join(' · ');
+
+/**
+ * Plays one part of a lesson; a shared screen's part shows the teacher's camera in its corner.
+ * preload=metadata and byte ranges: a pupil on a weak link downloads what is watched, not the file.
+ */
+function play(lesson: Lesson, index: number): void {
+  const seg = lesson.segments[index]!;
+  playing = { lesson, index };
+  uncouple();
+  uncouple = () => {};
+  const base = `/api/library/recordings/${encodeURIComponent(seg.id)}`;
+  player.src = `${base}/file`;
+  if (seg.hasCamera) {
+    camera.src = `${base}/camera`;
+    uncouple = keepInStep(player, camera);
+  } else {
+    camera.removeAttribute('src');
+    camera.load();
+  }
+  camera.hidden = !seg.hasCamera;
+  player.hidden = false;
+  player.dataset.recording = seg.id;
+  renderPlaying();
+  render();
+  void player.play().catch(() => {});
+}
+
+// One part after another, as the lesson was given.
+player.addEventListener('ended', () => {
+  if (playing && playing.index + 1 < playing.lesson.segments.length) play(playing.lesson, playing.index + 1);
+});
+
+function renderPlaying(): void {
+  if (!playing) return;
+  const { lesson, index } = playing;
+  byId('playing-title').textContent = `${lesson.title} · ${t('segmentN', { n: index + 1 })}`;
+  byId('playing-meta').textContent = lessonMeta(lesson);
+}
+
+/** The filters offer what the library holds. */
+function renderFilters(): void {
+  for (const [select, values] of [
+    [subjectFilter, lessons.map((l) => l.subject)],
+    [gradeFilter, lessons.map((l) => l.grade)],
+  ] as const) {
+    const chosen = select.value;
+    const options = [...new Set(values.filter(Boolean))].sort((a, b) => a.localeCompare(b, 'zh-CN'));
+    select.replaceChildren(el('option', { text: t('all') }), ...options.map((v) => el('option', { text: v })));
+    select.options[0]!.value = '';
+    select.value = options.includes(chosen) ? chosen : '';
+  }
+}
+
+function render(): void {
+  const shown = lessons.filter((l) => (!subjectFilter.value || l.subject === subjectFilter.value) && (!gradeFilter.value || l.grade === gradeFilter.value));
+  byId('library-list').replaceChildren(
+    ...(shown.length === 0
+      ? [el('li', { className: 'hint', text: t('libraryEmpty') })]
+      : shown.map((l) =>
+          el('li', { className: 'library-lesson', dataset: { lesson: l.lessonId } }, [
+            el('div', { className: 'name', text: l.title }),
+            el('div', { className: 'hint', text: lessonMeta(l) }),
+            el(
+              'div',
+              { className: 'parts' },
+              l.segments.map((seg, i) => {
+                const b = el('button', { className: 'small', dataset: { recording: seg.id, playing: String(playing?.lesson.segments[playing.index]?.id === seg.id) } }, [
+                  `${t('segmentN', { n: i + 1 })} (${formatDuration(seg.durationMs)}, ${formatMegabytes(seg.bytes)})`,
+                  ...(seg.hasCamera ? [el('span', { className: 'tag', text: t('screenWithCamera') })] : []),
+                ]);
+                b.type = 'button';
+                b.addEventListener('click', () => play(l, i));
+                return b;
+              }),
+            ),
+          ]),
+        )),
+  );
+}
+
+async function load(): Promise<void> {
+  try {
+    const res = await checked(await fetch('/api/library'));
+    lessons = ((await res.json()) as { lessons: Lesson[] }).lessons;
+    message.textContent = '';
+  } catch (err) {
+    message.textContent = err instanceof ApiError ? err.message : String(err);
+  }
+  renderFilters();
+  render();
+}
+
+subjectFilter.addEventListener('change', render);
+gradeFilter.addEventListener('change', render);
+applyI18n();
+installLanguageToggle(byId<HTMLButtonElement>('lang'), () => {
+  renderFilters();
+  render();
+  renderPlaying();
+});
+void load();
