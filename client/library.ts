@@ -1,34 +1,15 @@
+import { libraryListSchema, type LibraryLesson as Lesson } from '../shared/library.js';
 import { ApiError, checked } from './lib/api.js';
-import { keepInStep } from './lib/cameraBeside.js';
+import { SegmentPlayer } from './lib/segmentPlayer.js';
 import { byId, el } from './lib/dom.js';
 import { applyI18n, formatDuration, formatMegabytes, formatTime, installLanguageToggle, t } from './lib/i18n.js';
 
-interface Segment {
-  id: string;
-  startedAt: number;
-  durationMs: number;
-  bytes: number;
-  hasCamera: boolean;
-}
-interface Lesson {
-  lessonId: string;
-  title: string;
-  subject: string;
-  grade: string;
-  teacherName: string;
-  schoolName: string;
-  startedAt: number;
-  segments: Segment[];
-}
-
-const player = byId<HTMLVideoElement>('recording-player');
-const camera = byId<HTMLVideoElement>('recording-camera');
+const player = new SegmentPlayer(byId<HTMLVideoElement>('recording-player'), byId<HTMLVideoElement>('recording-camera'));
 const message = byId('library-message');
 const subjectFilter = byId<HTMLSelectElement>('subject-filter');
 const gradeFilter = byId<HTMLSelectElement>('grade-filter');
 let lessons: Lesson[] = [];
 let playing: { lesson: Lesson; index: number } | null = null;
-let uncouple = () => {};
 
 const lessonMeta = (l: Lesson) => [l.schoolName, l.teacherName, [l.subject, l.grade].filter(Boolean).join(' '), formatTime(l.startedAt)].join(' · ');
 
@@ -39,27 +20,14 @@ const lessonMeta = (l: Lesson) => [l.schoolName, l.teacherName, [l.subject, l.gr
 function play(lesson: Lesson, index: number): void {
   const seg = lesson.segments[index]!;
   playing = { lesson, index };
-  uncouple();
-  uncouple = () => {};
   const base = `/api/library/recordings/${encodeURIComponent(seg.id)}`;
-  player.src = `${base}/file`;
-  if (seg.hasCamera) {
-    camera.src = `${base}/camera`;
-    uncouple = keepInStep(player, camera);
-  } else {
-    camera.removeAttribute('src');
-    camera.load();
-  }
-  camera.hidden = !seg.hasCamera;
-  player.hidden = false;
-  player.dataset.recording = seg.id;
+  player.play(seg.id, { main: `${base}/file`, camera: seg.hasCamera ? `${base}/camera` : null });
   renderPlaying();
   render();
-  void player.play().catch(() => {});
 }
 
 // One part after another, as the lesson was given.
-player.addEventListener('ended', () => {
+player.main.addEventListener('ended', () => {
   if (playing && playing.index + 1 < playing.lesson.segments.length) play(playing.lesson, playing.index + 1);
 });
 
@@ -114,7 +82,7 @@ function render(): void {
 async function load(): Promise<void> {
   try {
     const res = await checked(await fetch('/api/library'));
-    lessons = ((await res.json()) as { lessons: Lesson[] }).lessons;
+    lessons = libraryListSchema.parse(await res.json()).lessons;
     message.textContent = '';
   } catch (err) {
     message.textContent = err instanceof ApiError ? err.message : String(err);

@@ -1,7 +1,7 @@
 import { ApiError, apiCall, apiGet, apiSend, mediaUrl } from '../lib/api.js';
 import { byId, el } from '../lib/dom.js';
 import { formatDuration, formatMegabytes, formatTime, t } from '../lib/i18n.js';
-import { keepInStep } from '../lib/cameraBeside.js';
+import { SegmentPlayer } from '../lib/segmentPlayer.js';
 
 interface Recording {
   id: string;
@@ -48,37 +48,16 @@ function renderStorage(s: Storage): void {
  * (admin:write) to delete. A segment still being written shows 录制中 and cannot be played yet.
  */
 export function recordingsPanel(): { load: () => Promise<void>; render: () => void } {
-  const player = byId<HTMLVideoElement>('recording-player');
-  const camera = byId<HTMLVideoElement>('recording-camera');
+  const player = new SegmentPlayer(byId<HTMLVideoElement>('recording-player'), byId<HTMLVideoElement>('recording-camera'));
   const message = byId('recordings-message');
   let recordings: Recording[] = [];
   let playing: string | null = null;
-  let uncouple = () => {};
-
-  const release = (video: HTMLVideoElement) => {
-    if (video.src.startsWith('blob:')) URL.revokeObjectURL(video.src);
-  };
 
   async function play(r: Recording): Promise<void> {
     playing = r.id;
-    uncouple();
-    uncouple = () => {};
-    release(player);
-    release(camera);
     const path = `/api/admin/recordings/${encodeURIComponent(r.id)}`;
-    player.src = await mediaUrl(`${path}/file`);
-    if (r.cameraFile) {
-      camera.src = await mediaUrl(`${path}/camera`);
-      uncouple = keepInStep(player, camera);
-    } else {
-      camera.removeAttribute('src');
-      camera.load();
-    }
-    camera.hidden = !r.cameraFile;
-    player.hidden = false;
-    player.dataset.recording = r.id;
+    player.play(r.id, { main: await mediaUrl(`${path}/file`), camera: r.cameraFile ? await mediaUrl(`${path}/camera`) : null });
     render();
-    await player.play().catch(() => {});
   }
 
   function render(): void {

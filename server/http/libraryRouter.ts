@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { idSchema } from '../../shared/ids.js';
+import type { LibraryLesson } from '../../shared/library.js';
 import { AppError } from '../errors.js';
 import type { PublishedSegment, RecordingStore } from '../store/recordingStore.js';
 import { sendRecording, type RecordingPart } from './recordingFiles.js';
@@ -13,28 +14,13 @@ const listQuery = z
   .strict();
 const noQuery = z.object({}).strict();
 
-/** One lesson in the library, with its published segments in the order they were recorded. */
-interface LibraryLesson {
-  lessonId: string;
-  title: string;
-  subject: string;
-  grade: string;
-  teacherName: string;
-  schoolName: string;
-  startedAt: number;
-  segments: { id: string; startedAt: number; durationMs: number; bytes: number; hasCamera: boolean }[];
-}
-
+/** The library by lesson, each with its published segments in the order they were recorded. */
 function byLesson(segments: PublishedSegment[]): LibraryLesson[] {
   const lessons = new Map<string, LibraryLesson>();
-  for (const s of segments) {
-    let lesson = lessons.get(s.lessonId);
-    if (!lesson) {
-      const { lessonId, title, subject, grade, teacherName, schoolName, startedAt } = s;
-      lesson = { lessonId, title, subject, grade, teacherName, schoolName, startedAt, segments: [] };
-      lessons.set(s.lessonId, lesson);
-    }
-    lesson.segments.push({ id: s.id, startedAt: s.startedAt, durationMs: s.durationMs, bytes: s.bytes, hasCamera: s.hasCamera });
+  for (const { lesson, ...segment } of segments) {
+    let entry = lessons.get(lesson.lessonId);
+    if (!entry) lessons.set(lesson.lessonId, (entry = { ...lesson, segments: [] }));
+    entry.segments.push(segment);
   }
   return [...lessons.values()];
 }

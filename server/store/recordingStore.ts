@@ -1,5 +1,6 @@
 import { rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { LibraryLessonInfo, LibrarySegment } from '../../shared/library.js';
 import type { Db } from './db.js';
 
 /** A file's size in bytes; 0 when it is not there. */
@@ -50,20 +51,8 @@ export interface RecordingRow {
   publishedAt: number | null;
 }
 
-/** A published segment with what the library shows of its lesson (no file paths). */
-export interface PublishedSegment {
-  id: string;
-  lessonId: string;
-  title: string;
-  subject: string;
-  grade: string;
-  teacherName: string;
-  schoolName: string;
-  startedAt: number;
-  durationMs: number;
-  bytes: number;
-  hasCamera: boolean;
-}
+/** A published segment and what the library shows of its lesson (no file paths). */
+export type PublishedSegment = LibrarySegment & { lesson: LibraryLessonInfo };
 
 interface Row {
   id: string;
@@ -136,6 +125,7 @@ export class RecordingStore {
     const rows = this.db
       .prepare(
         `SELECT r.id, r.lesson_id, l.title, l.subject, l.grade, l.teacher_name, s.name AS school_name,
+                COALESCE(l.started_at, r.started_at) AS lesson_started_at,
                 r.started_at, r.ended_at - r.started_at AS duration_ms, r.bytes + r.camera_bytes AS bytes,
                 r.camera_file IS NOT NULL AS has_camera
            FROM recordings r
@@ -155,6 +145,7 @@ export class RecordingStore {
       grade: string;
       teacher_name: string;
       school_name: string;
+      lesson_started_at: number;
       started_at: number;
       duration_ms: number;
       bytes: number;
@@ -162,16 +153,19 @@ export class RecordingStore {
     }[];
     return rows.map((r) => ({
       id: r.id,
-      lessonId: r.lesson_id,
-      title: r.title,
-      subject: r.subject,
-      grade: r.grade,
-      teacherName: r.teacher_name,
-      schoolName: r.school_name,
       startedAt: r.started_at,
       durationMs: r.duration_ms,
       bytes: r.bytes,
       hasCamera: r.has_camera === 1,
+      lesson: {
+        lessonId: r.lesson_id,
+        title: r.title,
+        subject: r.subject,
+        grade: r.grade,
+        teacherName: r.teacher_name,
+        schoolName: r.school_name,
+        startedAt: r.lesson_started_at,
+      },
     }));
   }
 
