@@ -8,6 +8,15 @@ const player = new SegmentPlayer(byId<HTMLVideoElement>('recording-player'), byI
 const message = byId('library-message');
 const subjectFilter = byId<HTMLSelectElement>('subject-filter');
 const gradeFilter = byId<HTMLSelectElement>('grade-filter');
+/**
+ * 流畅版 or 原画, remembered on this device: light by default, since the library's viewers are
+ * mostly pupils at home, many on weak links. A part without a light copy yet plays the original.
+ */
+const versionPick = byId<HTMLSelectElement>('version-pick');
+const VERSION_KEY = 'tongke.libraryVersion';
+versionPick.value = localStorage.getItem(VERSION_KEY) === 'original' ? 'original' : 'light';
+versionPick.title = t('versionHint');
+const wantsLight = (seg: Lesson['segments'][number]) => versionPick.value === 'light' && seg.lightBytes !== null;
 let lessons: Lesson[] = [];
 let playing: { lesson: Lesson; index: number } | null = null;
 
@@ -21,7 +30,11 @@ function play(lesson: Lesson, index: number): void {
   const seg = lesson.segments[index]!;
   playing = { lesson, index };
   const base = `/api/library/recordings/${encodeURIComponent(seg.id)}`;
-  player.play(seg.id, { main: `${base}/file`, camera: seg.hasCamera ? `${base}/camera` : null });
+  // The light copy has the teacher's camera drawn in already.
+  player.play(
+    seg.id,
+    wantsLight(seg) ? { main: `${base}/light`, camera: null } : { main: `${base}/file`, camera: seg.hasCamera ? `${base}/camera` : null },
+  );
   renderPlaying();
   render();
 }
@@ -66,7 +79,7 @@ function render(): void {
               { className: 'parts' },
               l.segments.map((seg, i) => {
                 const b = el('button', { className: 'small', dataset: { recording: seg.id, playing: String(playing?.lesson.segments[playing.index]?.id === seg.id) } }, [
-                  `${t('segmentN', { n: i + 1 })} (${formatDuration(seg.durationMs)}, ${formatMegabytes(seg.bytes)})`,
+                  `${t('segmentN', { n: i + 1 })} (${formatDuration(seg.durationMs)}, ${formatMegabytes(wantsLight(seg) ? seg.lightBytes! : seg.bytes)})`,
                   ...(seg.hasCamera ? [el('span', { className: 'tag', text: t('screenWithCamera') })] : []),
                 ]);
                 b.type = 'button';
@@ -92,9 +105,20 @@ async function load(): Promise<void> {
 }
 
 subjectFilter.addEventListener('change', render);
+versionPick.addEventListener('change', () => {
+  localStorage.setItem(VERSION_KEY, versionPick.value);
+  render();
+  // What plays switches at the same place in the lesson.
+  if (playing) {
+    const at = player.main.currentTime;
+    play(playing.lesson, playing.index);
+    player.main.addEventListener('loadedmetadata', () => (player.main.currentTime = at), { once: true });
+  }
+});
 gradeFilter.addEventListener('change', render);
 applyI18n();
 installLanguageToggle(byId<HTMLButtonElement>('lang'), () => {
+  versionPick.title = t('versionHint');
   renderFilters();
   render();
   renderPlaying();

@@ -93,7 +93,7 @@ export async function startTongke(
       reports,
       store,
       retentionDays: config.privacy.questionRetentionDays,
-      recordings: { store: recordings, dir: recordingsDir, retentionDays: config.recordings.retentionDays },
+      recordings: { store: recordings, dir: recordingsDir, retentionDays: config.recordings.retentionDays, ffmpeg: config.recordings.ffmpeg },
       log,
     });
 

@@ -12,6 +12,11 @@ export const librarySegmentSchema = z.object({
   /** Both files together (a shared screen's segment has the teacher's camera beside it). */
   bytes: z.number(),
   hasCamera: z.boolean(),
+  /**
+   * The light copy for weak links (流畅版: 540 px at most, ~0.5 Mbit/s, the camera drawn into a
+   * screen's corner), made the night after publishing; null until then.
+   */
+  lightBytes: z.number().nullable(),
 });
 export type LibrarySegment = z.infer<typeof librarySegmentSchema>;
 

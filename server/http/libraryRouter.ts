@@ -42,7 +42,7 @@ export function libraryRouter(deps: { recordings: RecordingStore; recordingsDir:
   });
 
   const serve = (part: RecordingPart) =>
-    r.get(`/recordings/:id/${part === 'main' ? 'file' : 'camera'}`, (req, res, next) => {
+    r.get(`/recordings/:id/${part === 'main' ? 'file' : part}`, (req, res, next) => {
       parse(noQuery, req.query);
       const rec = deps.recordings.get(parse(idSchema, req.params.id));
       // Not published and unknown look alike: the library tells nothing of the rest.
@@ -51,5 +51,6 @@ export function libraryRouter(deps: { recordings: RecordingStore; recordingsDir:
     });
   serve('main');
   serve('camera');
+  serve('light');
   return r;
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { ReportService } from '../reports/reportService.js';
 import type { Store } from '../store/types.js';
 import type { RecordingStore } from '../store/recordingStore.js';
+import { makeLightCopies } from './lightCopyJob.js';
 import { purgeQuestionTexts, purgeRecordings } from './purgeJob.js';
 import { catchUpReports, runPeriodReport } from './reportJobs.js';
 
@@ -14,15 +15,19 @@ export interface Jobs {
 /**
  * node-cron jobs in Asia/Shanghai time, early in the morning when no lesson runs:
  * 月报 on the 1st for the previous month, 季报 on the 1st of Jan/Apr/Jul/Oct, 年报 on Jan 1st,
- * the daily purge of question texts, and of recordings past their retention if one is set. Reports the server missed while down are produced
+ * the daily purge of question texts, and of recordings past their retention if one is set, and
+ * the light copies of published recordings (流畅版). Reports the server missed while down are produced
  * shortly after start-up.
  */
 export function startJobs(deps: {
   reports: ReportService;
   store: Store;
   retentionDays: number;
-  /** 录播: finished segments older than `retentionDays` (0: never) are deleted daily. */
-  recordings?: { store: RecordingStore; dir: string; retentionDays: number };
+  /**
+   * 录播: finished segments older than `retentionDays` (0: never) are deleted daily; published
+   * ones get their light copy (流畅版) at night, made by `ffmpeg`.
+   */
+  recordings?: { store: RecordingStore; dir: string; retentionDays: number; ffmpeg: string };
   log: Logger;
   now?: () => number;
   catchUpDelayMs?: number;
@@ -45,6 +50,18 @@ export function startJobs(deps: {
     cron.schedule('0 3 * * *', guard('purge-question-texts', () => purgeQuestionTexts(store, retentionDays, now())), opts('purge-question-texts')),
   ];
   const rec = deps.recordings;
+  if (rec) {
+    // From 01:40 until 05:30 at the latest, before the first lessons of the day.
+    const lightCopies = async () => {
+      const until = now() + (5 * 60 + 30 - (1 * 60 + 40)) * 60_000;
+      try {
+        log.info({ job: 'library-light-copies', result: await makeLightCopies({ recordings: rec.store, dir: rec.dir, ffmpeg: rec.ffmpeg, log, until, now }) }, 'job done');
+      } catch (err) {
+        log.error({ err, job: 'library-light-copies' }, 'job failed');
+      }
+    };
+    tasks.push(cron.schedule('40 1 * * *', lightCopies, opts('library-light-copies')));
+  }
   if (rec && rec.retentionDays > 0) {
     tasks.push(
       cron.schedule('15 3 * * *', guard('purge-recordings', () => purgeRecordings(rec.store, rec.dir, rec.retentionDays, now())), opts('purge-recordings')),

@@ -284,4 +284,14 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX recordings_published ON recordings (published_at) WHERE published_at IS NOT NULL;
     `,
   },
+  {
+    version: 11,
+    name: 'recordings: a light copy of a published segment for weak home links (流畅版)',
+    sql: `
+      -- Made at night from a published segment: 540 px at most, ~0.5 Mbit/s, the teacher's camera
+      -- drawn into a shared screen's corner. NULL until made.
+      ALTER TABLE recordings ADD COLUMN light_file TEXT;
+      ALTER TABLE recordings ADD COLUMN light_bytes INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

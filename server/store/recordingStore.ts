@@ -27,9 +27,14 @@ export function cameraFile(dir: string, rec: { cameraFile: string | null }): str
   return rec.cameraFile === null ? null : recordingFile(dir, { file: rec.cameraFile });
 }
 
+/** Where a segment's light copy is (see `recordingFile`); null when none was made. */
+export function lightFile(dir: string, rec: { lightFile: string | null }): string | null {
+  return rec.lightFile === null ? null : recordingFile(dir, { file: rec.lightFile });
+}
+
 /** Deletes a finished recording: its files, then its row. */
 export function deleteRecording(recordings: RecordingStore, dir: string, rec: RecordingRow): void {
-  for (const file of [recordingFile(dir, rec), cameraFile(dir, rec)]) if (file) rmSync(file, { force: true });
+  for (const file of [recordingFile(dir, rec), cameraFile(dir, rec), lightFile(dir, rec)]) if (file) rmSync(file, { force: true });
   recordings.remove(rec.id);
 }
 
@@ -49,6 +54,9 @@ export interface RecordingRow {
   cameraBytes: number;
   /** When an administrator published it to the library (精品课点播); null: not published. */
   publishedAt: number | null;
+  /** A published segment's light copy for weak links (流畅版), made at night; null until then. */
+  lightFile: string | null;
+  lightBytes: number;
 }
 
 /** A published segment and what the library shows of its lesson (no file paths). */
@@ -64,6 +72,8 @@ interface Row {
   camera_file: string | null;
   camera_bytes: number;
   published_at: number | null;
+  light_file: string | null;
+  light_bytes: number;
 }
 
 const toRecording = (r: Row): RecordingRow => ({
@@ -76,6 +86,8 @@ const toRecording = (r: Row): RecordingRow => ({
   cameraFile: r.camera_file,
   cameraBytes: r.camera_bytes,
   publishedAt: r.published_at,
+  lightFile: r.light_file,
+  lightBytes: r.light_bytes,
 });
 
 /** The recorded segments of lessons (录播): one row per WebM file under the recordings directory. */
@@ -110,14 +122,32 @@ export class RecordingStore {
     return (rows as Row[]).map(toRecording);
   }
 
-  /** Finished segments that ended before `t` (the retention's cut-off). */
+  /**
+   * Finished segments that ended before `t` (the retention's cut-off), except those published to
+   * the library: 精品课 stay until an administrator withdraws or deletes them.
+   */
   endedBefore(t: number): RecordingRow[] {
-    return (this.db.prepare('SELECT * FROM recordings WHERE ended_at IS NOT NULL AND ended_at < ?').all(t) as Row[]).map(toRecording);
+    return (
+      this.db.prepare('SELECT * FROM recordings WHERE ended_at IS NOT NULL AND ended_at < ? AND published_at IS NULL').all(t) as Row[]
+    ).map(toRecording);
   }
 
   /** Publishes a finished segment to the library at `at`, or withdraws it (null). */
   publish(id: string, at: number | null): void {
     this.db.prepare('UPDATE recordings SET published_at = ? WHERE id = ? AND ended_at IS NOT NULL').run(at, id);
+  }
+
+  /** Published segments still without a light copy, the earliest published first. */
+  wantingLightCopy(limit: number): RecordingRow[] {
+    return (
+      this.db
+        .prepare('SELECT * FROM recordings WHERE published_at IS NOT NULL AND ended_at IS NOT NULL AND light_file IS NULL ORDER BY published_at LIMIT ?')
+        .all(limit) as Row[]
+    ).map(toRecording);
+  }
+
+  setLightCopy(id: string, file: string, bytes: number): void {
+    this.db.prepare('UPDATE recordings SET light_file = ?, light_bytes = ? WHERE id = ?').run(file, bytes, id);
   }
 
   /** The library: published segments, newest lesson first and each lesson's in order; optionally one subject or grade. */
@@ -127,7 +157,7 @@ export class RecordingStore {
         `SELECT r.id, r.lesson_id, l.title, l.subject, l.grade, l.teacher_name, s.name AS school_name,
                 COALESCE(l.started_at, r.started_at) AS lesson_started_at,
                 r.started_at, r.ended_at - r.started_at AS duration_ms, r.bytes + r.camera_bytes AS bytes,
-                r.camera_file IS NOT NULL AS has_camera
+                r.camera_file IS NOT NULL AS has_camera, CASE WHEN r.light_file IS NULL THEN NULL ELSE r.light_bytes END AS light_bytes
            FROM recordings r
            JOIN lessons l ON l.id = r.lesson_id
            JOIN classrooms c ON c.id = l.lecture_classroom_id
@@ -150,6 +180,7 @@ export class RecordingStore {
       duration_ms: number;
       bytes: number;
       has_camera: number;
+      light_bytes: number | null;
     }[];
     return rows.map((r) => ({
       id: r.id,
@@ -157,6 +188,7 @@ export class RecordingStore {
       durationMs: r.duration_ms,
       bytes: r.bytes,
       hasCamera: r.has_camera === 1,
+      lightBytes: r.light_bytes,
       lesson: {
         lessonId: r.lesson_id,
         title: r.title,

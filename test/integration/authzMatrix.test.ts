@@ -112,6 +112,7 @@ const HTTP: Record<string, Endpoint> = {
   'GET /api/library': { allowed: 'public', path: '/api/library' },
   'GET /api/library/recordings/:id/file': { allowed: 'public', path: '/api/library/recordings/rec-none/file' },
   'GET /api/library/recordings/:id/camera': { allowed: 'public', path: '/api/library/recordings/rec-none/camera' },
+  'GET /api/library/recordings/:id/light': { allowed: 'public', path: '/api/library/recordings/rec-none/light' },
   'GET /api/admin/lessons/:lessonId/events': { allowed: READ, path: '/api/admin/lessons/LESSON/events' },
 };
 

@@ -56,8 +56,8 @@ describe('the library of published recordings', () => {
     expect(listed.lessons).toHaveLength(1);
     expect(listed.lessons[0]).toMatchObject({ lessonId: ts.lesson.id, title: ts.lesson.title, subject: ts.lesson.subject, schoolName: '青州市实验小学' });
     expect(listed.lessons[0]!.segments).toEqual([
-      { id: 'rec-2', startedAt: expect.any(Number), durationMs: 30_000, bytes: 14_000, hasCamera: true },
-      { id: 'rec-3', startedAt: expect.any(Number), durationMs: 30_000, bytes: 9_000, hasCamera: false },
+      { id: 'rec-2', startedAt: expect.any(Number), durationMs: 30_000, bytes: 14_000, hasCamera: true, lightBytes: null },
+      { id: 'rec-3', startedAt: expect.any(Number), durationMs: 30_000, bytes: 9_000, hasCamera: false, lightBytes: null },
     ]);
     // No file paths in public.
     expect(JSON.stringify(listed)).not.toContain('.webm');

@@ -113,7 +113,7 @@ describe('scheduled reports and the privacy purge', () => {
     expect(store.listEvents('l1')).toHaveLength(events);
   });
 
-  it('deletes finished recordings past their retention, file and row; keeps the rest, and all of them with 0', () => {
+  it('deletes finished recordings past their retention, file and row; keeps the rest and the published ones, and all of them with 0', () => {
     const day = 86_400_000;
     const now = Date.parse('2025-06-30T00:00:00Z');
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tongke-rec-'));
@@ -130,13 +130,16 @@ describe('scheduled reports and the privacy purge', () => {
         if (endedAt !== null) recordings.finish(id, endedAt, 4, camera ? { bytes: 4 } : null);
       };
       add('rec-old', now - 91 * day, true);
+      // Published to the library (精品课): kept whatever its age.
+      add('rec-library', now - 400 * day);
+      recordings.publish('rec-library', now - 300 * day);
       add('rec-edge', now - 90 * day);
       add('rec-new', now - day, true);
       add('rec-running', null);
       expect(purgeRecordings(recordings, dir, 0, now)).toBe(0);
       expect(purgeRecordings(recordings, dir, 90, now)).toBe(1);
-      expect(recordings.list({ limit: 10 }).map((r) => r.id).sort()).toEqual(['rec-edge', 'rec-new', 'rec-running']);
-      expect(readdirSync(path.join(dir, 'l-rec')).sort()).toEqual(['rec-edge.webm', 'rec-new.camera.webm', 'rec-new.webm', 'rec-running.webm']);
+      expect(recordings.list({ limit: 10 }).map((r) => r.id).sort()).toEqual(['rec-edge', 'rec-library', 'rec-new', 'rec-running']);
+      expect(readdirSync(path.join(dir, 'l-rec')).sort()).toEqual(['rec-edge.webm', 'rec-library.webm', 'rec-new.camera.webm', 'rec-new.webm', 'rec-running.webm']);
       expect(purgeRecordings(recordings, dir, 90, now)).toBe(0);
       expect(loadConfig({ MEDIASOUP_WORKER_BIN: process.execPath }).recordings.retentionDays).toBe(0);
       expect(loadConfig({ MEDIASOUP_WORKER_BIN: process.execPath, TONGKE_RECORDING_RETENTION_DAYS: '90' }).recordings.retentionDays).toBe(90);
