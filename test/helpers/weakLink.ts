@@ -265,8 +265,8 @@ export class WeakLink {
     await run('ip', ['netns', 'exec', this.ns, 'nft', '-f', '/dev/stdin'], ruleset);
   }
 
-  /** Lifts `raiseFirewall`; returns the packets it dropped coming in and going out. */
-  async lowerFirewall(): Promise<{ inbound: number; outbound: number }> {
+  /** The packets `raiseFirewall` has dropped so far, coming in and going out; it stays up. */
+  async firewallDrops(): Promise<{ inbound: number; outbound: number }> {
     const nft = NftTable.parse(
       JSON.parse(await run('ip', ['netns', 'exec', this.ns, 'nft', '-j', 'list', 'table', 'inet', FIREWALL_TABLE])),
     );
@@ -275,8 +275,14 @@ export class WeakLink {
         .filter((e) => e.rule?.chain === chain)
         .flatMap((e) => e.rule?.expr ?? [])
         .reduce((n, x) => n + (x.counter?.packets ?? 0), 0);
-    await run('ip', ['netns', 'exec', this.ns, 'nft', 'delete', 'table', 'inet', FIREWALL_TABLE]);
     return { inbound: dropped('input'), outbound: dropped('output') };
+  }
+
+  /** Lifts `raiseFirewall`; returns the packets it dropped coming in and going out. */
+  async lowerFirewall(): Promise<{ inbound: number; outbound: number }> {
+    const dropped = await this.firewallDrops();
+    await run('ip', ['netns', 'exec', this.ns, 'nft', 'delete', 'table', 'inet', FIREWALL_TABLE]);
+    return dropped;
   }
 
   /** Removes the veth pair, the namespace and the temp dir; safe to call twice. */
