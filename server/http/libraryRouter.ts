@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { idSchema } from '../../shared/ids.js';
 import type { LibraryLesson } from '../../shared/library.js';
 import { AppError } from '../errors.js';
-import type { PublishedSegment, RecordingStore } from '../store/recordingStore.js';
-import { sendRecording, type RecordingPart } from './recordingFiles.js';
+import type { PublishedSegment, RecordingPart, RecordingStore } from '../store/recordingStore.js';
+import { sendRecording } from './recordingFiles.js';
 import { parse } from './validate.js';
 
 /** Subjects and grades are short names from the timetable ('数学', '三年级'). */

@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { DiskRoom } from '../store/diskRoom.js';
 import { deleteRecording, type RecordingRow, type RecordingStore } from '../store/recordingStore.js';
-import { partFile, sendRecording } from './recordingFiles.js';
+import { existingPart, sendRecording } from './recordingFiles.js';
 import type { Store } from '../store/types.js';
 import { requireAction } from './adminAuth.js';
 import { parse } from './validate.js';
@@ -83,7 +83,7 @@ export function recordingsRouter(deps: {
   r.delete('/recordings/:id', requireAction('admin:write'), (req, res) => {
     const rec = found(parse(idSchema, req.params.id));
     if (rec.endedAt === null) throw new AppError('CONFLICT', 'this segment is still being recorded: stop the recording first');
-    partFile(deps.recordingsDir, rec, 'main'); // refused as NOT_FOUND outside the folder, as for watching
+    existingPart(deps.recordingsDir, rec, 'main'); // refused as NOT_FOUND outside the folder, as for watching
     deleteRecording(recordings, deps.recordingsDir, rec);
     deps.log.info({ recordingId: rec.id, lessonId: rec.lessonId }, 'recording deleted');
     res.status(204).end();

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { renameSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { Logger } from '../logger.js';
-import { cameraFile, fileSize, recordingFile, type RecordingRow, type RecordingStore } from '../store/recordingStore.js';
+import { fileSize, partFile, partName, recordingFile, type RecordingRow, type RecordingStore } from '../store/recordingStore.js';
 
 const run = promisify(execFile);
 
@@ -67,10 +67,10 @@ export async function makeLightCopies(deps: {
 }
 
 async function makeOne(rec: RecordingRow, deps: { recordings: RecordingStore; dir: string; ffmpeg: string; log: Logger }): Promise<string> {
-  const main = recordingFile(deps.dir, rec);
+  const main = partFile(deps.dir, rec, 'main');
   if (!main) throw new Error('recording path outside the recordings folder');
-  const camera = cameraFile(deps.dir, rec);
-  const relative = rec.file.replace(/\.webm$/, '') + '.light.webm';
+  const camera = partFile(deps.dir, rec, 'camera');
+  const relative = partName(rec.file, 'light');
   const out = recordingFile(deps.dir, { file: relative });
   if (!out) throw new Error('light copy path outside the recordings folder');
   // Written aside and moved into place: a half-written copy is never served.

@@ -3,7 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
 import type { RecordedSegment } from '../media/recordedSegment.js';
-import type { RecordingStore } from '../store/recordingStore.js';
+import { partName, type RecordingStore } from '../store/recordingStore.js';
 
 /** Camera and microphone come a moment apart when the teacher publishes: wait for both. */
 const SETTLE_MS = 1500;
@@ -153,7 +153,7 @@ export class LessonRecording {
     this.starting = true;
     const id = `rec-${randomBytes(6).toString('hex')}`;
     const relative = `${this.deps.lessonId}/${id}.webm`;
-    const cameraRelative = `${this.deps.lessonId}/${id}.camera.webm`;
+    const cameraRelative = partName(relative, 'camera');
     const files = { main: path.join(this.deps.dir, relative), camera: path.join(this.deps.dir, cameraRelative) };
     try {
       mkdirSync(path.dirname(files.main), { recursive: true });

@@ -22,19 +22,30 @@ export function recordingFile(dir: string, rec: { file: string }): string | null
   return file.startsWith(root + path.sep) ? file : null;
 }
 
-/** Where a segment's camera file is (see `recordingFile`); null when it has none. */
-export function cameraFile(dir: string, rec: { cameraFile: string | null }): string | null {
-  return rec.cameraFile === null ? null : recordingFile(dir, { file: rec.cameraFile });
+/**
+ * A segment's files: the picture and sound; beside a shared screen, the teacher's camera; once
+ * published, the light copy for weak links (流畅版).
+ */
+export const RECORDING_PARTS = ['main', 'camera', 'light'] as const;
+export type RecordingPart = (typeof RECORDING_PARTS)[number];
+
+/** The one naming of a segment's files, relative to the recordings directory: `<lesson>/<id>[.part].webm`. */
+export function partName(mainFile: string, part: RecordingPart): string {
+  return part === 'main' ? mainFile : `${mainFile.replace(/\.webm$/, '')}.${part}.webm`;
 }
 
-/** Where a segment's light copy is (see `recordingFile`); null when none was made. */
-export function lightFile(dir: string, rec: { lightFile: string | null }): string | null {
-  return rec.lightFile === null ? null : recordingFile(dir, { file: rec.lightFile });
+/** Where one of a segment's files is (see `recordingFile`); null when the segment has no such file. */
+export function partFile(dir: string, rec: Pick<RecordingRow, 'file' | 'cameraFile' | 'lightFile'>, part: RecordingPart): string | null {
+  const relative = { main: rec.file, camera: rec.cameraFile, light: rec.lightFile }[part];
+  return relative === null ? null : recordingFile(dir, { file: relative });
 }
 
 /** Deletes a finished recording: its files, then its row. */
 export function deleteRecording(recordings: RecordingStore, dir: string, rec: RecordingRow): void {
-  for (const file of [recordingFile(dir, rec), cameraFile(dir, rec), lightFile(dir, rec)]) if (file) rmSync(file, { force: true });
+  for (const part of RECORDING_PARTS) {
+    const file = partFile(dir, rec, part);
+    if (file) rmSync(file, { force: true });
+  }
   recordings.remove(rec.id);
 }
 
