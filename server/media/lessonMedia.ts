@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
+import { z } from 'zod';
 import type { QualityMode } from '../../shared/media.js';
 import type { MediaKind, MediaSource, ProducerInfo, TransportDirection } from '../../shared/media.js';
 import { AppError } from '../errors.js';
@@ -7,6 +8,7 @@ import type { Logger } from '../logger.js';
 import { RecordedSegment } from './recordedSegment.js';
 import { SegmentRecorder } from './recorder.js';
 import { PeerReach } from './peerReach.js';
+import { DownlinkProber, type ProbeTarget } from './downlinkProbe.js';
 import { SenderLayers } from './senderLayers.js';
 import type { PooledWorker, WorkerPool } from './workerPool.js';
 
@@ -37,8 +39,8 @@ export const KEY_FRAME_REQUEST_DELAY_MS = 1000;
  * random loss holding it down, the classroom got no layer and no picture for 7–17 s at a time
  * on a 200–300 kbit/s link that carries the 320-px layer well (test/e2e/weakLink.test.ts).
  * With this floor the lowest layer always fits; for a link too weak even for that, 仅音频.
- * The price: sitting at the floor, mediasoup seldom probes for more, so after the link recovers
- * the climb back to the top layer is slower (2–14 s mostly, up to ~30 s, once > 45 s).
+ * Sitting at the floor, mediasoup seldom probes for more once the link recovers (the climb back
+ * took up to 45 s): the prober (downlinkProbe.ts) sets off probes for a loss-free link.
  */
 export const MIN_DOWNLINK_BITRATE = 100_000;
 
@@ -51,6 +53,12 @@ export const MIN_DOWNLINK_BITRATE = 100_000;
  * by the link instead of ~1,500, and its first picture after 3.6–4.2 s instead of 5.0 s.
  */
 export const INITIAL_DOWNLINK_BITRATE = 300_000;
+
+/**
+ * The part of a receive transport's stats the prober reads. The worker sends the transport-cc
+ * loss (`rtpPacketLossSent`, a fraction) though mediasoup 3.12's types leave it out.
+ */
+const DownlinkStat = z.object({ availableOutgoingBitrate: z.number(), rtpPacketLossSent: z.number().optional() });
 
 interface Site {
   pooled: PooledWorker;
@@ -128,6 +136,8 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
   private readonly senderLayers = new Map<string, SenderLayers>();
   private closed = false;
   private readonly reach: PeerReach;
+  /** Probes the downlinks of classrooms stuck below their layer (downlinkProbe.ts). */
+  readonly prober: DownlinkProber;
 
   private constructor(
     private readonly pool: WorkerPool,
@@ -145,6 +155,49 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
         this.emit('peerReach', peerId, blocked);
       },
     );
+    this.prober = new DownlinkProber(
+      () => this.probeTargets(),
+      (transportId, estimateBps) => this.log.debug({ transportId, estimateBps }, 'downlink below its layer: probing'),
+    );
+  }
+
+  private *probeTargets(): Iterable<ProbeTarget> {
+    for (const peer of this.peers.values()) {
+      for (const t of peer.transports.values()) {
+        if (t.closed || t.appData.direction !== 'recv') continue;
+        yield {
+          id: t.id,
+          wantsMore: () => this.belowItsLayer(peer),
+          link: async () => {
+            const s = DownlinkStat.safeParse((await t.getStats())[0]);
+            return s.success ? { estimateBps: s.data.availableOutgoingBitrate, lossFraction: s.data.rtpPacketLossSent ?? 0 } : null;
+          },
+          setMax: (bps) => t.setMaxOutgoingBitrate(bps),
+        };
+      }
+    }
+  }
+
+  /**
+   * Whether a picture the peer receives is below the layer it asked for, as far as the sender
+   * sends it: a full frame rate on the highest layer it may take and the sender still sends.
+   */
+  private belowItsLayer(peer: Peer): boolean {
+    for (const c of peer.consumers.values()) {
+      if (c.closed || c.type !== 'simulcast' || c.paused || c.producerPaused) continue;
+      const current = c.currentLayers;
+      const preferred = c.preferredLayers;
+      const producer = this.owners.get(c.producerId)?.producers.get(c.producerId);
+      if (!current || !preferred || !producer) continue;
+      const encodings = producer.rtpParameters.encodings ?? [];
+      const sent = producer.score.filter((s) => s.score > 0).map((s) => encodings.findIndex((e) => (s.rid !== undefined ? e.rid === s.rid : e.ssrc === s.ssrc)));
+      const top = Math.max(-1, ...sent);
+      if (top < 0) continue;
+      const target = Math.min(preferred.spatialLayer, top);
+      if (current.spatialLayer < target) return true;
+      if (current.spatialLayer === target && (current.temporalLayer ?? 0) < (preferred.temporalLayer ?? 2)) return true;
+    }
+    return false;
   }
 
   /** Whether a peer has transports and none of them is connected. */
@@ -627,6 +680,29 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     };
   }
 
+  /**
+   * What a peer's links carry now, for tests and support: each transport's estimate of the
+   * bandwidth towards the page, and per simulcast stream of its producers the bitrate and the
+   * key frames asked of it.
+   */
+  async describeLinks(peerId: string) {
+    const peer = this.peers.get(peerId);
+    if (!peer) return null;
+    const transports = await Promise.all(
+      [...peer.transports.values()].map(async (t) => {
+        const s = (await t.getStats().catch(() => []))[0];
+        return { direction: t.appData.direction, availableOutgoingBitrate: s?.availableOutgoingBitrate ?? null, sendBitrate: s?.sendBitrate ?? null };
+      }),
+    );
+    const producers = await Promise.all(
+      [...peer.producers.values()].map(async (p) => ({
+        id: p.id,
+        streams: (await p.getStats().catch(() => [])).map((s) => ({ rid: s.rid ?? null, bitrate: s.bitrate, keyFramesAsked: s.pliCount + s.firCount })),
+      })),
+    );
+    return { transports, producers };
+  }
+
   private scoreOf(peerId: string) {
     let s = this.scores.get(peerId);
     if (!s) {
@@ -734,6 +810,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.prober.close();
     for (const w of this.senderLayers.values()) w.close();
     this.senderLayers.clear();
     for (const id of [...this.peers.keys()]) this.closePeer(id);

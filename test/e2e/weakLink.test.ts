@@ -48,11 +48,12 @@ const HOLD_MS = 12_000;
  */
 const MAX_FREEZE_MS = 8_000;
 /**
- * Back to full quality after the cap is lifted: 3–16 s in most runs, 25–45 s in about one in
- * seven. The estimate sits at the floor, and mediasoup (libwebrtc's GoogCC) probes mid-call only
- * when the allocation changes; until something sets off a probe, it creeps up by itself.
+ * Back to full quality after the cap is lifted. Without help it took 3–16 s in most runs and
+ * 25–45 s in about one in seven: the estimate sat at the floor, and mediasoup probes mid-call
+ * only when what the classroom wants changes. The server now nudges a probe on a loss-free link
+ * below its layer (server/media/downlinkProbe.ts): 1.0–15.2 s over 12 runs on 2026-12-03.
  */
-const CLIMB_WITHIN_MS = 60_000;
+const CLIMB_WITHIN_MS = 40_000;
 /** The weak classroom, in the namespace, and a second one on a clean link beside it. */
 const WEAK_ROOM = 'demo-recv-1';
 const CLEAN_ROOM = 'demo-recv-3';
@@ -103,8 +104,11 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
   }
 
   it('keeps picture (lower layer) and sound under the cap, repairs losses by NACK, climbs back to 1280 px, and costs the clean classroom nothing', async () => {
-    // A clean link first: the classroom is on the top layer, so what follows is the link's doing.
-    await sampleUntil([], sample, (s) => onTop(s) && onTop(s.clean), 30_000, 'the top layer on a clean link');
+    // A clean link first: the classroom is on the top layer, so what follows is the link's doing;
+    // the one beside it at full quality, so what it loses later is the weak one's doing.
+    const before: Sample[] = [];
+    await sampleUntil(before, sample, (s) => onTop(s) && fullQuality(s.clean), 30_000, 'the top layer on a clean link');
+    console.log(`before the cap: weak ${trace(before)}\nclean ${trace(before.map((x) => x.clean))}`);
 
     const weak: Sample[] = [await sample()];
     await wl.link.impair(WEAK);
@@ -175,10 +179,12 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
     // One weak classroom costs the others nothing: the one on a clean link kept the top layer,
     // a moving picture and its sound the whole time, though the weak one's layer switches asked
     // the teacher's encoder for key frames and its losses for retransmissions. The SFU can only
-    // forward what the teacher sends: in 3 of 13 runs on this 2-core host the clean classroom
-    // lost the top layer, and the one run that recorded why showed the teacher's Chrome had
-    // stopped encoding it (its r2 stream scored 0: every classroom then gets the next), so the
-    // top layer is required wherever the teacher sent it steadily.
+    // forward what the teacher sends, so the top layer is required wherever the teacher sent it
+    // steadily (its r2 stream scored 0 in one early failure: every classroom then gets the next).
+    // The other failures of this check (3 of 13 runs, then one in CI) had the clean classroom's
+    // own estimate stuck at 250–650 kbit/s since it joined, and the weak one's key frames pushed
+    // the top layer over it; it must now be at full quality before the cap, and the server
+    // probes a loss-free downlink stuck below its layer (the trace's bwe: shows the estimate).
     besides.forEach((x, i) => {
       if (teacherSendsTop(i)) expect(onTop(x), trace(besides)).toBe(true);
     });
@@ -203,16 +209,17 @@ describe.skipIf(SKIP_NETNS)('a receiving classroom on a weak rural link (netns, 
     expect(figures.nacks).toBeGreaterThan(0);
     expect(figures.retransmitted).toBeGreaterThan(0);
 
-    // Link restored: back to the top layer within the bound, and the picture keeps moving there.
+    // Link restored: back to full quality within the bound, and staying there with the picture
+    // moving (three samples in a row, 2 s). A probe's jump may overshoot on this busy host and
+    // drop the classroom a layer for a second or two on the way; it must then come back.
     const liftedAt = Date.now();
     const climb: Sample[] = [end];
-    const top = await sampleUntil(climb, sample, fullQuality, CLIMB_WITHIN_MS, 'full quality after the link recovered');
-    await sleep(2000);
-    const after = await sample();
-    console.log(`back to ${TOP_WIDTH} px ${top.at - liftedAt} ms after the cap was lifted\n${trace(climb)}`);
-    expect(onTop(after), JSON.stringify(after)).toBe(true);
-    expect(after.page.videoFramesDecoded - top.page.videoFramesDecoded).toBeGreaterThan(10);
-    expect(after.page.audioPacketsReceived - top.page.audioPacketsReceived).toBeGreaterThan(2 * MIN_AUDIO_PPS);
+    const steady = (s: Sample) => fullQuality(s) && climb.length >= 3 && climb.slice(-3).every(fullQuality);
+    const top = await sampleUntil(climb, sample, steady, CLIMB_WITHIN_MS, 'full quality after the link recovered, for 2 s');
+    const reached = climb.at(-3)!;
+    console.log(`back to ${TOP_WIDTH} px ${reached.at - liftedAt} ms after the cap was lifted (steady ${top.at - liftedAt} ms)\n${trace(climb)}`);
+    expect(top.page.videoFramesDecoded - reached.page.videoFramesDecoded).toBeGreaterThan(10);
+    expect(top.page.audioPacketsReceived - reached.page.audioPacketsReceived).toBeGreaterThan(2 * MIN_AUDIO_PPS);
   }, 110_000);
 
   it('lets a classroom that joins on the weak link, on its first visit, hear and see the teacher within seconds', async () => {

@@ -19,6 +19,11 @@ export interface RoomSample {
    * 0): a layer missing here is one no classroom can get, whatever its link.
    */
   teacherSends: number[];
+  /**
+   * Why a layer may not fit: the server's estimate of the bandwidth towards the page (kbit/s),
+   * the teacher camera's bitrate per layer (kbit/s) and the key frames asked of it so far.
+   */
+  link: { estimateKbit: number | null; teacherKbit: number[]; teacherKeyFrames: number };
 }
 
 /** The teacher camera's top simulcast layer, as the classroom page decodes it. */
@@ -43,6 +48,13 @@ export async function sampleRoom(ts: TestServer, page: Page, classroomId: string
   const teacher = [...ts.server.io.of('/').sockets.values()].find((s) => s.data.grant.role === 'teacher');
   const camera = (teacher && media.describePeer(teacher.data.peerId)?.producers.find((p) => p.id === video?.producerId)) || null;
   const teacherSends = (camera?.scores ?? []).filter((s) => s.score > 0).map((s) => Number(s.rid?.slice(1) ?? 0)).sort();
+  const [links, teacherLinks] = await Promise.all([
+    socket ? media.describeLinks(socket.data.peerId) : null,
+    teacher ? media.describeLinks(teacher.data.peerId) : null,
+  ]);
+  const estimate = links?.transports.find((t) => t.direction === 'recv')?.availableOutgoingBitrate ?? null;
+  const streams = teacherLinks?.producers.find((p) => p.id === video?.producerId)?.streams ?? [];
+  const byRid = [...streams].sort((a, b) => (a.rid ?? '').localeCompare(b.rid ?? ''));
   return {
     at: Date.now(),
     page: stats,
@@ -51,6 +63,11 @@ export async function sampleRoom(ts: TestServer, page: Page, classroomId: string
     videoPaused: video?.paused ?? null,
     audioPaused: audio?.paused ?? null,
     teacherSends,
+    link: {
+      estimateKbit: estimate === null ? null : Math.round(estimate / 1000),
+      teacherKbit: byRid.map((x) => Math.round(x.bitrate / 1000)),
+      teacherKeyFrames: byRid.reduce((n, x) => n + x.keyFramesAsked, 0),
+    },
   };
 }
 
@@ -106,7 +123,8 @@ export const trace = (samples: RoomSample[]) =>
       return (
         `${t}s ${x.page.width}px S${x.spatial ?? '-'}T${x.temporal ?? '-'} f+${x.page.videoFramesDecoded - p.page.videoFramesDecoded} a+${x.page.audioPacketsReceived - p.page.audioPacketsReceived}` +
         ` net:${x.page.net}${x.page.advice ? ` advice:${x.page.advice}` : ''}` +
-        (x.teacherSends.length < 3 ? ` teacher-sends:${x.teacherSends.join('') || 'none'}` : '')
+        (x.teacherSends.length < 3 ? ` teacher-sends:${x.teacherSends.join('') || 'none'}` : '') +
+        ` bwe:${x.link.estimateKbit ?? '-'} teacher:${x.link.teacherKbit.join('/')} kf+${x.link.teacherKeyFrames - p.link.teacherKeyFrames}`
       );
     })
     .join(' | ');
