@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mediasoup from 'mediasoup';
 import { createLogger } from '../../server/logger.js';
-import { WorkerPool } from '../../server/media/workerPool.js';
+import { LIBWEBRTC_FIELD_TRIALS, MEDIASOUP_FIELD_TRIALS, WorkerPool } from '../../server/media/workerPool.js';
 import { chartSvg } from './chart.js';
 import { cleanupAll, installSignalHandlers, onCleanup } from './cleanup.js';
 import { parseFlags, USAGE, type Flags } from './flags.js';
@@ -34,7 +34,15 @@ async function rampPhase(flags: Flags): Promise<{ ramp: RampResult; publisherFil
   if (!workerBin) throw new Error('MEDIASOUP_WORKER_BIN is not set: run scripts/bench-fanout, not this file');
   const publisherFile = await ensureTestFile(path.join(ROOT, 'bench/tmp'), flags.publisher, flags['video-kbps']);
   const pool = await WorkerPool.create(
-    { workerBin, numWorkers: 1, listenIp: '127.0.0.1', announcedIp: '127.0.0.1', rtcPort: null, consumerBudget: 100_000 },
+    {
+      workerBin,
+      numWorkers: 1,
+      listenIp: '127.0.0.1',
+      announcedIp: '127.0.0.1',
+      rtcPort: null,
+      consumerBudget: 100_000,
+      libwebrtcFieldTrials: flags['field-trials'] === 'mediasoup' ? MEDIASOUP_FIELD_TRIALS : LIBWEBRTC_FIELD_TRIALS,
+    },
     createLogger(flags['log-level']),
   );
   onCleanup('worker pool', () => pool.close());
@@ -75,8 +83,8 @@ function assemble(
       publisherFile: path.relative(ROOT, publisherFile),
       receivers:
         flags.egress === 'tun'
-          ? `PlainTransport, enableSrtp ${flags['srtp-suite']}; the sampled ones to UDP sockets on 127.0.0.1, the others out through a tun device nobody reads (NIC-like egress)`
-          : `PlainTransport, enableSrtp ${flags['srtp-suite']}, one UDP socket each on 127.0.0.1, unread except the sample`,
+          ? `PlainTransport, enableSrtp ${flags['srtp-suite']}, congestion control ${flags['congestion-control']}; the sampled ones to UDP sockets on 127.0.0.1, the others out through a tun device nobody reads (NIC-like egress)`
+          : `PlainTransport, enableSrtp ${flags['srtp-suite']}, congestion control ${flags['congestion-control']}, one UDP socket each on 127.0.0.1, unread except the sample`,
     },
     flags,
     publisher: {
@@ -114,7 +122,8 @@ function assemble(
 function write(flags: Flags, results: FanoutResults): void {
   const dir = path.resolve(ROOT, flags.out);
   mkdirSync(dir, { recursive: true });
-  const base = flags.egress === 'tun' ? 'fanout-tun' : 'fanout';
+  // Each variant keeps its own files, so a variant never overwrites the headline run.
+  const base = ['fanout', ...(flags.egress === 'tun' ? ['tun'] : []), ...(flags['congestion-control'] === 'transport-cc' ? ['tcc'] : [])].join('-');
   writeFileSync(path.join(dir, `${base}.json`), JSON.stringify(results, null, 2) + '\n');
   writeFileSync(path.join(dir, `${base}.md`), markdown(results));
   const title = `Tongke fan-out: one worker core (${results.machine.cpuModel})`;

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { CAMERA_SIMULCAST } from '../../client/lib/media.js';
-import { BROWSER_SRTP_SUITE, SRTP_SUITES } from './receivers.js';
+import { BROWSER_SRTP_SUITE, CONGESTION_CONTROL, SRTP_SUITES } from './receivers.js';
 
 /** The teacher page's top simulcast layer (client/lib/media.ts), so the bench sends what classrooms get. */
 const TOP_LAYER_KBPS = Math.round((CAMERA_SIMULCAST.at(-1)?.maxBitrate ?? 1_800_000) / 1000);
@@ -32,6 +32,9 @@ const flagsSchema = z
     'loss-stop': z.coerce.number().min(0).max(100).default(1),
     egress: z.enum(['loopback', 'tun']).default('loopback'),
     'srtp-suite': z.enum(SRTP_SUITES).default(BROWSER_SRTP_SUITE),
+    'congestion-control': z.enum(CONGESTION_CONTROL).default('none'),
+    'spatial-layer': z.coerce.number().int().min(0).max(2).default(2),
+    'field-trials': z.enum(['tongke', 'mediasoup']).default('tongke'),
     publisher: z.enum(['simulcast', 'single']).default('simulcast'),
     'video-kbps': z.coerce.number().int().min(100).max(8000).default(TOP_LAYER_KBPS),
     'join-classrooms': z.coerce.number().int().min(0).max(500).default(100),
@@ -62,6 +65,12 @@ export const USAGE = `usage: scripts/bench-fanout [flags]
   --egress WAY          loopback: bulk classrooms are unread UDP sockets on 127.0.0.1 (the kernel's receive path is charged to the worker);
                         tun: they sit behind a tun device whose queue nobody reads, like a NIC's transmit ring (needs root); writes fanout-tun.* (default loopback)
   --srtp-suite NAME     bulk receivers' SRTP suite: ${SRTP_SUITES.join(', ')} (default ${BROWSER_SRTP_SUITE}, what Chromium negotiates)
+  --congestion-control WAY  none: bulk classrooms negotiate no congestion control; transport-cc: they negotiate it as
+                        browsers do, so the worker keeps its per-packet send-side history, and their floor of
+                        minOutgoingBitrate stands in for the feedback they never send (default none)
+  --spatial-layer N     the simulcast layer bulk classrooms ask for, 0–2 (default 2, the top one)
+  --field-trials WHICH  the worker's libwebrtc field trials: tongke (the server's, LIBWEBRTC_FIELD_TRIALS) or
+                        mediasoup (its default) (default tongke)
   --publisher SHAPE     simulcast: the teacher page's 3 VP8 layers, classrooms on the top one; single: one 720p layer (default simulcast)
   --video-kbps N        top layer's bitrate when the test clip is first encoded (default ${TOP_LAYER_KBPS}, the teacher page's maxBitrate)
   --join-classrooms N   classrooms joining through the production signalling path; 0 skips (default 100)
@@ -104,6 +113,9 @@ function readArgs(argv: string[]): Record<string, unknown> {
       'loss-stop': { type: 'string' },
       egress: { type: 'string' },
       'srtp-suite': { type: 'string' },
+      'congestion-control': { type: 'string' },
+      'spatial-layer': { type: 'string' },
+      'field-trials': { type: 'string' },
       publisher: { type: 'string' },
       'video-kbps': { type: 'string' },
       'join-classrooms': { type: 'string' },

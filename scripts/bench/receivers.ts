@@ -44,17 +44,26 @@ const UNREAD_RCVBUF = 16 * 1024;
 const READ_RCVBUF = 1024 * 1024;
 
 /**
- * What a receiving classroom says it can decode: the router's own capabilities without
- * congestion control (transport-cc, REMB), since nobody here would send the feedback it
- * needs. With either, the worker's bandwidth estimate would stay at its 600 kbit/s start
- * and hold every simulcast consumer on the middle layer; without, each gets the top layer.
+ * How bulk classrooms take part in congestion control. `none`: the router's own capabilities
+ * without it (transport-cc, REMB), since nobody here sends the feedback it needs; with it, the
+ * worker's estimate would stay at its 600 kbit/s start and hold every simulcast consumer on the
+ * middle layer. `transport-cc`: as a browser negotiates, so the worker does a browser's
+ * classroom's per-packet work (a transport-wide sequence number, the send-side history, a send
+ * callback); each transport's minimum outgoing bitrate (TCC_FLOOR_BPS) then keeps the estimate
+ * high enough for the top layer. The feedback a browser would send back is not simulated.
  */
-export function receiverCapabilities(router: types.Router): types.RtpCapabilities {
+export const CONGESTION_CONTROL = ['none', 'transport-cc'] as const;
+export type CongestionControl = (typeof CONGESTION_CONTROL)[number];
+/** Above all three layers and audio together, so the floor never holds a consumer down. */
+export const TCC_FLOOR_BPS = 2_400_000;
+
+export function receiverCapabilities(router: types.Router, cc: CongestionControl = 'none'): types.RtpCapabilities {
   const caps = router.rtpCapabilities;
-  const congestionFeedback = new Set(['transport-cc', 'goog-remb']);
+  const dropFeedback = new Set(cc === 'none' ? ['transport-cc', 'goog-remb'] : ['goog-remb']);
+  const dropExtension = (uri: string) => uri.includes('abs-send-time') || (cc === 'none' && uri.includes('transport-wide-cc'));
   return {
-    codecs: caps.codecs?.map((c) => ({ ...c, rtcpFeedback: c.rtcpFeedback?.filter((f) => !congestionFeedback.has(f.type)) })),
-    headerExtensions: caps.headerExtensions?.filter((h) => !h.uri.includes('transport-wide-cc') && !h.uri.includes('abs-send-time')),
+    codecs: caps.codecs?.map((c) => ({ ...c, rtcpFeedback: c.rtcpFeedback?.filter((f) => !dropFeedback.has(f.type)) })),
+    headerExtensions: caps.headerExtensions?.filter((h) => !dropExtension(h.uri)),
   };
 }
 
@@ -91,6 +100,9 @@ export interface BulkTarget {
   router: types.Router;
   producers: types.Producer[];
   caps: types.RtpCapabilities;
+  cc: CongestionControl;
+  /** The simulcast layer classrooms ask for (a layer the estimate allows is what they get). */
+  spatialLayer: number;
   suite: SrtpSuite;
   /** --egress tun: where unread classrooms' packets leave (see tunEgress.ts). */
   tun: TunEgress | null;
@@ -106,7 +118,7 @@ const TUN_FIRST_PORT = 20_000;
  * without SRTP, so its packets can be matched to the publisher's (forwarding latency).
  */
 export async function addClassroom(target: BulkTarget, index: number, read: boolean, plain = false): Promise<BulkClassroom> {
-  const { pool, pooled, router, producers, caps, suite, tun, forwarding } = target;
+  const { pool, pooled, router, producers, caps, cc, spatialLayer, suite, tun, forwarding } = target;
   // The sampled classrooms always read on loopback; the others go out the tun device if there is one.
   const viaTun = tun && !read ? tun : null;
   const socket = viaTun ? null : await bindSocket(read);
@@ -129,9 +141,15 @@ export async function addClassroom(target: BulkTarget, index: number, read: bool
       // We never decrypt: the worker must only pay for encrypting.
       ...(plain ? {} : { srtpParameters: { cryptoSuite: suite, keyBase64: randomBytes(MASTER_KEY_BYTES[suite]).toString('base64') } }),
     });
+    // Before the first consumer: the worker builds its congestion controller with this floor.
+    if (cc === 'transport-cc') await transport.setMinOutgoingBitrate(TCC_FLOOR_BPS);
     const consumers: types.Consumer[] = [];
     for (const producer of producers) {
-      const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: caps });
+      const consumer = await transport.consume({
+        producerId: producer.id,
+        rtpCapabilities: caps,
+        ...(producer.kind === 'video' ? { preferredLayers: { spatialLayer, temporalLayer: 2 } } : {}),
+      });
       pool.trackConsumer(pooled, consumer);
       consumers.push(consumer);
     }
@@ -154,7 +172,7 @@ export function removeClassroom(c: BulkClassroom): void {
 
 /** Where bulk classrooms go, with the flags' SRTP suite and egress (a tun device is started if asked). */
 export async function bulkTarget(
-  flags: Pick<Flags, 'egress' | 'srtp-suite'>,
+  flags: Pick<Flags, 'egress' | 'srtp-suite' | 'congestion-control' | 'spatial-layer'>,
   at: { pool: WorkerPool; pooled: PooledWorker; router: types.Router },
   publisher: Publisher,
 ): Promise<BulkTarget> {
@@ -162,7 +180,9 @@ export async function bulkTarget(
     ...at,
     producers: [publisher.video, publisher.audio],
     forwarding: publisher.forwarding,
-    caps: receiverCapabilities(at.router),
+    caps: receiverCapabilities(at.router, flags['congestion-control']),
+    cc: flags['congestion-control'],
+    spatialLayer: flags['spatial-layer'],
     suite: flags['srtp-suite'],
     tun: flags.egress === 'tun' ? await startTunEgress() : null,
   };
