@@ -84,7 +84,7 @@ function assemble(
       receivers:
         flags.egress === 'tun'
           ? `PlainTransport, enableSrtp ${flags['srtp-suite']}, congestion control ${flags['congestion-control']}; the sampled ones to UDP sockets on 127.0.0.1, the others out through a tun device nobody reads (NIC-like egress)`
-          : `PlainTransport, enableSrtp ${flags['srtp-suite']}, congestion control ${flags['congestion-control']}, one UDP socket each on 127.0.0.1, unread except the sample`,
+          : `PlainTransport, ${flags['plain-rtp'] || flags['congestion-control'] === 'transport-cc-feedback' ? 'plain RTP' : `enableSrtp ${flags['srtp-suite']}`}, congestion control ${flags['congestion-control']}, one UDP socket each on 127.0.0.1, unread except the sample`,
     },
     flags,
     publisher: {
@@ -123,7 +123,8 @@ function write(flags: Flags, results: FanoutResults): void {
   const dir = path.resolve(ROOT, flags.out);
   mkdirSync(dir, { recursive: true });
   // Each variant keeps its own files, so a variant never overwrites the headline run.
-  const base = ['fanout', ...(flags.egress === 'tun' ? ['tun'] : []), ...(flags['congestion-control'] === 'transport-cc' ? ['tcc'] : [])].join('-');
+  const cc = { none: [], 'transport-cc': ['tcc'], 'transport-cc-feedback': ['tccfb'] }[flags['congestion-control']];
+  const base = ['fanout', ...(flags.egress === 'tun' ? ['tun'] : []), ...cc, ...(flags['plain-rtp'] ? ['plain'] : [])].join('-');
   writeFileSync(path.join(dir, `${base}.json`), JSON.stringify(results, null, 2) + '\n');
   writeFileSync(path.join(dir, `${base}.md`), markdown(results));
   const title = `Tongke fan-out: one worker core (${results.machine.cpuModel})`;

@@ -35,6 +35,7 @@ const flagsSchema = z
     'congestion-control': z.enum(CONGESTION_CONTROL).default('none'),
     'spatial-layer': z.coerce.number().int().min(0).max(2).default(2),
     'field-trials': z.enum(['tongke', 'mediasoup']).default('tongke'),
+    'plain-rtp': z.boolean().default(false),
     publisher: z.enum(['simulcast', 'single']).default('simulcast'),
     'video-kbps': z.coerce.number().int().min(100).max(8000).default(TOP_LAYER_KBPS),
     'join-classrooms': z.coerce.number().int().min(0).max(500).default(100),
@@ -67,10 +68,13 @@ export const USAGE = `usage: scripts/bench-fanout [flags]
   --srtp-suite NAME     bulk receivers' SRTP suite: ${SRTP_SUITES.join(', ')} (default ${BROWSER_SRTP_SUITE}, what Chromium negotiates)
   --congestion-control WAY  none: bulk classrooms negotiate no congestion control; transport-cc: they negotiate it as
                         browsers do, so the worker keeps its per-packet send-side history, and their floor of
-                        minOutgoingBitrate stands in for the feedback they never send (default none)
+                        minOutgoingBitrate stands in for the feedback they never send; transport-cc-feedback: every
+                        classroom reads its packets and answers with transport-cc feedback every 100 ms, as a browser
+                        does (plain RTP) (default none)
   --spatial-layer N     the simulcast layer bulk classrooms ask for, 0–2 (default 2, the top one)
   --field-trials WHICH  the worker's libwebrtc field trials: tongke (the server's, LIBWEBRTC_FIELD_TRIALS) or
                         mediasoup (its default) (default tongke)
+  --plain-rtp           bulk classrooms receive plain RTP, no SRTP (transport-cc-feedback always does; this gives its baseline)
   --publisher SHAPE     simulcast: the teacher page's 3 VP8 layers, classrooms on the top one; single: one 720p layer (default simulcast)
   --video-kbps N        top layer's bitrate when the test clip is first encoded (default ${TOP_LAYER_KBPS}, the teacher page's maxBitrate)
   --join-classrooms N   classrooms joining through the production signalling path; 0 skips (default 100)
@@ -116,6 +120,7 @@ function readArgs(argv: string[]): Record<string, unknown> {
       'congestion-control': { type: 'string' },
       'spatial-layer': { type: 'string' },
       'field-trials': { type: 'string' },
+      'plain-rtp': { type: 'boolean' },
       publisher: { type: 'string' },
       'video-kbps': { type: 'string' },
       'join-classrooms': { type: 'string' },

@@ -5,6 +5,7 @@ import type { PooledWorker, WorkerPool } from '../../server/media/workerPool.js'
 import type { Flags } from './flags.js';
 import type { Publisher } from './publisher.js';
 import type { ForwardingLatency } from './forwardingLatency.js';
+import { FEEDBACK_INTERVAL_MS, TccFeedbackBuilder, transportWideSeq } from './tccFeedback.js';
 import { SeqGapTracker, type GapTotals } from './seqGaps.js';
 import { startTunEgress, type TunEgress } from './tunEgress.js';
 
@@ -22,6 +23,8 @@ export interface BulkClassroom {
   consumers: types.Consumer[];
   /** Only the sampled classrooms read their socket. */
   tracker: SeqGapTracker | null;
+  /** Stops what runs beside the classroom (its feedback timer). */
+  stop: () => void;
 }
 
 /**
@@ -51,8 +54,11 @@ const READ_RCVBUF = 1024 * 1024;
  * classroom's per-packet work (a transport-wide sequence number, the send-side history, a send
  * callback); each transport's minimum outgoing bitrate (TCC_FLOOR_BPS) then keeps the estimate
  * high enough for the top layer. The feedback a browser would send back is not simulated.
+ * `transport-cc-feedback`: as `transport-cc`, and every classroom reads its packets and sends
+ * transport-cc feedback every 100 ms as a browser does (tccFeedback.ts); such classrooms
+ * receive plain RTP (no SRTP), since the feedback cannot be encrypted here.
  */
-export const CONGESTION_CONTROL = ['none', 'transport-cc'] as const;
+export const CONGESTION_CONTROL = ['none', 'transport-cc', 'transport-cc-feedback'] as const;
 export type CongestionControl = (typeof CONGESTION_CONTROL)[number];
 /** Above all three layers and audio together, so the floor never holds a consumer down. */
 export const TCC_FLOOR_BPS = 2_400_000;
@@ -101,6 +107,8 @@ export interface BulkTarget {
   producers: types.Producer[];
   caps: types.RtpCapabilities;
   cc: CongestionControl;
+  /** Every classroom receives plain RTP (no SRTP). */
+  plainRtp: boolean;
   /** The simulcast layer classrooms ask for (a layer the estimate allows is what they get). */
   spatialLayer: number;
   suite: SrtpSuite;
@@ -119,9 +127,12 @@ const TUN_FIRST_PORT = 20_000;
  */
 export async function addClassroom(target: BulkTarget, index: number, read: boolean, plain = false): Promise<BulkClassroom> {
   const { pool, pooled, router, producers, caps, cc, spatialLayer, suite, tun, forwarding } = target;
+  const feedback = cc === 'transport-cc-feedback';
+  // Feedback: every classroom reads (to acknowledge what it got) and receives plain RTP.
+  if (feedback || target.plainRtp) plain = true;
   // The sampled classrooms always read on loopback; the others go out the tun device if there is one.
-  const viaTun = tun && !read ? tun : null;
-  const socket = viaTun ? null : await bindSocket(read);
+  const viaTun = tun && !read && !feedback ? tun : null;
+  const socket = viaTun ? null : await bindSocket(read || feedback);
   const tracker = read ? new SeqGapTracker() : null;
   if (tracker) socket?.on('message', (msg) => tracker.onDatagram(msg));
   if (read && plain && forwarding) socket?.on('message', (msg) => forwarding.onReceived(msg, performance.now()));
@@ -153,7 +164,8 @@ export async function addClassroom(target: BulkTarget, index: number, read: bool
       pool.trackConsumer(pooled, consumer);
       consumers.push(consumer);
     }
-    return { index, socket, transport, consumers, tracker };
+    const stop = feedback && socket ? answerWithFeedback(socket, transport, consumers) : () => {};
+    return { index, socket, transport, consumers, tracker, stop };
   } catch (err) {
     transport?.close();
     socket?.close();
@@ -161,7 +173,26 @@ export async function addClassroom(target: BulkTarget, index: number, read: bool
   }
 }
 
+/** Reads the classroom's packets and sends the worker transport-cc feedback; returns how to stop. */
+function answerWithFeedback(socket: dgram.Socket, transport: types.PlainTransport, consumers: types.Consumer[]): () => void {
+  const video = consumers.find((c) => c.kind === 'video');
+  const extensionId = video?.rtpParameters.headerExtensions?.find((h) => h.uri.includes('transport-wide-cc'))?.id;
+  const mediaSsrc = video?.rtpParameters.encodings?.[0]?.ssrc;
+  if (!extensionId || !mediaSsrc) throw new Error('the video consumer negotiated no transport-wide-cc extension');
+  const builder = new TccFeedbackBuilder(randomBytes(4).readUInt32BE(0), mediaSsrc);
+  socket.on('message', (msg) => {
+    const seq = transportWideSeq(msg, extensionId);
+    if (seq !== null) builder.onPacket(seq, Number(process.hrtime.bigint() / 1000n));
+  });
+  const timer = setInterval(() => {
+    const packet = builder.build();
+    if (packet) socket.send(packet, transport.tuple.localPort, transport.tuple.localIp);
+  }, FEEDBACK_INTERVAL_MS);
+  return () => clearInterval(timer);
+}
+
 export function removeClassroom(c: BulkClassroom): void {
+  c.stop();
   if (!c.transport.closed) c.transport.close();
   try {
     c.socket?.close();
@@ -172,7 +203,7 @@ export function removeClassroom(c: BulkClassroom): void {
 
 /** Where bulk classrooms go, with the flags' SRTP suite and egress (a tun device is started if asked). */
 export async function bulkTarget(
-  flags: Pick<Flags, 'egress' | 'srtp-suite' | 'congestion-control' | 'spatial-layer'>,
+  flags: Pick<Flags, 'egress' | 'srtp-suite' | 'congestion-control' | 'spatial-layer' | 'plain-rtp'>,
   at: { pool: WorkerPool; pooled: PooledWorker; router: types.Router },
   publisher: Publisher,
 ): Promise<BulkTarget> {
@@ -182,6 +213,7 @@ export async function bulkTarget(
     forwarding: publisher.forwarding,
     caps: receiverCapabilities(at.router, flags['congestion-control']),
     cc: flags['congestion-control'],
+    plainRtp: flags['plain-rtp'],
     spatialLayer: flags['spatial-layer'],
     suite: flags['srtp-suite'],
     tun: flags.egress === 'tun' ? await startTunEgress() : null,

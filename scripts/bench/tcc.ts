@@ -2,22 +2,19 @@
  * scripts/bench-tcc: what congestion control costs the worker per classroom, and what the
  * server's pacer trial (LIBWEBRTC_FIELD_TRIALS) saves of it.
  *
- * The headline fan-out ramp gives its bulk classrooms no congestion control: without the
- * feedback a browser sends, the worker's estimate would hold simulcast consumers on a low
- * layer. A browser classroom always negotiates transport-cc, and then the worker keeps a send
- * history per packet and runs libwebrtc's controller on a timer per transport. This runs
- * bench-fanout's ramp (no joins, no WebRTC phases) in three configurations, interleaved and
- * repeated because this VM's CPU figures move by several points between runs:
- * none; transport-cc with mediasoup's field trials; transport-cc with the server's.
- * Without that feedback the worker keeps every sent packet for 60 s (libwebrtc's send-time
- * history; a browser's feedback erases each within ~100 ms), which makes its per-packet work
- * dearer here than in a lesson, while the feedback's own processing is missing: the overhead
- * over `none` is a rough bound, and the difference between the two transport-cc rows (the
- * controller's timer) is what carries over to production.
- * Shapes: `single` (one 720p layer, so every classroom gets the top layer's packet rate; a
- * SimpleConsumer ignores the estimate) and `simulcast-low` (the teacher's three layers, consumers
- * on the lowest, where the estimate without feedback leaves them anyway).
- * Writes bench/results/tcc.{json,md}. See README "Benchmarks".
+ * The headline fan-out ramp gives its bulk classrooms no congestion control. A browser
+ * classroom always negotiates transport-cc: the worker then keeps a send-time history per
+ * packet, runs libwebrtc's controller on a timer per transport, and digests the feedback the
+ * browser sends every ~100 ms. The default configurations measure exactly that with plain-RTP
+ * classrooms that answer with real feedback (tccFeedback.ts), against plain-RTP classrooms
+ * without congestion control; the tcc-* ones negotiate it without feedback (the history then
+ * holds 60 s of packets, dearer than in a lesson), as first measured.
+ * Each is a bench-fanout ramp (no joins, no WebRTC phases), interleaved and repeated because
+ * this VM's CPU figures move by several points between runs.
+ * Shapes: `simulcast` (the teacher's layers, classrooms asking for the top, which they reach
+ * as the estimate allows), `single` (one 720p layer: a SimpleConsumer ignores the estimate, so
+ * every classroom gets the top layer's packet rate), `simulcast-low` (classrooms on the lowest).
+ * Writes bench/results/NAME.{json,md} (NAME tcc by default). See README "Benchmarks".
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,16 +29,21 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 /** One ramp of two steps takes about a minute; a hung one must not hold the cores. */
 const RUN_TIMEOUT_MS = 5 * 60_000;
 
+/** Each configuration and the one its overhead is measured against (same RTP protection). */
 export const CONFIGS = {
-  none: ['--congestion-control', 'none'],
-  'tcc-mediasoup': ['--congestion-control', 'transport-cc', '--field-trials', 'mediasoup'],
-  'tcc-tongke': ['--congestion-control', 'transport-cc', '--field-trials', 'tongke'],
+  none: { args: ['--congestion-control', 'none'], baseline: 'none' },
+  'tcc-mediasoup': { args: ['--congestion-control', 'transport-cc', '--field-trials', 'mediasoup'], baseline: 'none' },
+  'tcc-tongke': { args: ['--congestion-control', 'transport-cc', '--field-trials', 'tongke'], baseline: 'none' },
+  'plain-none': { args: ['--congestion-control', 'none', '--plain-rtp'], baseline: 'plain-none' },
+  'fb-mediasoup': { args: ['--congestion-control', 'transport-cc-feedback', '--field-trials', 'mediasoup'], baseline: 'plain-none' },
+  'fb-tongke': { args: ['--congestion-control', 'transport-cc-feedback', '--field-trials', 'tongke'], baseline: 'plain-none' },
 } as const;
 export type ConfigName = keyof typeof CONFIGS;
-const CONFIG_NAMES = Object.keys(CONFIGS) as ConfigName[];
+const CONFIG_NAMES = Object.keys(CONFIGS) as [ConfigName, ...ConfigName[]];
 
 export const SHAPES = {
   single: ['--publisher', 'single'],
+  simulcast: ['--publisher', 'simulcast', '--spatial-layer', '2'],
   'simulcast-low': ['--publisher', 'simulcast', '--spatial-layer', '0'],
 } as const;
 export type ShapeName = keyof typeof SHAPES;
@@ -54,7 +56,9 @@ const listOf = <T extends z.ZodTypeAny>(item: T) =>
 
 const flagsSchema = z
   .object({
-    shapes: listOf(z.enum(Object.keys(SHAPES) as [ShapeName, ...ShapeName[]])).default('single,simulcast-low'),
+    shapes: listOf(z.enum(Object.keys(SHAPES) as [ShapeName, ...ShapeName[]])).default('single'),
+    configs: listOf(z.enum(CONFIG_NAMES)).default('plain-none,fb-mediasoup,fb-tongke'),
+    name: z.string().regex(/^[a-z0-9-]+$/).default('tcc'),
     steps: listOf(z.coerce.number().int().min(1).max(1000)).default('100,200'),
     repeats: z.coerce.number().int().min(1).max(10).default(5),
     'hold-s': z.coerce.number().min(2).max(60).default(6),
@@ -65,8 +69,13 @@ const flagsSchema = z
 export type TccFlags = z.infer<typeof flagsSchema>;
 
 export const USAGE = `usage: scripts/bench-tcc [flags]
-  --shapes LIST   single (one 720p layer: the top layer's packet rate), simulcast-low (three layers,
-                  consumers on the lowest) (default single,simulcast-low)
+  --shapes LIST   simulcast (the teacher's three layers, classrooms asking for the top), single (one 720p
+                  layer: the top layer's packet rate whatever the estimate), simulcast-low (three layers,
+                  classrooms on the lowest) (default single: with feedback, simulcast classrooms climb only as fast as this
+                  process's timestamps let the estimate grow, so their packet rate is not the top layer's)
+  --configs LIST  ${CONFIG_NAMES.join(', ')}
+                  (default plain-none,fb-mediasoup,fb-tongke: plain RTP, without and with feedback)
+  --name NAME     results go to NAME.{json,md} (default tcc)
   --steps LIST    classrooms per step of each ramp (default 100,200: below the CPU line even for the top layer with congestion control)
   --repeats N     ramps per configuration and shape, interleaved (default 5; medians reported)
   --hold-s N      seconds each step is measured (default 6)
@@ -78,6 +87,8 @@ export function parseTccFlags(argv: string[]): TccFlags {
     strict: true,
     options: {
       shapes: { type: 'string' },
+      configs: { type: 'string' },
+      name: { type: 'string' },
       steps: { type: 'string' },
       repeats: { type: 'string' },
       'hold-s': { type: 'string' },
@@ -113,7 +124,7 @@ export interface Cell {
   /** Worker CPU % of one core, every run and the median. */
   cpuPct: number[];
   medianCpuPct: number;
-  /** Median minus the `none` configuration's median at the same shape and step. */
+  /** Median minus its baseline configuration's median (CONFIGS) at the same shape and step. */
   overheadPct: number | null;
   packetsPerS: number | null;
   workerRssMB: number | null;
@@ -141,7 +152,7 @@ async function ramp(shape: ShapeName, config: ConfigName, flags: TccFlags): Prom
   try {
     const args = [
       ...SHAPES[shape],
-      ...CONFIGS[config],
+      ...CONFIGS[config].args,
       ...['--steps', flags.steps.join(','), '--hold-s', String(flags['hold-s']), '--profile-s', '0'],
       ...['--join-classrooms', '0', '--real-receivers', '0', '--out', dir],
     ];
@@ -170,10 +181,10 @@ export function cells(runs: Map<string, RampStep[][]>, shapes: ShapeName[], step
     for (const classrooms of steps) {
       const row = (config: ConfigName) =>
         (runs.get(`${shape}/${config}`) ?? []).flatMap((r) => r.filter((s) => s.classrooms === classrooms));
-      const baseline = row('none');
-      const baseMedian = baseline.length ? median(baseline.map((s) => s.workerCpuPct)) : null;
       for (const config of CONFIG_NAMES) {
         const got = row(config);
+        const baseline = row(CONFIGS[config].baseline);
+        const baseMedian = baseline.length ? median(baseline.map((s) => s.workerCpuPct)) : null;
         if (!got.length) continue;
         const cpu = got.map((s) => s.workerCpuPct);
         const pps = got.flatMap((s) => (s.classroomPacketsPerS === null ? [] : [s.classroomPacketsPerS]));
@@ -205,12 +216,13 @@ export function markdown(r: TccResults): string {
     '# What congestion control costs the worker (bench-tcc)',
     '',
     `${r.date}, ${r.machine.cpuModel}, ${r.machine.cores} cores, kernel ${r.machine.kernel}. Each cell: ${r.flags.repeats} interleaved bench-fanout ramps, hold ${r.flags['hold-s']} s.`,
-    'none: classrooms without congestion control (the headline ramp); tcc-mediasoup: transport-cc, mediasoup\'s field trials;',
-    'tcc-tongke: transport-cc, the server\'s (pacer woken every 25 ms). The feedback a browser would send is not simulated:',
-    'without it the worker keeps 60 s of sent packets per classroom (a browser\'s feedback erases each within ~100 ms), so',
-    '"over none" overstates the per-packet share and leaves out the feedback\'s own cost; tcc-mediasoup − tcc-tongke is the timer cost the trial saves.',
+    'Configurations (SRTP unless named plain): none, no congestion control (the headline ramp); tcc-*: transport-cc negotiated but no',
+    'feedback sent (the worker then keeps 60 s of sent packets per classroom, which a browser\'s feedback would erase within ~100 ms);',
+    'plain-none: plain RTP, no congestion control; fb-*: plain RTP, every classroom answering with transport-cc feedback every 100 ms',
+    'as a browser does. *-mediasoup: mediasoup\'s field trials; *-tongke: the server\'s (pacer woken every 25 ms).',
+    '"Over baseline": against none for tcc-*, against plain-none for fb-*.',
     '',
-    '| shape | classrooms | config | worker CPU % median (runs) | over none, points | packets/s to each | worker RSS MB | sampled loss % (max) |',
+    '| shape | classrooms | config | worker CPU % median (runs) | over baseline, points | packets/s to each | worker RSS MB | sampled loss % (max) |',
     '| --- | ---: | --- | --- | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
@@ -233,7 +245,7 @@ async function main(): Promise<void> {
   // Interleaved: a noisy spell on the VM falls on every configuration alike.
   for (let i = 0; i < flags.repeats; i++) {
     for (const shape of flags.shapes) {
-      for (const config of CONFIG_NAMES) {
+      for (const config of flags.configs) {
         process.stderr.write(`[bench-tcc] run ${i + 1}/${flags.repeats}: ${shape}, ${config}\n`);
         const key = `${shape}/${config}`;
         runs.set(key, [...(runs.get(key) ?? []), await ramp(shape, config, flags)]);
@@ -243,9 +255,9 @@ async function main(): Promise<void> {
   const results: TccResults = { benchmark: 'tcc', date: new Date().toISOString(), machine: machine(), flags, cells: cells(runs, flags.shapes, flags.steps) };
   const dir = path.resolve(ROOT, flags.out);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'tcc.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(path.join(dir, `${flags.name}.json`), JSON.stringify(results, null, 2) + '\n');
   const md = markdown(results);
-  writeFileSync(path.join(dir, 'tcc.md'), md);
+  writeFileSync(path.join(dir, `${flags.name}.md`), md);
   process.stdout.write(md);
 }
 

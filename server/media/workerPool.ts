@@ -23,9 +23,9 @@ export const MEDIASOUP_FIELD_TRIALS = 'WebRTC-Bwe-AlrLimitedBackoff/Enabled/';
  * mediasoup's trials, and the send pacer woken every 25 ms instead of every 5. Each classroom's
  * transport runs libwebrtc's congestion controller on a timer that fires whenever the pacer is
  * due; mediasoup does not pace media through it (it only sends probes, which keep their own
- * timing), so the 5 ms wake-ups only refresh a budget nobody reads. With 200 classrooms on the
- * lowest layer, congestion control took the worker from 20.9% of its core to 32.1%, and to
- * 27.1% with this trial: it saves ~5% of a core per 200 classrooms (scripts/bench-tcc,
+ * timing), so the 5 ms wake-ups only refresh a budget nobody reads. With 200 classrooms at the
+ * top layer's packet rate answering with feedback as browsers do, congestion control took the
+ * worker from 39.3% of its core to 64.1%, and to 55.5% with this trial (scripts/bench-tcc,
  * bench/results/tcc.md; medians of 5 runs).
  */
 export const LIBWEBRTC_FIELD_TRIALS = `${MEDIASOUP_FIELD_TRIALS}WebRTC-Pacer-MinPacketLimitMs/25/`;

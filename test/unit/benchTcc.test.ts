@@ -11,7 +11,7 @@ const step = (classrooms: number, workerCpuPct: number): RampStep => ({
 
 describe('bench-tcc', () => {
   it('takes its flags through zod, refusing unknown shapes and steps', () => {
-    expect(parseTccFlags([])).toMatchObject({ shapes: ['single', 'simulcast-low'], steps: [100, 200], repeats: 5 });
+    expect(parseTccFlags([])).toMatchObject({ shapes: ['single'], configs: ['plain-none', 'fb-mediasoup', 'fb-tongke'], steps: [100, 200], repeats: 5 });
     expect(parseTccFlags(['--shapes', 'single', '--steps', '100']).steps).toEqual([100]);
     expect(() => parseTccFlags(['--shapes', 'everything'])).toThrow(/--shapes/);
     expect(() => parseTccFlags(['--steps', '0'])).toThrow(/--steps/);
