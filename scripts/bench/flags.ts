@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { parseFlagsWith } from './cli.js';
 import { CAMERA_SIMULCAST } from '../../client/lib/media.js';
 import { BROWSER_SRTP_SUITE, CONGESTION_CONTROL, SRTP_SUITES } from './receivers.js';
 
@@ -88,52 +88,32 @@ export const USAGE = `usage: scripts/bench-fanout [flags]
   --log-level LEVEL     server log level (default warn)`;
 
 export function parseFlags(argv: string[]): Flags {
-  let values: Record<string, unknown>;
-  try {
-    values = readArgs(argv);
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\n\n${USAGE}`);
-  }
-  const parsed = flagsSchema.safeParse(values);
-  if (!parsed.success) {
-    const why = parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new Error(`${why}\n\n${USAGE}`);
-  }
-  return parsed.data;
-}
-
-function readArgs(argv: string[]): Record<string, unknown> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      steps: { type: 'string' },
-      'hold-s': { type: 'string' },
-      'settle-s': { type: 'string' },
-      'profile-s': { type: 'string' },
-      'sample-readers': { type: 'string' },
-      'latency-readers': { type: 'string' },
-      'cpu-stop': { type: 'string' },
-      'loss-stop': { type: 'string' },
-      egress: { type: 'string' },
-      'srtp-suite': { type: 'string' },
-      'congestion-control': { type: 'string' },
-      'spatial-layer': { type: 'string' },
-      'field-trials': { type: 'string' },
-      'plain-rtp': { type: 'boolean' },
-      publisher: { type: 'string' },
-      'video-kbps': { type: 'string' },
-      'join-classrooms': { type: 'string' },
-      'join-rate': { type: 'string' },
-      'real-receivers': { type: 'string' },
-      'real-joins': { type: 'string' },
-      'join-rtt-ms': { type: 'string' },
-      'loaded-classrooms': { type: 'string' },
-      'latency-seconds': { type: 'string' },
-      out: { type: 'string' },
-      'log-level': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  return values;
+  return parseFlagsWith(flagsSchema, {
+    steps: { type: 'string' },
+    'hold-s': { type: 'string' },
+    'settle-s': { type: 'string' },
+    'profile-s': { type: 'string' },
+    'sample-readers': { type: 'string' },
+    'latency-readers': { type: 'string' },
+    'cpu-stop': { type: 'string' },
+    'loss-stop': { type: 'string' },
+    egress: { type: 'string' },
+    'srtp-suite': { type: 'string' },
+    'congestion-control': { type: 'string' },
+    'spatial-layer': { type: 'string' },
+    'field-trials': { type: 'string' },
+    'plain-rtp': { type: 'boolean' },
+    publisher: { type: 'string' },
+    'video-kbps': { type: 'string' },
+    'join-classrooms': { type: 'string' },
+    'join-rate': { type: 'string' },
+    'real-receivers': { type: 'string' },
+    'real-joins': { type: 'string' },
+    'join-rtt-ms': { type: 'string' },
+    'loaded-classrooms': { type: 'string' },
+    'latency-seconds': { type: 'string' },
+    out: { type: 'string' },
+    'log-level': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  }, argv, USAGE);
 }

@@ -7,11 +7,12 @@
  * bench/results/sendpath.{json,md}. See README "Benchmarks".
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { z } from 'zod';
+import { median, parseFlagsWith, runIfMain, writeResults } from './cli.js';
 import { TARGETS } from './results.js';
 import { machine, WORKER_CORE, type Machine } from './system.js';
 
@@ -49,24 +50,15 @@ export const USAGE = `usage: scripts/bench-sendpath [flags]
   --out DIR        where sendpath.{json,md} go (default bench/results)`;
 
 export function parseSendpathFlags(argv: string[]): SendpathFlags {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      classrooms: { type: 'string' },
-      batches: { type: 'string' },
-      rounds: { type: 'string' },
-      repeats: { type: 'string' },
-      fanout: { type: 'string' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const parsed = flagsSchema.safeParse(values);
-  if (!parsed.success) {
-    throw new Error(`${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n')}\n\n${USAGE}`);
-  }
-  return parsed.data;
+  return parseFlagsWith(flagsSchema, {
+    classrooms: { type: 'string' },
+    batches: { type: 'string' },
+    rounds: { type: 'string' },
+    repeats: { type: 'string' },
+    fanout: { type: 'string' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  }, argv, USAGE);
 }
 
 /** What sendpath.c prints for one run. */
@@ -126,11 +118,6 @@ export interface SendpathResults {
   projection: Projection | null;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** Builds sendpath.c into bench/tmp when the binary is missing or older than its source. */
@@ -211,18 +198,7 @@ export function markdown(r: SendpathResults): string {
   ].join('\n');
 }
 
-async function main(): Promise<void> {
-  let flags: SendpathFlags;
-  try {
-    flags = parseSendpathFlags(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    process.exit(2);
-  }
-  if (flags.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+async function main(flags: SendpathFlags): Promise<void> {
   const bin = await buildSendpath();
   const runs = new Map<number, RunLine[]>(flags.batches.map((b) => [b, []]));
   // Interleaved, so a noisy neighbour on the VM spreads over every batch size alike.
@@ -244,17 +220,7 @@ async function main(): Promise<void> {
     bestBatch: best.batch,
     projection: project(fanoutJson, saving, batches[0]!.usPerPacket, path.relative(ROOT, fanoutPath)),
   };
-  const dir = path.resolve(ROOT, flags.out);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'sendpath.json'), JSON.stringify(results, null, 2) + '\n');
-  const md = markdown(results);
-  writeFileSync(path.join(dir, 'sendpath.md'), md);
-  process.stdout.write(md);
+  process.stdout.write(writeResults(path.resolve(ROOT, flags.out), 'sendpath', results, markdown(results)));
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`[bench-sendpath] ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, 'bench-sendpath', USAGE, parseSendpathFlags, main);

@@ -17,12 +17,12 @@
  * Writes bench/results/NAME.{json,md} (NAME tcc by default). See README "Benchmarks".
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { median, parseFlagsWith, runIfMain, writeResults } from './cli.js';
 import { machine, type Machine } from './system.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -82,25 +82,16 @@ export const USAGE = `usage: scripts/bench-tcc [flags]
   --out DIR       where tcc.{json,md} go (default bench/results)`;
 
 export function parseTccFlags(argv: string[]): TccFlags {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      shapes: { type: 'string' },
-      configs: { type: 'string' },
-      name: { type: 'string' },
-      steps: { type: 'string' },
-      repeats: { type: 'string' },
-      'hold-s': { type: 'string' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const parsed = flagsSchema.safeParse(values);
-  if (!parsed.success) {
-    throw new Error(`${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n')}\n\n${USAGE}`);
-  }
-  return parsed.data;
+  return parseFlagsWith(flagsSchema, {
+    shapes: { type: 'string' },
+    configs: { type: 'string' },
+    name: { type: 'string' },
+    steps: { type: 'string' },
+    repeats: { type: 'string' },
+    'hold-s': { type: 'string' },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  }, argv, USAGE);
 }
 
 /** The part of a bench-fanout results file this reads. */
@@ -139,11 +130,6 @@ export interface TccResults {
   cells: Cell[];
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /** One bench-fanout ramp; its steps. */
@@ -229,18 +215,7 @@ export function markdown(r: TccResults): string {
   ].join('\n');
 }
 
-async function main(): Promise<void> {
-  let flags: TccFlags;
-  try {
-    flags = parseTccFlags(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    process.exit(2);
-  }
-  if (flags.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
-  }
+async function main(flags: TccFlags): Promise<void> {
   const runs = new Map<string, RampStep[][]>();
   // Interleaved: a noisy spell on the VM falls on every configuration alike.
   for (let i = 0; i < flags.repeats; i++) {
@@ -253,17 +228,7 @@ async function main(): Promise<void> {
     }
   }
   const results: TccResults = { benchmark: 'tcc', date: new Date().toISOString(), machine: machine(), flags, cells: cells(runs, flags.shapes, flags.steps) };
-  const dir = path.resolve(ROOT, flags.out);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, `${flags.name}.json`), JSON.stringify(results, null, 2) + '\n');
-  const md = markdown(results);
-  writeFileSync(path.join(dir, `${flags.name}.md`), md);
-  process.stdout.write(md);
+  process.stdout.write(writeResults(path.resolve(ROOT, flags.out), flags.name, results, markdown(results)));
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().catch((err: unknown) => {
-    process.stderr.write(`[bench-tcc] ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, 'bench-tcc', USAGE, parseTccFlags, main);
