@@ -67,8 +67,8 @@ export const USAGE = `usage: scripts/bench-fanout [flags]
                         tun: they sit behind a tun device whose queue nobody reads, like a NIC's transmit ring (needs root); writes fanout-tun.* (default loopback)
   --srtp-suite NAME     bulk receivers' SRTP suite: ${SRTP_SUITES.join(', ')} (default ${BROWSER_SRTP_SUITE}, what Chromium negotiates)
   --congestion-control WAY  none: bulk classrooms negotiate no congestion control; transport-cc: they negotiate it as
-                        browsers do, so the worker keeps its per-packet send-side history, and their floor of
-                        minOutgoingBitrate stands in for the feedback they never send; transport-cc-feedback: every
+                        browsers do, so the worker keeps its per-packet send-side history, but they send no
+                        feedback (the estimate stays at its start, simulcast consumers low); transport-cc-feedback: every
                         classroom reads its packets and answers with transport-cc feedback every 100 ms, as a browser
                         does (plain RTP) (default none)
   --spatial-layer N     the simulcast layer bulk classrooms ask for, 0–2 (default 2, the top one)

@@ -52,16 +52,14 @@ const READ_RCVBUF = 1024 * 1024;
  * worker's estimate would stay at its 600 kbit/s start and hold every simulcast consumer on the
  * middle layer. `transport-cc`: as a browser negotiates, so the worker does a browser's
  * classroom's per-packet work (a transport-wide sequence number, the send-side history, a send
- * callback); each transport's minimum outgoing bitrate (TCC_FLOOR_BPS) then keeps the estimate
- * high enough for the top layer. The feedback a browser would send back is not simulated.
- * `transport-cc-feedback`: as `transport-cc`, and every classroom reads its packets and sends
+ * callback), but no feedback comes back: the estimate stays at its start, so simulcast consumers
+ * stay low (a minimum outgoing bitrate does not lift it without feedback; tried at 2.4 and 5
+ * Mbit/s), and the history keeps 60 s of packets. `transport-cc-feedback`: as `transport-cc`, and every classroom reads its packets and sends
  * transport-cc feedback every 100 ms as a browser does (tccFeedback.ts); such classrooms
  * receive plain RTP (no SRTP), since the feedback cannot be encrypted here.
  */
 export const CONGESTION_CONTROL = ['none', 'transport-cc', 'transport-cc-feedback'] as const;
 export type CongestionControl = (typeof CONGESTION_CONTROL)[number];
-/** Above all three layers and audio together, so the floor never holds a consumer down. */
-export const TCC_FLOOR_BPS = 2_400_000;
 
 export function receiverCapabilities(router: types.Router, cc: CongestionControl = 'none'): types.RtpCapabilities {
   const caps = router.rtpCapabilities;
@@ -152,8 +150,6 @@ export async function addClassroom(target: BulkTarget, index: number, read: bool
       // We never decrypt: the worker must only pay for encrypting.
       ...(plain ? {} : { srtpParameters: { cryptoSuite: suite, keyBase64: randomBytes(MASTER_KEY_BYTES[suite]).toString('base64') } }),
     });
-    // Before the first consumer: the worker builds its congestion controller with this floor.
-    if (cc === 'transport-cc') await transport.setMinOutgoingBitrate(TCC_FLOOR_BPS);
     const consumers: types.Consumer[] = [];
     for (const producer of producers) {
       const consumer = await transport.consume({
