@@ -5,8 +5,16 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { z } from 'zod';
 
-/** Parses argv with node's parser, then zod; a bad flag throws with every reason and the usage. */
-export function parseFlagsWith<S extends z.ZodTypeAny>(schema: S, options: ParseArgsConfig['options'], argv: string[], usage: string): z.infer<S> {
+/**
+ * Parses argv with node's parser, then zod; a bad flag throws with every reason and the usage.
+ * The parser's options come from the schema's keys: every flag takes a value except `booleans`
+ * (and --help, also -h), so a flag is declared once, in the schema.
+ */
+export function parseFlagsWith<S extends z.AnyZodObject>(schema: S, argv: string[], usage: string, booleans: string[] = []): z.infer<S> {
+  const options: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
+  for (const key of Object.keys(schema.shape)) {
+    if (key !== 'help') options[key] = { type: booleans.includes(key) ? 'boolean' : 'string' };
+  }
   let values: Record<string, unknown>;
   try {
     values = parseArgs({ args: argv, strict: true, options }).values;

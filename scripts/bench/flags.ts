@@ -88,32 +88,5 @@ export const USAGE = `usage: scripts/bench-fanout [flags]
   --log-level LEVEL     server log level (default warn)`;
 
 export function parseFlags(argv: string[]): Flags {
-  return parseFlagsWith(flagsSchema, {
-    steps: { type: 'string' },
-    'hold-s': { type: 'string' },
-    'settle-s': { type: 'string' },
-    'profile-s': { type: 'string' },
-    'sample-readers': { type: 'string' },
-    'latency-readers': { type: 'string' },
-    'cpu-stop': { type: 'string' },
-    'loss-stop': { type: 'string' },
-    egress: { type: 'string' },
-    'srtp-suite': { type: 'string' },
-    'congestion-control': { type: 'string' },
-    'spatial-layer': { type: 'string' },
-    'field-trials': { type: 'string' },
-    'plain-rtp': { type: 'boolean' },
-    publisher: { type: 'string' },
-    'video-kbps': { type: 'string' },
-    'join-classrooms': { type: 'string' },
-    'join-rate': { type: 'string' },
-    'real-receivers': { type: 'string' },
-    'real-joins': { type: 'string' },
-    'join-rtt-ms': { type: 'string' },
-    'loaded-classrooms': { type: 'string' },
-    'latency-seconds': { type: 'string' },
-    out: { type: 'string' },
-    'log-level': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  }, argv, USAGE);
+  return parseFlagsWith(flagsSchema, argv, USAGE, ['plain-rtp']);
 }

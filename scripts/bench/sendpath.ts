@@ -50,15 +50,7 @@ export const USAGE = `usage: scripts/bench-sendpath [flags]
   --out DIR        where sendpath.{json,md} go (default bench/results)`;
 
 export function parseSendpathFlags(argv: string[]): SendpathFlags {
-  return parseFlagsWith(flagsSchema, {
-    classrooms: { type: 'string' },
-    batches: { type: 'string' },
-    rounds: { type: 'string' },
-    repeats: { type: 'string' },
-    fanout: { type: 'string' },
-    out: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  }, argv, USAGE);
+  return parseFlagsWith(flagsSchema, argv, USAGE);
 }
 
 /** What sendpath.c prints for one run. */

@@ -82,16 +82,7 @@ export const USAGE = `usage: scripts/bench-tcc [flags]
   --out DIR       where tcc.{json,md} go (default bench/results)`;
 
 export function parseTccFlags(argv: string[]): TccFlags {
-  return parseFlagsWith(flagsSchema, {
-    shapes: { type: 'string' },
-    configs: { type: 'string' },
-    name: { type: 'string' },
-    steps: { type: 'string' },
-    repeats: { type: 'string' },
-    'hold-s': { type: 'string' },
-    out: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  }, argv, USAGE);
+  return parseFlagsWith(flagsSchema, argv, USAGE);
 }
 
 /** The part of a bench-fanout results file this reads. */
