@@ -44,6 +44,7 @@ const flagsSchema = z
     'loaded-classrooms': z.union([z.literal('auto'), z.coerce.number().int().min(0).max(MAX_CLASSROOMS)]).default('auto'),
     'real-joins': z.coerce.number().int().min(0).max(100).default(20),
     'join-rtt-ms': z.coerce.number().int().min(0).max(2000).default(0),
+    'join-processes': z.coerce.number().int().min(0).max(20).default(4),
     'latency-seconds': z.coerce.number().min(3).max(120).default(15),
     out: z.string().min(1).default('bench/results'),
     'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('warn'),
@@ -83,6 +84,8 @@ export const USAGE = `usage: scripts/bench-fanout [flags]
   --loaded-classrooms N|auto  bulk classrooms the worker keeps serving during the WebRTC phase; auto = the ramp's classroomsPerCore (default auto)
   --real-joins N        WebRTC classrooms timed from connect to first decoded frame (default 20)
   --join-rtt-ms N       those joins' signalling goes through a proxy adding N ms of round trip (a rural link's; media is not delayed) (default 0)
+  --join-processes N    those joins run in N processes of their own (as each classroom has its own PC), each warmed by one
+                        join first; 0 runs them in this process, beside the server and the teacher (default 4)
   --latency-seconds N   seconds of frame-latency sampling, SFU and direct baseline (default 15)
   --out DIR             where fanout.json/.md/.svg go (default bench/results)
   --log-level LEVEL     server log level (default warn)`;

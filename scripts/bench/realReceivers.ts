@@ -15,10 +15,13 @@ import { startBackgroundLoad } from './background.js';
 import { onCleanup } from './cleanup.js';
 import { startDelayProxy } from './delayProxy.js';
 import { startDirectPeer } from './directPeer.js';
+import { startHostLoad, type HostLoad } from './hostLoad.js';
+import { startStormPool, type StormJoin } from './stormPool.js';
 import type { Flags } from './flags.js';
 import { benchClassroomId, joinSummary, startBenchLesson, type JoinResult } from './joinTime.js';
 import { summarize, type LatencySummary } from './latency.js';
 import { connect } from './signalling.js';
+import type { WorkerPool } from '../../server/media/workerPool.js';
 import { loadavg, round, sleep, withTimeout } from './system.js';
 import { installWebRtcGlobals } from './wrtc.js';
 import { startSyntheticCamera } from './wrtc.js';
@@ -63,6 +66,10 @@ export interface RealPhaseResult {
   };
   join: Omit<JoinResult, 'loadavg'> & {
     breakdown: JoinBreakdown;
+    /** The storm processes the joining pages ran in (--join-processes); 0: this process. */
+    processes: number;
+    /** How busy the host, this process (server, teacher, classrooms) and the lesson's worker were during the storm. */
+    stormLoad: HostLoad & { workerCpuPct: number };
     /** Key frames the teacher's encoder made per simulcast layer (rid) from the storm's start to its last join. */
     teacherKeyFrames: { seconds: number; byLayer: Record<string, number> };
     /** Key frames per layer (the most of any layer) the teacher's encoder made for each real receiver joining alone. */
@@ -126,7 +133,9 @@ export async function measureRealReceivers(
   const nReal = flags['real-receivers'];
   const nJoin = flags['real-joins'];
   const latencySeconds = flags['latency-seconds'];
-  const { server, lessonId } = await startBenchLesson(flags, nReal + nJoin + 1);
+  const nProcesses = flags['join-processes'];
+  // Classrooms: the real receivers, the storm, the latency probe, one warm-up per storm process.
+  const { server, lessonId } = await startBenchLesson(flags, nReal + nJoin + 1 + nProcesses);
   const background = load.classrooms > 0 ? await startBackgroundLoad(server.pool, flags, load.file, load.classrooms) : null;
   if (background) log(`real: the lesson's worker also forwards to ${background.classrooms} bulk classrooms throughout this phase`);
   const token = (i: number) => server.tokens.sign({ role: 'assistant', lessonId, classroomId: benchClassroomId(i) }, 600);
@@ -218,26 +227,26 @@ export async function measureRealReceivers(
 
   // Join storm: classrooms join at the given rate while the real receivers keep playing;
   // each leaves after its first decoded frame, so only a few decode at once on a small host.
-  // They run in this process, where the page code is already warm: spread over child
-  // processes (one per classroom, or four), every join took 1–3 s longer on this 2-core host,
-  // each child compiling mediasoup-client and socket.io-client afresh while the others did.
+  // With --join-processes N they run in N processes of their own, each warmed by one join
+  // beforehand (stormProcess.ts); with 0, in this process, beside the server and the teacher.
   const times: number[] = [];
   const marks: JoinMarks[] = [];
   const errors: string[] = [];
-  const joining: Joined[] = [];
-  onCleanup('joining classrooms', () => joining.forEach(closeJoined));
   const tokens = await Promise.all(Array.from({ length: nJoin }, (_, i) => token(nReal + i)));
   const joinUrl = flags['join-rtt-ms'] > 0 ? (await startDelayProxy(new URL(server.url), flags['join-rtt-ms'])).href : server.url;
+  const joinOne = await stormJoiner(nProcesses, log, async (k) => ({ token: await token(nReal + nJoin + 1 + k), classroomId: benchClassroomId(nReal + nJoin + 1 + k) }), joinUrl);
   const keyFramesBefore = await keyFramesEncoded(teacherPc);
+  const workerCpuBefore = await workerCpuMs(server.pool);
+  const hostLoad = startHostLoad();
+  // Every join's start is fixed before the first one goes, in one clock for all processes.
   const t0 = performance.now();
+  const epoch0 = Date.now() + 200;
   await Promise.all(
     tokens.map(async (tk, i) => {
-      await sleep(Math.max(0, t0 + (i * 1000) / flags['join-rate'] - performance.now()));
       try {
-        const j = await withTimeout(joinClassroom(joinUrl, tk, benchClassroomId(nReal + i), () => false, (x) => joining.push(x)), JOIN_TIMEOUT_MS, 'join');
+        const j = await withTimeout(joinOne({ url: joinUrl, token: tk, classroomId: benchClassroomId(nReal + i), atEpochMs: epoch0 + (i * 1000) / flags['join-rate'] }), JOIN_TIMEOUT_MS + 2_000, 'join');
         times.push(j.joinMs);
         marks.push(j.marks);
-        closeJoined(j);
       } catch (err) {
         errors.push((err as Error).message);
       }
@@ -249,8 +258,10 @@ export async function measureRealReceivers(
     nJoin,
     flags['join-rate'],
     'socket connect → lesson:sync → getRouterRtpCapabilities with createTransport (asked together) → consume → ICE + DTLS → resumeConsumer → first decoded video frame (RTCVideoSink), ' +
-      'each classroom a mediasoup-client Device (client/lib/media.ts) on @roamhq/wrtc; it leaves right after its first frame.',
+      'each classroom a mediasoup-client Device (client/lib/media.ts) on @roamhq/wrtc; it leaves right after its first frame. ' +
+      (nProcesses > 0 ? `The joining pages run in ${nProcesses} warmed processes of their own.` : 'The joining pages run in the benchmark\'s process, beside the server and the teacher.'),
   );
+  const stormLoad = { ...hostLoad.stop(), workerCpuPct: round((100 * ((await workerCpuMs(server.pool)) - workerCpuBefore)) / (performance.now() - t0)) };
   const keyFramesAfter = await keyFramesEncoded(teacherPc);
   const keyFrames = Object.fromEntries([...keyFramesAfter].map(([rid, n]) => [rid, n - (keyFramesBefore.get(rid) ?? 0)]));
   const stormSeconds = round((performance.now() - t0) / 1000);
@@ -258,7 +269,9 @@ export async function measureRealReceivers(
   log(
     `real: join to first frame ${join.completed}/${nJoin} at ${join.ratePerSecond}/s, p50 ${join.p50Ms} ms, p95 ${join.p95Ms} ms; ` +
       `steps end (p50/p95 ms): ${JOIN_MARKS.map((m) => `${m} ${breakdown[m]?.p50Ms ?? '–'}/${breakdown[m]?.p95Ms ?? '–'}`).join(', ')}; ` +
-      `teacher's key frames per layer in those ${stormSeconds} s: ${JSON.stringify(keyFrames)}`,
+      `teacher's key frames per layer in those ${stormSeconds} s: ${JSON.stringify(keyFrames)}; ` +
+      `host ${stormLoad.hostBusyPct ?? '–'}% busy, this process ${stormLoad.processCpuPct}% of a core, worker ${stormLoad.workerCpuPct}%, ` +
+      `event loop late p50/p99/max ${stormLoad.eventLoopDelayP50Ms}/${stormLoad.eventLoopDelayP99Ms}/${stormLoad.eventLoopDelayMaxMs} ms`,
   );
   const loaded = background ? { classrooms: background.classrooms, ...(await background.since()) } : null;
   if (loaded) log(`real: meanwhile the worker ran at ${loaded.workerCpuPct}% CPU, bulk classrooms' sampled loss ${loaded.sampledLossPct ?? '–'}%`);
@@ -286,12 +299,48 @@ export async function measureRealReceivers(
         'same process and clock; SFU path (a probe classroom receiving a single-layer 720p copy of the camera, video only) and direct wrtc-to-wrtc baseline (one 720p layer, video only) sampled at the same time from the same track. ' +
         'receiversWithAudio: the same on the audio+video receivers, whose video also waits for lip sync.',
     },
-    join: { ...join, breakdown, teacherKeyFrames: { seconds: stormSeconds, byLayer: keyFrames }, loneJoinKeyFrames: loneKeyFrames },
+    join: { ...join, breakdown, processes: nProcesses, stormLoad, teacherKeyFrames: { seconds: stormSeconds, byLayer: keyFrames }, loneJoinKeyFrames: loneKeyFrames },
     background: loaded,
     publisherFramesSent: camera.framesSent(),
     publisherFps: round(camera.framesSent() / ((performance.now() - cameraStart) / 1000)),
     loadavg: loadavg(),
   };
+}
+
+/** CPU time (ms) every worker of the pool has used so far. */
+type JoinOne = (order: StormJoin) => Promise<{ joinMs: number; marks: JoinMarks }>;
+
+/**
+ * How the storm's joins run: in `processes` storm processes, each first warmed by one join of
+ * its own followed by a quiet spell (so the warm-ups' key frames are not the storm's), or here.
+ */
+async function stormJoiner(
+  processes: number,
+  log: (line: string) => void,
+  warmUp: (k: number) => Promise<{ token: string; classroomId: string }>,
+  url: string,
+): Promise<JoinOne> {
+  if (processes === 0) {
+    const joining: Joined[] = [];
+    onCleanup('joining classrooms', () => joining.forEach(closeJoined));
+    return async (order) => {
+      await sleep(Math.max(0, order.atEpochMs - Date.now()));
+      const j = await withTimeout(joinClassroom(order.url, order.token, order.classroomId, () => false, (x) => joining.push(x)), JOIN_TIMEOUT_MS, 'join');
+      closeJoined(j);
+      return { joinMs: j.joinMs, marks: j.marks };
+    };
+  }
+  const pool = await startStormPool(processes, 300);
+  const warm = await Promise.all(
+    Array.from({ length: processes }, async (_, k) => (await pool.join({ url, ...(await warmUp(k)), atEpochMs: Date.now() + k * 300 })).joinMs),
+  );
+  log(`real: ${processes} storm processes warmed by one join each (${warm.map((ms) => round(ms)).join(', ')} ms)`);
+  await sleep(LONE_JOIN_QUIET_MS);
+  return (order) => pool.join(order);
+}
+
+async function workerCpuMs(pool: WorkerPool): Promise<number> {
+  return (await pool.resourceUsage()).reduce((t, w) => t + w.cpuMs, 0);
 }
 
 async function pacerDelayMs(pc: RTCPeerConnection | undefined, ssrc: number | undefined): Promise<number | null> {
