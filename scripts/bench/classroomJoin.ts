@@ -7,7 +7,7 @@ import { MediaSession } from '../../client/lib/media.js';
 import { request as pageRequest } from '../../client/lib/socket.js';
 import { percentile } from './results.js';
 import { connect, type ClientSocket } from './signalling.js';
-import { round } from './system.js';
+import { round, sleep, withTimeout } from './system.js';
 import { readFrames, type StampReader } from './wrtc.js';
 
 /** Every join must reach its first frame within this, or it counts as failed (bounds the phase). */
@@ -108,4 +108,23 @@ export function closeJoined(j: Joined): void {
   j.reader.stop();
   j.session.close();
   j.socket.disconnect();
+}
+
+/** A storm's join: who, where, and when it starts (Date.now() ms, one clock for every process). */
+export interface StormJoin {
+  url: string;
+  token: string;
+  classroomId: string;
+  atEpochMs: number;
+}
+
+/**
+ * One join of a storm, in whichever process runs it: started at its fixed moment, timed to its
+ * first frame, and gone right after it. `keep` sees the classroom while it joins, for cleanup.
+ */
+export async function stormJoin(order: StormJoin, keep: (j: Joined) => void = () => {}): Promise<{ joinMs: number; marks: JoinMarks }> {
+  await sleep(Math.max(0, order.atEpochMs - Date.now()));
+  const j = await withTimeout(joinClassroom(order.url, order.token, order.classroomId, () => false, keep), JOIN_TIMEOUT_MS, 'join');
+  closeJoined(j);
+  return { joinMs: j.joinMs, marks: j.marks };
 }

@@ -9,14 +9,14 @@
  */
 import { KEY_FRAME_REQUEST_DELAY_MS } from '../../server/media/lessonMedia.js';
 import { CAMERA_SIMULCAST, MediaSession } from '../../client/lib/media.js';
-import { closeJoined, joinBreakdown, joinClassroom, JOIN_MARKS, JOIN_TIMEOUT_MS, pretendChrome, type JoinBreakdown, type Joined, type JoinMarks } from './classroomJoin.js';
+import { closeJoined, joinBreakdown, joinClassroom, JOIN_MARKS, JOIN_TIMEOUT_MS, pretendChrome, stormJoin, type JoinBreakdown, type Joined, type JoinMarks, type StormJoin } from './classroomJoin.js';
 import { request as pageRequest } from '../../client/lib/socket.js';
 import { startBackgroundLoad } from './background.js';
 import { onCleanup } from './cleanup.js';
 import { startDelayProxy } from './delayProxy.js';
 import { startDirectPeer } from './directPeer.js';
 import { startHostLoad, type HostLoad } from './hostLoad.js';
-import { startStormPool, type StormJoin } from './stormPool.js';
+import { startStormPool } from './stormPool.js';
 import type { Flags } from './flags.js';
 import { benchClassroomId, joinSummary, startBenchLesson, type JoinResult } from './joinTime.js';
 import { summarize, type LatencySummary } from './latency.js';
@@ -70,8 +70,10 @@ export interface RealPhaseResult {
     processes: number;
     /** How busy the host, this process (server, teacher, classrooms) and the lesson's worker were during the storm. */
     stormLoad: HostLoad & { workerCpuPct: number };
-    /** Key frames the teacher's encoder made per simulcast layer (rid) from the storm's start to its last join. */
-    teacherKeyFrames: { seconds: number; byLayer: Record<string, number> };
+    /** Frames each real receiver decoded during the storm: they kept playing. */
+    receiversFramesDecoded: number[];
+    /** Key frames (and all frames) the teacher's encoder made per simulcast layer (rid) from the storm's start to its last join. */
+    teacherKeyFrames: { seconds: number; byLayer: Record<string, number>; framesByLayer: Record<string, number> };
     /** Key frames per layer (the most of any layer) the teacher's encoder made for each real receiver joining alone. */
     loneJoinKeyFrames: number[];
   };
@@ -225,6 +227,11 @@ export async function measureRealReceivers(
   // camera (simulcast) and sound, so the storm runs with just those.
   await teacher.unpublish('screen');
 
+  // The real receivers have read their samples. Their pages keep receiving and decoding (their
+  // framesDecoded below), but stop handing every decoded 720p frame to this process's one
+  // JavaScript thread, which also runs the server: on a classroom PC that is the page's work.
+  for (const r of receivers) r.reader.stop();
+
   // Join storm: classrooms join at the given rate while the real receivers keep playing;
   // each leaves after its first decoded frame, so only a few decode at once on a small host.
   // With --join-processes N they run in N processes of their own, each warmed by one join
@@ -236,6 +243,8 @@ export async function measureRealReceivers(
   const joinUrl = flags['join-rtt-ms'] > 0 ? (await startDelayProxy(new URL(server.url), flags['join-rtt-ms'])).href : server.url;
   const joinOne = await stormJoiner(nProcesses, log, async (k) => ({ token: await token(nReal + nJoin + 1 + k), classroomId: benchClassroomId(nReal + nJoin + 1 + k) }), joinUrl);
   const keyFramesBefore = await keyFramesEncoded(teacherPc);
+  const framesBefore = await keyFramesEncoded(teacherPc, 'framesEncoded');
+  const decodedBefore = await Promise.all(receivers.map(async (r) => (await inboundStats(r)).framesDecoded));
   const workerCpuBefore = await workerCpuMs(server.pool);
   const hostLoad = startHostLoad();
   // Every join's start is fixed before the first one goes, in one clock for all processes.
@@ -262,16 +271,19 @@ export async function measureRealReceivers(
       (nProcesses > 0 ? `The joining pages run in ${nProcesses} warmed processes of their own.` : 'The joining pages run in the benchmark\'s process, beside the server and the teacher.'),
   );
   const stormLoad = { ...hostLoad.stop(), workerCpuPct: round((100 * ((await workerCpuMs(server.pool)) - workerCpuBefore)) / (performance.now() - t0)) };
+  const decodedDuringStorm = await Promise.all(receivers.map(async (r, i) => (await inboundStats(r)).framesDecoded - decodedBefore[i]!));
   const keyFramesAfter = await keyFramesEncoded(teacherPc);
   const keyFrames = Object.fromEntries([...keyFramesAfter].map(([rid, n]) => [rid, n - (keyFramesBefore.get(rid) ?? 0)]));
+  const frames = Object.fromEntries([...(await keyFramesEncoded(teacherPc, 'framesEncoded'))].map(([rid, n]) => [rid, n - (framesBefore.get(rid) ?? 0)]));
   const stormSeconds = round((performance.now() - t0) / 1000);
   const breakdown = joinBreakdown(marks);
   log(
     `real: join to first frame ${join.completed}/${nJoin} at ${join.ratePerSecond}/s, p50 ${join.p50Ms} ms, p95 ${join.p95Ms} ms; ` +
       `steps end (p50/p95 ms): ${JOIN_MARKS.map((m) => `${m} ${breakdown[m]?.p50Ms ?? '–'}/${breakdown[m]?.p95Ms ?? '–'}`).join(', ')}; ` +
-      `teacher's key frames per layer in those ${stormSeconds} s: ${JSON.stringify(keyFrames)}; ` +
+      `teacher's key frames per layer in those ${stormSeconds} s: ${JSON.stringify(keyFrames)} (of ${JSON.stringify(frames)} frames); ` +
       `host ${stormLoad.hostBusyPct ?? '–'}% busy, this process ${stormLoad.processCpuPct}% of a core, worker ${stormLoad.workerCpuPct}%, ` +
-      `event loop late p50/p99/max ${stormLoad.eventLoopDelayP50Ms}/${stormLoad.eventLoopDelayP99Ms}/${stormLoad.eventLoopDelayMaxMs} ms`,
+      `event loop late p50/p99/max ${stormLoad.eventLoopDelayP50Ms}/${stormLoad.eventLoopDelayP99Ms}/${stormLoad.eventLoopDelayMaxMs} ms; ` +
+      `the real receivers decoded ${decodedDuringStorm.join(', ')} frames meanwhile`,
   );
   const loaded = background ? { classrooms: background.classrooms, ...(await background.since()) } : null;
   if (loaded) log(`real: meanwhile the worker ran at ${loaded.workerCpuPct}% CPU, bulk classrooms' sampled loss ${loaded.sampledLossPct ?? '–'}%`);
@@ -299,7 +311,7 @@ export async function measureRealReceivers(
         'same process and clock; SFU path (a probe classroom receiving a single-layer 720p copy of the camera, video only) and direct wrtc-to-wrtc baseline (one 720p layer, video only) sampled at the same time from the same track. ' +
         'receiversWithAudio: the same on the audio+video receivers, whose video also waits for lip sync.',
     },
-    join: { ...join, breakdown, processes: nProcesses, stormLoad, teacherKeyFrames: { seconds: stormSeconds, byLayer: keyFrames }, loneJoinKeyFrames: loneKeyFrames },
+    join: { ...join, breakdown, processes: nProcesses, stormLoad, receiversFramesDecoded: decodedDuringStorm, teacherKeyFrames: { seconds: stormSeconds, byLayer: keyFrames, framesByLayer: frames }, loneJoinKeyFrames: loneKeyFrames },
     background: loaded,
     publisherFramesSent: camera.framesSent(),
     publisherFps: round(camera.framesSent() / ((performance.now() - cameraStart) / 1000)),
@@ -323,12 +335,7 @@ async function stormJoiner(
   if (processes === 0) {
     const joining: Joined[] = [];
     onCleanup('joining classrooms', () => joining.forEach(closeJoined));
-    return async (order) => {
-      await sleep(Math.max(0, order.atEpochMs - Date.now()));
-      const j = await withTimeout(joinClassroom(order.url, order.token, order.classroomId, () => false, (x) => joining.push(x)), JOIN_TIMEOUT_MS, 'join');
-      closeJoined(j);
-      return { joinMs: j.joinMs, marks: j.marks };
-    };
+    return (order) => stormJoin(order, (x) => joining.push(x));
   }
   const pool = await startStormPool(processes, 300);
   const warm = await Promise.all(
@@ -356,11 +363,11 @@ async function pacerDelayMs(pc: RTCPeerConnection | undefined, ssrc: number | un
 }
 
 /** outbound-rtp keyFramesEncoded per simulcast layer (rid) of the teacher's camera. */
-async function keyFramesEncoded(pc: RTCPeerConnection | undefined): Promise<Map<string, number>> {
+async function keyFramesEncoded(pc: RTCPeerConnection | undefined, stat: 'keyFramesEncoded' | 'framesEncoded' = 'keyFramesEncoded'): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (!pc) return out;
   (await pc.getStats()).forEach((s: Record<string, unknown>) => {
-    if (s.type === 'outbound-rtp' && s.kind === 'video' && typeof s.rid === 'string') out.set(s.rid, Number(s.keyFramesEncoded ?? 0));
+    if (s.type === 'outbound-rtp' && s.kind === 'video' && typeof s.rid === 'string') out.set(s.rid, Number(s[stat] ?? 0));
   });
   return out;
 }

@@ -52,8 +52,8 @@ function phaseMarkdown(p: Phase | null): string {
   const realJoin =
     `${rj.completed}/${rj.classrooms} WebRTC classrooms at ${rj.ratePerSecond}/s: p50 ${dash(rj.p50Ms)} ms, p95 ${dash(rj.p95Ms)} ms, max ${dash(rj.maxMs)} ms (${rj.failed} failed${rj.firstError ? `: ${rj.firstError}` : ''}). ${rj.measures}` +
     ` Each step ends, ms after the join started (p50/p95): ${steps}.` +
-    ` The teacher's encoder made ${Object.entries(rj.teacherKeyFrames.byLayer).map(([rid, n]) => `${n} (${rid})`).join(', ')} key frames in the ${rj.teacherKeyFrames.seconds} s of the storm.` +
-    ` Meanwhile the host was ${dash(rj.stormLoad.hostBusyPct)}% busy (all cores), the benchmark's process used ${rj.stormLoad.processCpuPct}% of a core with its event loop late by p99 ${rj.stormLoad.eventLoopDelayP99Ms} ms (max ${rj.stormLoad.eventLoopDelayMaxMs}), the worker ${rj.stormLoad.workerCpuPct}%.`;
+    ` The teacher's encoder made ${Object.entries(rj.teacherKeyFrames.byLayer).map(([rid, n]) => `${n} (${rid})`).join(', ')} key frames in the ${rj.teacherKeyFrames.seconds} s of the storm, of ${Object.entries(rj.teacherKeyFrames.framesByLayer).map(([rid, n]) => `${n} (${rid})`).join(', ')} frames (the camera gives 25 a second).` +
+    ` Meanwhile the host was ${dash(rj.stormLoad.hostBusyPct)}% busy (all cores), the benchmark's process used ${rj.stormLoad.processCpuPct}% of a core with its event loop late by p99 ${rj.stormLoad.eventLoopDelayP99Ms} ms (max ${rj.stormLoad.eventLoopDelayMaxMs}), the worker ${rj.stormLoad.workerCpuPct}%; the real receivers decoded ${rj.receiversFramesDecoded.join(', ')} frames meanwhile.`;
   const latency =
     `SFU (probe classroom, single-layer 720p copy of the camera) p50/p95/p99 ${dash(lat.sfu.p50Ms)}/${dash(lat.sfu.p95Ms)}/${dash(lat.sfu.p99Ms)} ms over ${lat.sfu.samples} frames ` +
     `(${lat.sfu.unreadable} unreadable, widths ${JSON.stringify(lat.sfu.widths)}, jitter buffer ${dash(lat.sfuInbound.jitterBufferMs)} ms); ` +

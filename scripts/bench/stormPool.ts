@@ -6,18 +6,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killOnExit, onCleanup } from './cleanup.js';
-import type { JoinMarks } from './classroomJoin.js';
+import type { JoinMarks, StormJoin } from './classroomJoin.js';
 import { StormReport, type StormOrder } from './stormProcess.js';
 import { withTimeout } from './system.js';
 
 const ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'stormProcess.ts');
-
-export interface StormJoin {
-  url: string;
-  token: string;
-  classroomId: string;
-  atEpochMs: number;
-}
 
 export interface StormPool {
   size: number;

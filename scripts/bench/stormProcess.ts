@@ -10,8 +10,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { closeJoined, joinClassroom, JOIN_TIMEOUT_MS, pretendChrome, type JoinMarks } from './classroomJoin.js';
-import { sleep, withTimeout } from './system.js';
+import { pretendChrome, stormJoin } from './classroomJoin.js';
 import { installWebRtcGlobals } from './wrtc.js';
 
 export const StormOrder = z.discriminatedUnion('type', [
@@ -36,11 +35,9 @@ export const StormReport = z.discriminatedUnion('type', [
 export type StormReport = z.infer<typeof StormReport>;
 
 async function join(order: Extract<StormOrder, { type: 'join' }>): Promise<StormReport> {
-  await sleep(Math.max(0, order.atEpochMs - Date.now()));
   try {
-    const j = await withTimeout(joinClassroom(order.url, order.token, order.classroomId, () => false, () => {}), JOIN_TIMEOUT_MS, 'join');
-    closeJoined(j);
-    return { type: 'joined', id: order.id, joinMs: j.joinMs, marks: j.marks as Record<string, number> };
+    const { joinMs, marks } = await stormJoin(order);
+    return { type: 'joined', id: order.id, joinMs, marks: marks as Record<string, number> };
   } catch (err) {
     return { type: 'failed', id: order.id, error: (err as Error).message };
   }

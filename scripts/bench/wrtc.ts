@@ -99,6 +99,7 @@ export function readFrames(track: MediaStreamTrack, opts: { reading: () => boole
   const byStamp = new Map<number, number>();
   const widths = new Map<number, number>();
   const max = opts.maxSamples ?? 10_000;
+  let stopped = false;
   sink.onframe = (ev: { frame: { width: number; height: number; data: Uint8Array } }) => {
     const now = performance.now();
     frames++;
@@ -125,6 +126,10 @@ export function readFrames(track: MediaStreamTrack, opts: { reading: () => boole
     byStamp,
     widths,
     unreadable: () => unreadable,
-    stop: () => sink.stop(),
+    stop: () => {
+      if (stopped) return;
+      stopped = true;
+      sink.stop();
+    },
   };
 }
