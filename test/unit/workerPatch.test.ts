@@ -46,4 +46,35 @@ describe('our patches of the mediasoup 3.12.16 worker (scripts/patch-worker-*.py
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it('source: one key-frame window per producer, a key frame answering the requests held on its layer, once', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tongke-patch-'));
+    try {
+      const files = ['include/RTC/KeyFrameRequestManager.hpp', 'src/RTC/KeyFrameRequestManager.cpp'];
+      for (const file of files) {
+        mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        cpSync(path.join('node_modules/mediasoup/worker', file), path.join(dir, file));
+      }
+      execFileSync('python3', ['scripts/patch-worker-keyframe-window.py', dir]);
+      const [header, source] = files.map((f) => readFileSync(path.join(dir, f), 'utf8')) as [string, string];
+      expect(header).toContain('uint64_t keyFrameWindowEndMs{ 0u };');
+      expect(source).toContain('#include "DepLibUV.hpp"');
+      const body = (name: string) => {
+        const start = source.indexOf(`void RTC::KeyFrameRequestManager::${name}(`);
+        return source.slice(start, source.indexOf('\n}\n', start));
+      };
+      // A layer without a delayer of its own waits, asked for, until the producer's window ends,
+      // and sends nothing now; outside a window the request opens one and goes out as before.
+      const needed = body('KeyFrameNeeded');
+      expect(needed).toMatch(/if \(nowMs < this->keyFrameWindowEndMs\)\s*\{[^}]*this->keyFrameWindowEndMs - nowMs\);[^}]*SetKeyFrameRequested\(true\);[^}]*return;\s*\}/);
+      expect(needed.indexOf('this->keyFrameWindowEndMs = nowMs + this->keyFrameRequestDelay;')).toBeLessThan(needed.indexOf('this->listener->OnKeyFrameNeeded'));
+      // A forced request (producer resumed, a new stream) starts a window too.
+      expect(body('ForceKeyFrameNeeded')).toContain('this->keyFrameWindowEndMs = DepLibUV::GetTimeMs() + this->keyFrameRequestDelay;');
+      // A key frame clears the request held on its layer, so none is asked again for nothing.
+      expect(body('KeyFrameReceived')).toMatch(/delayerIt->second->SetKeyFrameRequested\(false\);/);
+      execFileSync('python3', ['scripts/patch-worker-keyframe-window.py', dir]);
+      expect(files.map((f) => readFileSync(path.join(dir, f), 'utf8'))).toEqual([header, source]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
