@@ -175,10 +175,10 @@ export async function measureRealReceivers(
   const loneKeyFrames: number[] = [];
   for (let i = 0; i < nReal; i++) {
     await sleep(LONE_JOIN_QUIET_MS);
-    const before = await keyFramesEncoded(teacherPc);
+    const before = await encoderCounts(teacherPc);
     const j = await withTimeout(joinClassroom(server.url, await token(i), benchClassroomId(i), isReading, (x) => receivers.push(x)), JOIN_TIMEOUT_MS, 'real receiver join');
     await sleep(LONE_JOIN_QUIET_MS);
-    const after = await keyFramesEncoded(teacherPc);
+    const after = await encoderCounts(teacherPc);
     const top = Math.max(0, ...[...after].map(([rid, n]) => n - (before.get(rid) ?? 0)));
     loneKeyFrames.push(top);
     log(`real: ${j.classroomId} first frame after ${round(j.joinMs)} ms; the teacher encoded ${top} key frame(s) per layer for it`);
@@ -242,8 +242,8 @@ export async function measureRealReceivers(
   const tokens = await Promise.all(Array.from({ length: nJoin }, (_, i) => token(nReal + i)));
   const joinUrl = flags['join-rtt-ms'] > 0 ? (await startDelayProxy(new URL(server.url), flags['join-rtt-ms'])).href : server.url;
   const joinOne = await stormJoiner(nProcesses, log, async (k) => ({ token: await token(nReal + nJoin + 1 + k), classroomId: benchClassroomId(nReal + nJoin + 1 + k) }), joinUrl);
-  const keyFramesBefore = await keyFramesEncoded(teacherPc);
-  const framesBefore = await keyFramesEncoded(teacherPc, 'framesEncoded');
+  const keyFramesBefore = await encoderCounts(teacherPc);
+  const framesBefore = await encoderCounts(teacherPc, 'framesEncoded');
   const decodedBefore = await Promise.all(receivers.map(async (r) => (await inboundStats(r)).framesDecoded));
   const workerCpuBefore = await workerCpuMs(server.pool);
   const hostLoad = startHostLoad();
@@ -272,9 +272,9 @@ export async function measureRealReceivers(
   );
   const stormLoad = { ...hostLoad.stop(), workerCpuPct: round((100 * ((await workerCpuMs(server.pool)) - workerCpuBefore)) / (performance.now() - t0)) };
   const decodedDuringStorm = await Promise.all(receivers.map(async (r, i) => (await inboundStats(r)).framesDecoded - decodedBefore[i]!));
-  const keyFramesAfter = await keyFramesEncoded(teacherPc);
+  const keyFramesAfter = await encoderCounts(teacherPc);
   const keyFrames = Object.fromEntries([...keyFramesAfter].map(([rid, n]) => [rid, n - (keyFramesBefore.get(rid) ?? 0)]));
-  const frames = Object.fromEntries([...(await keyFramesEncoded(teacherPc, 'framesEncoded'))].map(([rid, n]) => [rid, n - (framesBefore.get(rid) ?? 0)]));
+  const frames = Object.fromEntries([...(await encoderCounts(teacherPc, 'framesEncoded'))].map(([rid, n]) => [rid, n - (framesBefore.get(rid) ?? 0)]));
   const stormSeconds = round((performance.now() - t0) / 1000);
   const breakdown = joinBreakdown(marks);
   log(
@@ -319,7 +319,6 @@ export async function measureRealReceivers(
   };
 }
 
-/** CPU time (ms) every worker of the pool has used so far. */
 type JoinOne = (order: StormJoin) => Promise<{ joinMs: number; marks: JoinMarks }>;
 
 /**
@@ -346,6 +345,7 @@ async function stormJoiner(
   return (order) => pool.join(order);
 }
 
+/** CPU time (ms) every worker of the pool has used so far. */
 async function workerCpuMs(pool: WorkerPool): Promise<number> {
   return (await pool.resourceUsage()).reduce((t, w) => t + w.cpuMs, 0);
 }
@@ -362,8 +362,8 @@ async function pacerDelayMs(pc: RTCPeerConnection | undefined, ssrc: number | un
   return result;
 }
 
-/** outbound-rtp keyFramesEncoded per simulcast layer (rid) of the teacher's camera. */
-async function keyFramesEncoded(pc: RTCPeerConnection | undefined, stat: 'keyFramesEncoded' | 'framesEncoded' = 'keyFramesEncoded'): Promise<Map<string, number>> {
+/** One outbound-rtp counter (key frames or all frames encoded) per simulcast layer (rid) of the teacher's camera. */
+async function encoderCounts(pc: RTCPeerConnection | undefined, stat: 'keyFramesEncoded' | 'framesEncoded' = 'keyFramesEncoded'): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   if (!pc) return out;
   (await pc.getStats()).forEach((s: Record<string, unknown>) => {
