@@ -6,25 +6,23 @@
  * over a few of these, warmed by one join each before the storm (the page is loaded before
  * the assistant joins; compiling it is not part of a join).
  *
- * Run by stormPool.ts with an IPC channel; exits when the parent goes, or after its deadline.
+ * Run by stormPool.ts with an IPC channel, which kills it on cleanup; it also exits when the
+ * parent goes, or after its deadline.
  */
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { pretendChrome, stormJoin } from './classroomJoin.js';
 import { installWebRtcGlobals } from './wrtc.js';
 
-export const StormOrder = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('join'),
-    id: z.number().int().nonnegative(),
-    url: z.string().url(),
-    token: z.string().min(1),
-    classroomId: z.string().min(1),
-    /** When to start, Date.now() milliseconds (one clock for every process of the host). */
-    atEpochMs: z.number(),
-  }),
-  z.object({ type: z.literal('exit') }),
-]);
+export const StormOrder = z.object({
+  type: z.literal('join'),
+  id: z.number().int().nonnegative(),
+  url: z.string().url(),
+  token: z.string().min(1),
+  classroomId: z.string().min(1),
+  /** When to start, Date.now() milliseconds (one clock for every process of the host). */
+  atEpochMs: z.number(),
+});
 export type StormOrder = z.infer<typeof StormOrder>;
 
 export const StormReport = z.discriminatedUnion('type', [
@@ -34,7 +32,7 @@ export const StormReport = z.discriminatedUnion('type', [
 ]);
 export type StormReport = z.infer<typeof StormReport>;
 
-async function join(order: Extract<StormOrder, { type: 'join' }>): Promise<StormReport> {
+async function join(order: StormOrder): Promise<StormReport> {
   try {
     const { joinMs, marks } = await stormJoin(order);
     return { type: 'joined', id: order.id, joinMs, marks: marks as Record<string, number> };
@@ -57,9 +55,6 @@ function main(): void {
     if (!order.success) {
       process.stderr.write(`storm process: ignoring a malformed order: ${order.error.message}\n`);
       return;
-    }
-    if (order.data.type === 'exit') {
-      process.exit(0);
     }
     void join(order.data).then((report) => send(report));
   });
