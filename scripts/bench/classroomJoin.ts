@@ -104,6 +104,18 @@ export async function joinClassroom(
   }
 }
 
+type PcHolder = Promise<{ _handler?: { _pc?: RTCPeerConnection } }>;
+
+/**
+ * The RTCPeerConnection behind a page's send or receive transport (mediasoup-client keeps it
+ * private): wrtc has no RTCRtpReceiver/RTCRtpSender.getStats(), so the benchmark reads the
+ * connection's stats instead.
+ */
+export async function transportPc(session: MediaSession, direction: 'send' | 'recv'): Promise<RTCPeerConnection | undefined> {
+  const s = session as unknown as { sendTransport: PcHolder; recvTransport: PcHolder };
+  return (await (direction === 'send' ? s.sendTransport : s.recvTransport))._handler?._pc;
+}
+
 export function closeJoined(j: Joined): void {
   j.reader.stop();
   j.session.close();

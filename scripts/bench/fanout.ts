@@ -98,8 +98,8 @@ function assemble(
     forwardingLatencyP99Ms: best?.forwarding?.p99Ms ?? null,
     forwardingLatencyP50Ms: best?.forwarding?.p50Ms ?? null,
     classroomsWithinLatencyTarget: classroomsWithinLatencyTarget(ramp.steps),
-    addedLatencyP99Ms: real?.latency.addedP99Ms ?? null,
-    addedLatencyP50Ms: real?.latency.addedP50Ms ?? null,
+    addedLatencyP99Ms: real?.latency.layers[0]?.addedP99Ms ?? null,
+    addedLatencyP50Ms: real?.latency.layers[0]?.addedP50Ms ?? null,
     // The production server's memory per connected classroom when the signalling phase ran.
     rssPerClassroomMB: join?.memoryPerClassroomMB ?? rssSlopeMB(ramp.steps),
     rampMemorySlopeMB: rssSlopeMB(ramp.steps),

@@ -12,6 +12,13 @@ export const MAX_CLASSROOMS = 1000;
 /** Dense where one core is expected to saturate on a small VM, then coarse up to the cap. */
 const DEFAULT_STEPS = '25,50,100,150,200,225,250,275,300,325,350,400,450,500,600,700,800,900,1000';
 
+/** Simulcast layers (CAMERA_SIMULCAST indices) the frame latency is measured at, in order. */
+const latencyLayersSchema = z
+  .string()
+  .transform((s) => s.split(',').map((x) => Number(x.trim())))
+  .pipe(z.array(z.number().int().min(0).max(CAMERA_SIMULCAST.length - 1)).min(1).max(CAMERA_SIMULCAST.length))
+  .refine((a) => new Set(a).size === a.length, 'latency layers must not repeat');
+
 const stepsSchema = z
   .string()
   .transform((s) => s.split(',').map((x) => Number(x.trim())))
@@ -46,6 +53,7 @@ const flagsSchema = z
     'join-rtt-ms': z.coerce.number().int().min(0).max(2000).default(0),
     'join-processes': z.coerce.number().int().min(0).max(20).default(4),
     'latency-seconds': z.coerce.number().min(3).max(120).default(15),
+    'latency-layers': latencyLayersSchema.default('2,0'),
     out: z.string().min(1).default('bench/results'),
     'log-level': z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('warn'),
     help: z.boolean().default(false),
@@ -87,6 +95,9 @@ export const USAGE = `usage: scripts/bench-fanout [flags]
   --join-processes N    those joins run in N processes of their own (as each classroom has its own PC), each warmed by one
                         join first; 0 runs them in this process, beside the server and the teacher (default 4)
   --latency-seconds N   seconds of frame-latency sampling, SFU and direct baseline (default 15)
+  --latency-layers L,L  the teacher's simulcast layers (0 = 320 px, 1 = 640, 2 = 1280) the frame latency is measured at, one after
+                        the other; the first is the headline (default 2,0: the top layer, then the smallest, where this host's
+                        own noise is least)
   --out DIR             where fanout.json/.md/.svg go (default bench/results)
   --log-level LEVEL     server log level (default warn)`;
 

@@ -23,3 +23,20 @@ export function summarize(latencies: number[], unreadable: number, widths: Map<n
     widths: Object.fromEntries(widths),
   };
 }
+
+/** Frames seen through two paths, compared frame by frame. */
+export interface Paired {
+  frames: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
+/** Same stamp on both sides: a − b per frame. */
+export function pairFrames(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): Paired {
+  const diffs = [...a].flatMap(([stamp, ms]) => {
+    const other = b.get(stamp);
+    return other === undefined ? [] : [ms - other];
+  });
+  const s = summarize(diffs, 0, new Map());
+  return { frames: s.samples, p50Ms: s.p50Ms, p99Ms: s.p99Ms };
+}

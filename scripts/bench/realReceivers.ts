@@ -9,12 +9,12 @@
  */
 import { KEY_FRAME_REQUEST_DELAY_MS } from '../../server/media/lessonMedia.js';
 import { CAMERA_SIMULCAST, MediaSession } from '../../client/lib/media.js';
-import { closeJoined, joinBreakdown, joinClassroom, JOIN_MARKS, JOIN_TIMEOUT_MS, pretendChrome, stormJoin, type JoinBreakdown, type Joined, type JoinMarks, type StormJoin } from './classroomJoin.js';
+import { closeJoined, joinBreakdown, joinClassroom, JOIN_MARKS, JOIN_TIMEOUT_MS, pretendChrome, stormJoin, transportPc, type JoinBreakdown, type Joined, type JoinMarks, type StormJoin } from './classroomJoin.js';
 import { request as pageRequest } from '../../client/lib/socket.js';
 import { startBackgroundLoad } from './background.js';
 import { onCleanup } from './cleanup.js';
 import { startDelayProxy } from './delayProxy.js';
-import { startDirectPeer } from './directPeer.js';
+import { measureFrameLatency, type FrameLatency } from './frameLatency.js';
 import { startHostLoad, type HostLoad } from './hostLoad.js';
 import { startStormPool } from './stormPool.js';
 import type { Flags } from './flags.js';
@@ -43,26 +43,10 @@ export interface RealReceiverStats {
 export interface RealPhaseResult {
   receivers: RealReceiverStats[];
   latency: {
-    seconds: number;
-    /** The probe classroom through the SFU: the single-layer 720p copy, video only. */
-    sfu: LatencySummary;
-    sfuInbound: Omit<RealReceiverStats, 'classroomId' | 'joinMs' | 'latency'>;
-    direct: LatencySummary;
-    /** The baseline receiver's inbound-rtp figures (its jitter buffer, for comparison). */
-    directInbound: Omit<RealReceiverStats, 'classroomId' | 'joinMs' | 'latency'>;
+    /** Frame-level latency, SFU against direct (frameLatency.ts), per --latency-layers; the first is the headline. */
+    layers: FrameLatency[];
     /** The real receivers (video + audio, so video waits for lip sync): not the headline. */
     receiversWithAudio: LatencySummary;
-    /**
-     * Mean time a video packet waited in the sender's pacer (outbound-rtp totalPacketSendDelay /
-     * packetsSent), since each connection started: the teacher's send transport (which also
-     * carries the 3 simulcast layers and Opus) for the probe's stream, and the direct sender.
-     */
-    senderDelay: { sfuMs: number | null; directMs: number | null };
-    /** Per frame (same stamp on both paths): SFU latency − direct latency, p50/p99. */
-    pairedAdded: { frames: number; p50Ms: number | null; p99Ms: number | null };
-    addedP50Ms: number | null;
-    addedP99Ms: number | null;
-    measures: string;
   };
   join: Omit<JoinResult, 'loadavg'> & {
     breakdown: JoinBreakdown;
@@ -88,7 +72,7 @@ export interface RealPhaseResult {
   loadavg: [number, number, number];
 }
 
-/** Simulcast layers and the bandwidth estimate ramp up before latency is sampled. */
+/** The teacher's simulcast layers and bandwidth estimate ramp up before the receivers' latency is sampled. */
 const WARMUP_MS = 6_000;
 /** Longer than the key-frame throttle (KEY_FRAME_REQUEST_DELAY_MS), so a lone join's delayed request shows. */
 const LONE_JOIN_QUIET_MS = KEY_FRAME_REQUEST_DELAY_MS + 1_000;
@@ -101,8 +85,7 @@ type Inbound = Omit<RealReceiverStats, 'classroomId' | 'joinMs' | 'latency'>;
  * the teacher's video + audio).
  */
 async function inboundStats(j: Joined): Promise<Inbound> {
-  const transport = await (j.session as unknown as { recvTransport: Promise<{ _handler?: { _pc?: RTCPeerConnection } }> }).recvTransport;
-  return pcInboundStats(transport._handler?._pc);
+  return pcInboundStats(await transportPc(j.session, 'recv'));
 }
 
 async function pcInboundStats(pc: RTCPeerConnection | undefined): Promise<Inbound> {
@@ -136,8 +119,8 @@ export async function measureRealReceivers(
   const nJoin = flags['real-joins'];
   const latencySeconds = flags['latency-seconds'];
   const nProcesses = flags['join-processes'];
-  // Classrooms: the real receivers, the storm, the latency probe, one warm-up per storm process.
-  const { server, lessonId } = await startBenchLesson(flags, nReal + nJoin + 1 + nProcesses);
+  // Classrooms: the real receivers, the storm, a latency probe per layer, one warm-up per storm process.
+  const { server, lessonId } = await startBenchLesson(flags, nReal + nJoin + flags['latency-layers'].length + nProcesses);
   const background = load.classrooms > 0 ? await startBackgroundLoad(server.pool, flags, load.file, load.classrooms) : null;
   if (background) log(`real: the lesson's worker also forwards to ${background.classrooms} bulk classrooms throughout this phase`);
   const token = (i: number) => server.tokens.sign({ role: 'assistant', lessonId, classroomId: benchClassroomId(i) }, 600);
@@ -153,21 +136,33 @@ export async function measureRealReceivers(
     teacherSocket.disconnect();
   });
   await pageRequest(teacherSocket as never, 'lesson:start', {});
+  // The SFU's share of frame latency first, while the teacher's connection carries nothing else;
+  // one probe classroom per layer measured.
+  const layers = flags['latency-layers'];
+  const frameLatency: FrameLatency[] = [];
+  for (const [i, layer] of layers.entries()) {
+    const probe = nReal + nJoin + i;
+    frameLatency.push(
+      await measureFrameLatency({
+        teacher,
+        camera,
+        layer,
+        seconds: latencySeconds,
+        joinProbe: async (reading, keep) =>
+          withTimeout(joinClassroom(server.url, await token(probe), benchClassroomId(probe), reading, keep, 'screen'), JOIN_TIMEOUT_MS, 'latency probe join'),
+        // The bulk classrooms' figures run from the first sample to the storm's end.
+        onSampling: async () => void (i === 0 && (await background?.mark())),
+        log,
+      }),
+    );
+  }
   await teacher.publish(camera.video, 'camera', { simulcast: CAMERA_SIMULCAST });
   await teacher.publish(camera.audio, 'microphone');
-  // The same track once more as one 720p layer, for the latency probe only (see below).
-  const probeProducer = await teacher.publish(camera.video, 'screen', { maxBitrate: 1_800_000 });
-  log(`real: teacher publishing 720p VP8 simulcast + Opus (+ one 720p layer for the latency probe) from wrtc`);
+  log(`real: teacher publishing 720p VP8 simulcast + Opus from wrtc`);
 
   let reading = false;
   const isReading = () => reading;
-  const direct = await startDirectPeer(camera.video, isReading);
-  onCleanup('direct peer', () => {
-    direct.reader.stop();
-    direct.close();
-  });
-
-  const teacherPc = (await (teacher as unknown as { sendTransport: Promise<{ _handler?: { _pc?: RTCPeerConnection } }> }).sendTransport)._handler?._pc;
+  const teacherPc = await transportPc(teacher, 'send');
   const receivers: Joined[] = [];
   onCleanup('real receivers', () => receivers.forEach(closeJoined));
   // The real receivers join one at a time, each after a quiet spell longer than the key-frame
@@ -183,49 +178,16 @@ export async function measureRealReceivers(
     loneKeyFrames.push(top);
     log(`real: ${j.classroomId} first frame after ${round(j.joinMs)} ms; the teacher encoded ${top} key frame(s) per layer for it`);
   }
-  // The latency probe: one more classroom through the same page code, receiving only the
-  // single-layer copy of the camera (published as the 'screen' source), so that both paths
-  // have one 720p VP8 encoder and neither has lip sync (video held back to match audio
-  // whose jitter buffer follows Node's timer jitter). The direct baseline is the same.
-  const probeId = benchClassroomId(nReal + nJoin);
-  const probes: Joined[] = [];
-  onCleanup('latency probe', () => probes.forEach(closeJoined));
-  const probe = await withTimeout(joinClassroom(server.url, await token(nReal + nJoin), probeId, isReading, (x) => probes.push(x), 'screen'), JOIN_TIMEOUT_MS, 'latency probe join');
   await sleep(WARMUP_MS);
-  await background?.mark();
   reading = true;
   await sleep(latencySeconds * 1000);
   reading = false;
-  const sfu = summarize(probe.reader.latencies, probe.reader.unreadable(), probe.reader.widths);
-  const probeInbound = await inboundStats(probe);
-  closeJoined(probe);
   const withAudio = summarize(
     receivers.flatMap((r) => r.reader.latencies),
     receivers.reduce((t, r) => t + r.reader.unreadable(), 0),
     mergeWidths(receivers.map((r) => r.reader.widths)),
   );
-  const directSummary = summarize(direct.reader.latencies, direct.reader.unreadable(), direct.reader.widths);
-  // The same frame (same stamp) through both paths: the capture side is common to both.
-  const paired = [...probe.reader.byStamp].flatMap(([stamp, ms]) => {
-    const d = direct.reader.byStamp.get(stamp);
-    return d === undefined ? [] : [ms - d];
-  });
-  const pairedSummary = summarize(paired, 0, new Map());
-  const directInbound = await pcInboundStats(direct.receiver as unknown as RTCPeerConnection);
-  const senderDelay = {
-    sfuMs: await pacerDelayMs(teacherPc, probeProducer.rtpParameters.encodings?.[0]?.ssrc),
-    directMs: await pacerDelayMs(direct.sender as unknown as RTCPeerConnection, undefined),
-  };
-  direct.reader.stop();
-  direct.close();
-  log(
-    `real: latency p50/p99 SFU ${sfu.p50Ms}/${sfu.p99Ms} ms, direct ${directSummary.p50Ms}/${directSummary.p99Ms} ms; ` +
-      `receivers with audio (lip sync) ${withAudio.p50Ms}/${withAudio.p99Ms} ms`,
-  );
-
-  // The probe's extra 720p encode served the latency figures only: a teacher's page sends the
-  // camera (simulcast) and sound, so the storm runs with just those.
-  await teacher.unpublish('screen');
+  log(`real: receivers with audio (lip sync) latency p50/p99 ${withAudio.p50Ms}/${withAudio.p99Ms} ms`);
 
   // The real receivers have read their samples. Their pages keep receiving and decoding (their
   // framesDecoded below), but stop handing every decoded 720p frame to this process's one
@@ -241,7 +203,7 @@ export async function measureRealReceivers(
   const errors: string[] = [];
   const tokens = await Promise.all(Array.from({ length: nJoin }, (_, i) => token(nReal + i)));
   const joinUrl = flags['join-rtt-ms'] > 0 ? (await startDelayProxy(new URL(server.url), flags['join-rtt-ms'])).href : server.url;
-  const joinOne = await stormJoiner(nProcesses, log, async (k) => ({ token: await token(nReal + nJoin + 1 + k), classroomId: benchClassroomId(nReal + nJoin + 1 + k) }), joinUrl);
+  const joinOne = await stormJoiner(nProcesses, log, async (k) => ({ token: await token(nReal + nJoin + layers.length + k), classroomId: benchClassroomId(nReal + nJoin + layers.length + k) }), joinUrl);
   const keyFramesBefore = await encoderCounts(teacherPc);
   const framesBefore = await encoderCounts(teacherPc, 'framesEncoded');
   const decodedBefore = await Promise.all(receivers.map(async (r) => (await inboundStats(r)).framesDecoded));
@@ -292,25 +254,9 @@ export async function measureRealReceivers(
   for (const r of receivers) {
     stats.push({ classroomId: r.classroomId, joinMs: round(r.joinMs), ...(await inboundStats(r)), latency: summarize(r.reader.latencies, r.reader.unreadable(), r.reader.widths) });
   }
-  const added = (a: number | null, b: number | null) => (a === null || b === null ? null : round(a - b));
   return {
     receivers: stats,
-    latency: {
-      seconds: latencySeconds,
-      sfu,
-      sfuInbound: probeInbound,
-      direct: directSummary,
-      directInbound,
-      receiversWithAudio: withAudio,
-      senderDelay,
-      pairedAdded: { frames: pairedSummary.samples, p50Ms: pairedSummary.p50Ms, p99Ms: pairedSummary.p99Ms },
-      addedP50Ms: added(sfu.p50Ms, directSummary.p50Ms),
-      addedP99Ms: added(sfu.p99Ms, directSummary.p99Ms),
-      measures:
-        'capture (performance.now() stamped into the I420 frame) → VP8 encode → send → [SFU] → jitter buffer → decode → RTCVideoSink callback, ' +
-        'same process and clock; SFU path (a probe classroom receiving a single-layer 720p copy of the camera, video only) and direct wrtc-to-wrtc baseline (one 720p layer, video only) sampled at the same time from the same track. ' +
-        'receiversWithAudio: the same on the audio+video receivers, whose video also waits for lip sync.',
-    },
+    latency: { layers: frameLatency, receiversWithAudio: withAudio },
     join: { ...join, breakdown, processes: nProcesses, stormLoad, receiversFramesDecoded: decodedDuringStorm, teacherKeyFrames: { seconds: stormSeconds, byLayer: keyFrames, framesByLayer: frames }, loneJoinKeyFrames: loneKeyFrames },
     background: loaded,
     publisherFramesSent: camera.framesSent(),
@@ -348,18 +294,6 @@ async function stormJoiner(
 /** CPU time (ms) every worker of the pool has used so far. */
 async function workerCpuMs(pool: WorkerPool): Promise<number> {
   return (await pool.resourceUsage()).reduce((t, w) => t + w.cpuMs, 0);
-}
-
-async function pacerDelayMs(pc: RTCPeerConnection | undefined, ssrc: number | undefined): Promise<number | null> {
-  if (!pc) return null;
-  let result: number | null = null;
-  (await pc.getStats()).forEach((s: Record<string, unknown>) => {
-    if (s.type !== 'outbound-rtp' || s.kind !== 'video') return;
-    if (ssrc !== undefined && Number(s.ssrc) !== ssrc) return;
-    const sent = Number(s.packetsSent ?? 0);
-    if (sent > 0 && s.totalPacketSendDelay !== undefined) result = round((Number(s.totalPacketSendDelay) / sent) * 1000);
-  });
-  return result;
 }
 
 /** One outbound-rtp counter (key frames or all frames encoded) per simulcast layer (rid) of the teacher's camera. */

@@ -1,3 +1,4 @@
+import type { FrameLatency, PathFigures } from './frameLatency.js';
 import type { RealPhaseResult } from './realReceivers.js';
 import type { FanoutResults } from './results.js';
 import type { StepResult } from './ramp.js';
@@ -54,14 +55,20 @@ function phaseMarkdown(p: Phase | null): string {
     ` Each step ends, ms after the join started (p50/p95): ${steps}.` +
     ` The teacher's encoder made ${Object.entries(rj.teacherKeyFrames.byLayer).map(([rid, n]) => `${n} (${rid})`).join(', ')} key frames in the ${rj.teacherKeyFrames.seconds} s of the storm, of ${Object.entries(rj.teacherKeyFrames.framesByLayer).map(([rid, n]) => `${n} (${rid})`).join(', ')} frames (the camera gives 25 a second).` +
     ` Meanwhile the host was ${dash(rj.stormLoad.hostBusyPct)}% busy (all cores), the benchmark's process used ${rj.stormLoad.processCpuPct}% of a core with its event loop late by p99 ${rj.stormLoad.eventLoopDelayP99Ms} ms (max ${rj.stormLoad.eventLoopDelayMaxMs}), the worker ${rj.stormLoad.workerCpuPct}%; the real receivers decoded ${rj.receiversFramesDecoded.join(', ')} frames meanwhile.`;
+  const path = (name: string, x: PathFigures) =>
+    `${name} p50/p95/p99 ${dash(x.latency.p50Ms)}/${dash(x.latency.p95Ms)}/${dash(x.latency.p99Ms)} ms over ${x.latency.samples} frames ` +
+    `(${x.latency.unreadable} unreadable, widths ${JSON.stringify(x.latency.widths)}; ${dash(x.kbps)} kbit/s, ${x.packetsLost} packets lost, ` +
+    `sender's pacer ${dash(x.senderPacerMs)} ms, jitter buffer ${dash(x.jitterBufferMs)} ms)`;
+  const layer = (l: FrameLatency) =>
+    `**${l.layer.width} px** (${l.layer.maxKbps} kbit/s; host ${dash(l.host.hostBusyPct)}% busy, this process ${l.host.processCpuPct}% of a core): ` +
+    `${path('SFU (probe classroom, on a connection of its own)', l.sfu)}; ${path('direct wrtc-to-wrtc', l.direct)}; ` +
+    `**added p50 ${dash(l.addedP50Ms)} ms, p99 ${dash(l.addedP99Ms)} ms**. ` +
+    `Per frame (SFU − direct, same frame): p50 ${dash(l.pairedAdded.p50Ms)} ms, p99 ${dash(l.pairedAdded.p99Ms)} ms over ${l.pairedAdded.frames} frames; ` +
+    `Control, how far two identical paths differ here: ${path('a second direct connection', l.control.direct)}; against the first p50 ${dash(l.control.addedP50Ms)} ms, p99 ${dash(l.control.addedP99Ms)} ms ` +
+    `(per frame p50 ${dash(l.control.paired.p50Ms)} ms, p99 ${dash(l.control.paired.p99Ms)} ms).`;
   const latency =
-    `SFU (probe classroom, single-layer 720p copy of the camera) p50/p95/p99 ${dash(lat.sfu.p50Ms)}/${dash(lat.sfu.p95Ms)}/${dash(lat.sfu.p99Ms)} ms over ${lat.sfu.samples} frames ` +
-    `(${lat.sfu.unreadable} unreadable, widths ${JSON.stringify(lat.sfu.widths)}, jitter buffer ${dash(lat.sfuInbound.jitterBufferMs)} ms); ` +
-    `direct wrtc-to-wrtc p50/p95/p99 ${dash(lat.direct.p50Ms)}/${dash(lat.direct.p95Ms)}/${dash(lat.direct.p99Ms)} ms over ${lat.direct.samples} frames ` +
-    `(jitter buffer ${dash(lat.directInbound.jitterBufferMs)} ms); added p50 ${dash(lat.addedP50Ms)} ms, p99 ${dash(lat.addedP99Ms)} ms. ` +
-    `Paired per frame (SFU − direct, same frame): p50 ${dash(lat.pairedAdded.p50Ms)} ms, p99 ${dash(lat.pairedAdded.p99Ms)} ms over ${lat.pairedAdded.frames} frames. ` +
-    `Mean sender pacer delay: teacher's send transport ${dash(lat.senderDelay.sfuMs)} ms, direct ${dash(lat.senderDelay.directMs)} ms. ` +
-    `Real receivers (video + audio, lip sync) p50/p99 ${dash(lat.receiversWithAudio.p50Ms)}/${dash(lat.receiversWithAudio.p99Ms)} ms.`;
+    lat.layers.map(layer).join('\n\n') +
+    `\n\nReal receivers (video + audio, lip sync; sampled afterwards, while the teacher sends simulcast) p50/p99 ${dash(lat.receiversWithAudio.p50Ms)}/${dash(lat.receiversWithAudio.p99Ms)} ms.`;
   const rows = p.receivers.map(
     (x) =>
       `| ${x.classroomId} | ${dash(x.joinMs)} | ${x.framesDecoded} | ${x.packetsReceived} | ${x.packetsLost} | ${x.audioPacketsReceived} | ${x.audioPacketsLost} | ${dash(x.jitterBufferMs)} | ${dash(x.frameWidth)} | ${dash(x.latency.p50Ms)}/${dash(x.latency.p99Ms)} |`,
@@ -86,8 +93,8 @@ function underLoadLine(r: FanoutResults): string {
   const b = u.background;
   return (
     `**beside ${b.classrooms} bulk classrooms** on the same worker (its CPU ${b.workerCpuPct}%, their sampled loss ${dash(b.sampledLossPct)}%): ` +
-    `join p95 ${dash(u.join.p95Ms)} ms (${u.join.completed}/${u.join.classrooms}), added latency p99 ${dash(u.latency.addedP99Ms)} ms / p50 ${dash(u.latency.addedP50Ms)} ms; ` +
-    `the generator, confined to one core, is starved: its direct baseline p50 ${dash(u.latency.direct.p50Ms)} ms against ${dash(r.latency?.direct.p50Ms)} ms on both cores, camera ${u.publisherFps} fps`
+    `join p95 ${dash(u.join.p95Ms)} ms (${u.join.completed}/${u.join.classrooms}), added latency p99 ${dash(u.latency.layers[0]?.addedP99Ms ?? null)} ms / p50 ${dash(u.latency.layers[0]?.addedP50Ms ?? null)} ms; ` +
+    `the generator, confined to one core, is starved: its direct baseline p50 ${dash(u.latency.layers[0]?.direct.latency.p50Ms ?? null)} ms against ${dash(r.latency?.layers[0]?.direct.latency.p50Ms ?? null)} ms on both cores, camera ${u.publisherFps} fps`
   );
 }
 
@@ -123,7 +130,7 @@ Join, signalling only: ${join}
 
 ${phaseMarkdown(idle)}
 
-${r.latency?.measures ?? ''}
+${r.latency?.layers[0]?.measures ?? ''}
 
 ## WebRTC phase beside ${u?.background?.classrooms ?? '–'} bulk classrooms, generator confined to the other core
 
