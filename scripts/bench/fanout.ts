@@ -100,6 +100,14 @@ function assemble(
     classroomsWithinLatencyTarget: classroomsWithinLatencyTarget(ramp.steps),
     addedLatencyP99Ms: real?.latency.layers[0]?.addedP99Ms ?? null,
     addedLatencyP50Ms: real?.latency.layers[0]?.addedP50Ms ?? null,
+    addedLatencyByLayer:
+      real?.latency.layers.map((l) => ({
+        widthPx: l.layer.width,
+        addedP50Ms: l.addedP50Ms,
+        addedP99Ms: l.addedP99Ms,
+        controlP50Ms: l.control.addedP50Ms,
+        controlP99Ms: l.control.addedP99Ms,
+      })) ?? null,
     // The production server's memory per connected classroom when the signalling phase ran.
     rssPerClassroomMB: join?.memoryPerClassroomMB ?? rssSlopeMB(ramp.steps),
     rampMemorySlopeMB: rssSlopeMB(ramp.steps),

@@ -10,8 +10,10 @@
  * 1000: its pacer queue and its receiver's jitter buffer were longer, and the difference moved by
  * tens of ms from run to run.
  *
- * A second direct connection, identical to the first, is the control: how far two identical paths
- * differ on this host (the comparison's resolution).
+ * The control is a second direct connection, identical to the first, sampled against it right
+ * after at the same load: how far two identical paths differ on this host (the comparison's
+ * resolution). With three connections at once instead, at 720p, any one of them now and then
+ * fell behind by 30–80 ms (its bandwidth estimate and pacer), the SFU path's as often as not.
  */
 import { CAMERA_SIMULCAST, type MediaSession } from '../../client/lib/media.js';
 import { closeJoined, transportPc, type Joined } from './classroomJoin.js';
@@ -20,7 +22,7 @@ import { startDirectPeer, type DirectPeer } from './directPeer.js';
 import { pairFrames, summarize, type LatencySummary, type Paired } from './latency.js';
 import { startHostLoad, type HostLoad } from './hostLoad.js';
 import { round, sleep } from './system.js';
-import { WIDTH, type SyntheticCamera } from './wrtc.js';
+import { WIDTH, type StampReader, type SyntheticCamera } from './wrtc.js';
 
 /** The bandwidth estimates ramp up before latency is sampled. */
 const WARMUP_MS = 6_000;
@@ -36,18 +38,27 @@ export interface PathFigures {
   senderPacerMs: number | null;
 }
 
+/** Two paths sampled side by side: a against b. */
+export interface Comparison {
+  /** How busy the host and this process (every sender and receiver) were while sampling. */
+  host: HostLoad;
+  a: PathFigures;
+  b: PathFigures;
+  /** Per frame (same stamp through both paths): a − b. */
+  paired: Paired;
+  addedP50Ms: number | null;
+  addedP99Ms: number | null;
+}
+
 export interface FrameLatency {
   /** The teacher's simulcast layer both senders send (CAMERA_SIMULCAST index), its width and cap. */
   layer: { index: number; width: number; maxKbps: number };
   seconds: number;
-  /** How busy the host and this process (every sender and receiver above) were while sampling. */
-  host: HostLoad;
-  sfu: PathFigures;
-  direct: PathFigures;
-  /** Per frame (same stamp through both paths): SFU − direct. */
-  pairedAdded: Paired;
-  /** The control: a second direct connection, identical to the first, against it. How far two identical paths differ on this host. */
-  control: { direct: PathFigures; paired: Paired; addedP50Ms: number | null; addedP99Ms: number | null };
+  /** The SFU path (a) against the direct connection (b). */
+  sfu: Comparison;
+  /** The control: a second direct connection (a), identical to the first (b), against it. How far two identical paths differ on this host. */
+  control: Comparison;
+  /** sfu.addedP50Ms and sfu.addedP99Ms. */
   addedP50Ms: number | null;
   addedP99Ms: number | null;
   measures: string;
@@ -91,7 +102,7 @@ export async function pacerDelayMs(pc: Pc | undefined, ssrc: number | undefined)
   return result;
 }
 
-function pathFigures(reader: Joined['reader'], before: InboundVideo, after: InboundVideo, seconds: number, pacerMs: number | null): PathFigures {
+function pathFigures(reader: StampReader, before: InboundVideo, after: InboundVideo, seconds: number, pacerMs: number | null): PathFigures {
   const emitted = after.emitted - before.emitted;
   return {
     latency: summarize(reader.latencies, reader.unreadable(), reader.widths),
@@ -103,10 +114,34 @@ function pathFigures(reader: Joined['reader'], before: InboundVideo, after: Inbo
   };
 }
 
+interface Path {
+  reader: StampReader;
+  pc: Pc | undefined;
+  pacerMs: () => Promise<number | null>;
+}
+
+/** Samples two paths side by side for `seconds`: `a` against `b`. */
+async function comparePaths(a: Path, b: Path, seconds: number, setReading: (on: boolean) => void): Promise<Comparison> {
+  a.reader.reset();
+  b.reader.reset();
+  const before = await Promise.all([inboundVideo(a.pc), inboundVideo(b.pc)]);
+  const hostLoad = startHostLoad();
+  setReading(true);
+  await sleep(seconds * 1000);
+  setReading(false);
+  const host = hostLoad.stop();
+  const after = await Promise.all([inboundVideo(a.pc), inboundVideo(b.pc)]);
+  const fa = pathFigures(a.reader, before[0], after[0], host.seconds, await a.pacerMs());
+  const fb = pathFigures(b.reader, before[1], after[1], host.seconds, await b.pacerMs());
+  const added = (p: 'p50Ms' | 'p99Ms') => (fa.latency[p] === null || fb.latency[p] === null ? null : round(fa.latency[p] - fb.latency[p]));
+  return { host, a: fa, b: fb, paired: pairFrames(a.reader.byStamp, b.reader.byStamp), addedP50Ms: added('p50Ms'), addedP99Ms: added('p99Ms') };
+}
+
 /**
- * Publishes the camera track once as the teacher's single-layer 'screen' source, which only the
- * probe classroom receives (video only: no lip sync holding video back), and once over a direct
- * connection; samples both for `seconds`; then takes both down again.
+ * Publishes the camera track as the teacher's single-layer 'screen' source, which only the probe
+ * classroom receives (video only: no lip sync holding video back), and over a direct connection,
+ * and samples both for `seconds`. Then, with the SFU path taken down, a second direct connection
+ * against the first for as long: the control, at the same load (two encoders, two decoders).
  */
 export async function measureFrameLatency(args: {
   teacher: MediaSession;
@@ -122,70 +157,63 @@ export async function measureFrameLatency(args: {
   const { teacher, camera, seconds, log } = args;
   let reading = false;
   const isReading = () => reading;
+  const setReading = (on: boolean) => void (reading = on);
   const { maxBitrate, scaleResolutionDownBy } = CAMERA_SIMULCAST[args.layer]!;
   const enc = { maxBitrate: maxBitrate!, scaleResolutionDownBy: scaleResolutionDownBy! };
-  const producer = await teacher.publish(camera.video, 'screen', { simulcast: [enc] });
-  const directs = [await startDirectPeer(camera.video, isReading, enc), await startDirectPeer(camera.video, isReading, enc)];
-  const [direct, control] = directs as [DirectPeer, DirectPeer];
-  const closeDirect = () =>
+  const layer = { index: args.layer, width: Math.round(WIDTH / enc.scaleResolutionDownBy), maxKbps: enc.maxBitrate / 1000 };
+  const directs: DirectPeer[] = [];
+  const closeDirects = () =>
     directs.forEach((d) => {
       d.reader.stop();
       d.close();
     });
-  onCleanup('direct peers', closeDirect);
+  onCleanup('direct peers', closeDirects);
   const probes: Joined[] = [];
   onCleanup('latency probe', () => probes.forEach(closeJoined));
+  const directPath = async (): Promise<Path> => {
+    const d = await startDirectPeer(camera.video, isReading, enc);
+    directs.push(d);
+    return { reader: d.reader, pc: d.receiver as unknown as Pc, pacerMs: () => pacerDelayMs(d.sender as unknown as Pc, undefined) };
+  };
   try {
+    const producer = await teacher.publish(camera.video, 'screen', { simulcast: [enc] });
+    const direct = await directPath();
     const probe = await args.joinProbe(isReading, (j) => probes.push(j));
-    const probePc = await transportPc(probe.session, 'recv');
-    const pcs = [probePc, direct.receiver as unknown as Pc, control.receiver as unknown as Pc];
+    const sfuPath: Path = {
+      reader: probe.reader,
+      pc: await transportPc(probe.session, 'recv'),
+      pacerMs: async () => pacerDelayMs(await transportPc(teacher, 'send'), producer.rtpParameters.encodings?.[0]?.ssrc),
+    };
     await sleep(WARMUP_MS);
     await args.onSampling?.();
-    const before = await Promise.all(pcs.map(inboundVideo));
-    const hostLoad = startHostLoad();
-    reading = true;
-    await sleep(seconds * 1000);
-    reading = false;
-    const host = hostLoad.stop();
-    const after = await Promise.all(pcs.map(inboundVideo));
-    const path = (i: number, reader: Joined['reader'], pacerMs: number | null) => pathFigures(reader, before[i]!, after[i]!, host.seconds, pacerMs);
-    const sfu = path(0, probe.reader, await pacerDelayMs(await transportPc(teacher, 'send'), producer.rtpParameters.encodings?.[0]?.ssrc));
-    const dir = path(1, direct.reader, await pacerDelayMs(direct.sender as unknown as Pc, undefined));
-    const ctl = path(2, control.reader, await pacerDelayMs(control.sender as unknown as Pc, undefined));
-    const added = (a: PathFigures, b: PathFigures, p: 'p50Ms' | 'p99Ms') => (a.latency[p] === null || b.latency[p] === null ? null : round(a.latency[p] - b.latency[p]));
-    const layer = { index: args.layer, width: Math.round(WIDTH / enc.scaleResolutionDownBy), maxKbps: enc.maxBitrate / 1000 };
+    const sfu = await comparePaths(sfuPath, direct, seconds, setReading);
+    probes.forEach(closeJoined);
+    await teacher.unpublish('screen');
+    const second = await directPath();
+    await sleep(WARMUP_MS);
+    const control = await comparePaths(second, direct, seconds, setReading);
     const result: FrameLatency = {
       layer,
       seconds,
-      host,
       sfu,
-      direct: dir,
-      pairedAdded: pairFrames(probe.reader.byStamp, direct.reader.byStamp),
-      control: {
-        direct: ctl,
-        paired: pairFrames(control.reader.byStamp, direct.reader.byStamp),
-        addedP50Ms: added(ctl, dir, 'p50Ms'),
-        addedP99Ms: added(ctl, dir, 'p99Ms'),
-      },
-      addedP50Ms: added(sfu, dir, 'p50Ms'),
-      addedP99Ms: added(sfu, dir, 'p99Ms'),
+      addedP50Ms: sfu.addedP50Ms,
+      addedP99Ms: sfu.addedP99Ms,
+      control,
       measures:
         'capture (performance.now() stamped into the I420 frame) → VP8 encode → pacer → send → [SFU] → jitter buffer → decode → RTCVideoSink callback, one process and clock. ' +
         "SFU path: the teacher's page code publishing the track as one layer (the size and cap of the simulcast layer named in `layer`) on a connection of its own, received by a probe classroom (video only). " +
-        'Direct: the same track over a direct wrtc-to-wrtc connection with the same size, cap and start bitrate, sampled at the same time; control: a second one, compared with the first as the SFU path is. ' +
+        'Direct: the same track over a direct wrtc-to-wrtc connection with the same size, cap and start bitrate, sampled at the same time. ' +
+        'control: right after, with the SFU path taken down, a second direct connection (a) against the first (b), sampled in the same way for as long. ' +
         'added = SFU − direct (p50 of one minus p50 of the other, and p99); pairedAdded the same frame through both paths.',
     };
-    log(
-      `real: frame latency at ${layer.width} px, p50/p99 SFU ${sfu.latency.p50Ms}/${sfu.latency.p99Ms} ms, direct ${dir.latency.p50Ms}/${dir.latency.p99Ms} ms ` +
-        `(jitter buffer ${sfu.jitterBufferMs}/${dir.jitterBufferMs} ms, ${sfu.kbps}/${dir.kbps} kbit/s, pacer ${sfu.senderPacerMs}/${dir.senderPacerMs} ms); ` +
-        `host ${host.hostBusyPct}% busy, this process ${host.processCpuPct}%; added p50/p99 ${result.addedP50Ms}/${result.addedP99Ms} ms, per frame ${result.pairedAdded.p50Ms}/${result.pairedAdded.p99Ms} ms; ` +
-        `control (a second direct connection − the first) ${result.control.addedP50Ms}/${result.control.addedP99Ms} ms, per frame ${result.control.paired.p50Ms}/${result.control.paired.p99Ms} ms ` +
-        `(control: ${ctl.latency.p50Ms}/${ctl.latency.p99Ms} ms, jitter buffer ${ctl.jitterBufferMs} ms, pacer ${ctl.senderPacerMs} ms)`,
-    );
+    const line = (c: Comparison, name: string) =>
+      `${name} − direct p50/p99 ${c.addedP50Ms}/${c.addedP99Ms} ms (per frame ${c.paired.p50Ms}/${c.paired.p99Ms}; ${name} ${c.a.latency.p50Ms}/${c.a.latency.p99Ms}, direct ${c.b.latency.p50Ms}/${c.b.latency.p99Ms} ms; ` +
+      `jitter buffer ${c.a.jitterBufferMs}/${c.b.jitterBufferMs} ms, ${c.a.kbps}/${c.b.kbps} kbit/s, pacer ${c.a.senderPacerMs}/${c.b.senderPacerMs} ms; host ${c.host.hostBusyPct}% busy)`;
+    log(`real: frame latency at ${layer.width} px: ${line(sfu, 'SFU')}; control: ${line(control, 'second direct')}`);
     return result;
   } finally {
     probes.forEach(closeJoined);
-    closeDirect();
+    closeDirects();
     await teacher.unpublish('screen');
   }
 }

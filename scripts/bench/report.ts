@@ -1,4 +1,4 @@
-import type { FrameLatency, PathFigures } from './frameLatency.js';
+import type { Comparison, FrameLatency, PathFigures } from './frameLatency.js';
 import type { RealPhaseResult } from './realReceivers.js';
 import type { FanoutResults } from './results.js';
 import type { StepResult } from './ramp.js';
@@ -59,13 +59,12 @@ function phaseMarkdown(p: Phase | null): string {
     `${name} p50/p95/p99 ${dash(x.latency.p50Ms)}/${dash(x.latency.p95Ms)}/${dash(x.latency.p99Ms)} ms over ${x.latency.samples} frames ` +
     `(${x.latency.unreadable} unreadable, widths ${JSON.stringify(x.latency.widths)}; ${dash(x.kbps)} kbit/s, ${x.packetsLost} packets lost, ` +
     `sender's pacer ${dash(x.senderPacerMs)} ms, jitter buffer ${dash(x.jitterBufferMs)} ms)`;
+  const side = (name: string, c: Comparison, aName: string) =>
+    `${name} (host ${dash(c.host.hostBusyPct)}% busy, this process ${c.host.processCpuPct}% of a core): ${path(aName, c.a)}; ${path('direct wrtc-to-wrtc', c.b)}; ` +
+    `**${aName} − direct p50 ${dash(c.addedP50Ms)} ms, p99 ${dash(c.addedP99Ms)} ms** (per frame p50 ${dash(c.paired.p50Ms)} ms, p99 ${dash(c.paired.p99Ms)} ms over ${c.paired.frames} frames).`;
   const layer = (l: FrameLatency) =>
-    `**${l.layer.width} px** (${l.layer.maxKbps} kbit/s; host ${dash(l.host.hostBusyPct)}% busy, this process ${l.host.processCpuPct}% of a core): ` +
-    `${path('SFU (probe classroom, on a connection of its own)', l.sfu)}; ${path('direct wrtc-to-wrtc', l.direct)}; ` +
-    `**added p50 ${dash(l.addedP50Ms)} ms, p99 ${dash(l.addedP99Ms)} ms**. ` +
-    `Per frame (SFU − direct, same frame): p50 ${dash(l.pairedAdded.p50Ms)} ms, p99 ${dash(l.pairedAdded.p99Ms)} ms over ${l.pairedAdded.frames} frames; ` +
-    `Control, how far two identical paths differ here: ${path('a second direct connection', l.control.direct)}; against the first p50 ${dash(l.control.addedP50Ms)} ms, p99 ${dash(l.control.addedP99Ms)} ms ` +
-    `(per frame p50 ${dash(l.control.paired.p50Ms)} ms, p99 ${dash(l.control.paired.p99Ms)} ms).`;
+    `**${l.layer.width} px** (${l.layer.maxKbps} kbit/s). ${side('SFU against direct', l.sfu, 'SFU (probe classroom)')} ` +
+    `${side('Control right after, how far two identical paths differ here', l.control, 'a second direct connection')}`;
   const latency =
     lat.layers.map(layer).join('\n\n') +
     `\n\nReal receivers (video + audio, lip sync; sampled afterwards, while the teacher sends simulcast) p50/p99 ${dash(lat.receiversWithAudio.p50Ms)}/${dash(lat.receiversWithAudio.p99Ms)} ms.`;
@@ -94,7 +93,7 @@ function underLoadLine(r: FanoutResults): string {
   return (
     `**beside ${b.classrooms} bulk classrooms** on the same worker (its CPU ${b.workerCpuPct}%, their sampled loss ${dash(b.sampledLossPct)}%): ` +
     `join p95 ${dash(u.join.p95Ms)} ms (${u.join.completed}/${u.join.classrooms}), added latency p99 ${dash(u.latency.layers[0]?.addedP99Ms ?? null)} ms / p50 ${dash(u.latency.layers[0]?.addedP50Ms ?? null)} ms; ` +
-    `the generator, confined to one core, is starved: its direct baseline p50 ${dash(u.latency.layers[0]?.direct.latency.p50Ms ?? null)} ms against ${dash(r.latency?.layers[0]?.direct.latency.p50Ms ?? null)} ms on both cores, camera ${u.publisherFps} fps`
+    `the generator, confined to one core, is starved: its direct baseline p50 ${dash(u.latency.layers[0]?.sfu.b.latency.p50Ms ?? null)} ms against ${dash(r.latency?.layers[0]?.sfu.b.latency.p50Ms ?? null)} ms on both cores, camera ${u.publisherFps} fps`
   );
 }
 
@@ -118,7 +117,7 @@ Bulk classrooms: ${String(r.setup.receivers)}.
 - **join p95**, socket connect → first decoded frame, WebRTC classrooms: ${dash(r.joinP95Ms)} ms (target < ${r.targets.joinP95Ms} ms; signalling only: ${dash(r.signallingJoinP95Ms)} ms)
 - **memory per classroom**: ${dash(r.join?.memoryPerClassroomMB)} MB per classroom connected through the production server (Node live heap + worker RSS growth over the signalling join phase); ramp slope (worker RSS + Node live heap, bulk classrooms) ${dash(r.rampMemorySlopeMB)} MB (target < ${r.targets.rssPerClassroomMB} MB)
 - **SFU forwarding latency**, packet level (the teacher's paced top-layer packet handed to the worker → a classroom's socket gets the copy), at ${dash(r.classroomsPerCore)} classrooms: p99 ${dash(r.forwardingLatencyP99Ms)} ms, p50 ${dash(r.forwardingLatencyP50Ms)} ms (target p99 < ${r.targets.addedLatencyP99Ms} ms); largest step within the CPU, loss and latency bars: **${dash(r.classroomsWithinLatencyTarget)}** classrooms
-- **SFU-added latency**, frame level (SFU − direct wrtc-to-wrtc, one-way frame latency, idle worker): p99 ${dash(r.addedLatencyP99Ms)} ms, p50 ${dash(r.addedLatencyP50Ms)} ms (target p99 < ${r.targets.addedLatencyP99Ms} ms)
+- **SFU-added latency**, frame level (SFU − direct wrtc-to-wrtc, one-way frame latency, idle worker): ${(r.addedLatencyByLayer ?? []).map((l) => `${l.widthPx} px p99 ${dash(l.addedP99Ms)} ms, p50 ${dash(l.addedP50Ms)} ms (control, two identical direct paths: p99 ${dash(l.controlP99Ms)}, p50 ${dash(l.controlP50Ms)} ms)`).join('; ') || '–'} (target p99 < ${r.targets.addedLatencyP99Ms} ms)
 - ${underLoadLine(r)}
 - ramp ended: ${r.stoppedBy}
 

@@ -83,6 +83,8 @@ export interface StampReader {
   byStamp: Map<number, number>;
   widths: Map<number, number>;
   unreadable: () => number;
+  /** Forgets the samples so far, for a new sampling window. */
+  reset(): void;
   stop(): void;
 }
 
@@ -126,6 +128,12 @@ export function readFrames(track: MediaStreamTrack, opts: { reading: () => boole
     byStamp,
     widths,
     unreadable: () => unreadable,
+    reset: () => {
+      latencies.length = 0;
+      byStamp.clear();
+      widths.clear();
+      unreadable = 0;
+    },
     stop: () => {
       if (stopped) return;
       stopped = true;
