@@ -1,7 +1,7 @@
 /**
  * The latency baseline: the same synthetic camera track sent over a direct wrtc-to-wrtc
- * peer connection on this host (no SFU), VP8 only, capped at `maxBitrate` as the SFU path's
- * sender is, received by a stamp reader.
+ * peer connection on this host (no SFU), VP8 only, at the size and cap of `encoding` and with
+ * the page's start bitrate, as the SFU path's sender has, received by a stamp reader.
  */
 import wrtc from '@roamhq/wrtc';
 import { readFrames, type StampReader } from './wrtc.js';

@@ -90,7 +90,7 @@ async function inboundVideo(pc: Pc | undefined): Promise<InboundVideo> {
   return out;
 }
 
-export async function pacerDelayMs(pc: Pc | undefined, ssrc: number | undefined): Promise<number | null> {
+async function pacerDelayMs(pc: Pc | undefined, ssrc: number | undefined): Promise<number | null> {
   if (!pc) return null;
   let result: number | null = null;
   (await pc.getStats()).forEach((s: Record<string, unknown>) => {
@@ -204,7 +204,7 @@ export async function measureFrameLatency(args: {
         "SFU path: the teacher's page code publishing the track as one layer (the size and cap of the simulcast layer named in `layer`) on a connection of its own, received by a probe classroom (video only). " +
         'Direct: the same track over a direct wrtc-to-wrtc connection with the same size, cap and start bitrate, sampled at the same time. ' +
         'control: right after, with the SFU path taken down, a second direct connection (a) against the first (b), sampled in the same way for as long. ' +
-        'added = SFU − direct (p50 of one minus p50 of the other, and p99); pairedAdded the same frame through both paths.',
+        'added = SFU − direct (p50 of one minus p50 of the other, and p99); paired: the same frame through both paths, frame by frame.',
     };
     const line = (c: Comparison, name: string) =>
       `${name} − direct p50/p99 ${c.addedP50Ms}/${c.addedP99Ms} ms (per frame ${c.paired.p50Ms}/${c.paired.p99Ms}; ${name} ${c.a.latency.p50Ms}/${c.a.latency.p99Ms}, direct ${c.b.latency.p50Ms}/${c.b.latency.p99Ms} ms; ` +

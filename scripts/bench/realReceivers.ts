@@ -125,9 +125,10 @@ export async function measureRealReceivers(
   if (background) log(`real: the lesson's worker also forwards to ${background.classrooms} bulk classrooms throughout this phase`);
   const token = (i: number) => server.tokens.sign({ role: 'assistant', lessonId, classroomId: benchClassroomId(i) }, 600);
 
-  // Bounded: the camera stops by itself even if this phase hangs.
+  // Bounded: the camera stops by itself even if this phase hangs. It runs through two sampling
+  // windows per latency layer and the real receivers' one, each after a warm-up, then the storm.
   const cameraStart = performance.now();
-  const camera = startSyntheticCamera(latencySeconds + nJoin / flags['join-rate'] + 120);
+  const camera = startSyntheticCamera((2 * flags['latency-layers'].length + 1) * (latencySeconds + 15) + nJoin / flags['join-rate'] + 120);
   onCleanup('synthetic camera', () => camera.stop());
   const teacherSocket = await connect(server.url, await server.tokens.sign({ role: 'teacher', lessonId, name: '基准老师' }, 600));
   const teacher = new MediaSession(teacherSocket as never);
