@@ -17,6 +17,8 @@ export interface BackgroundLoad {
   /** Worker CPU and sampled loss of the bulk classrooms since `mark()`. */
   mark(): Promise<void>;
   since(): Promise<{ workerCpuPct: number; sampledLossPct: number | null }>;
+  /** Resumes the first `count` bulk classrooms' consumers and pauses the others': the worker forwards to that many. */
+  forward(count: number): Promise<void>;
 }
 
 
@@ -45,6 +47,9 @@ export async function startBackgroundLoad(pool: WorkerPool, flags: Flags, file: 
       const wall = performance.now() - from.at;
       const loss = lossPctBetween(from.gaps, gaps());
       return { workerCpuPct: round((100 * ((await cpuMs()) - from.cpu)) / wall), sampledLossPct: loss === null ? null : round(loss, 3) };
+    },
+    async forward(count) {
+      await Promise.all(bulk.flatMap((c, i) => c.consumers.map((k) => (i < count ? k.resume() : k.pause()))));
     },
   };
 }
