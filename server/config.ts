@@ -134,6 +134,14 @@ const envSchema = z.object({
    * control still leaves headroom on one core (README "Benchmarks").
    */
   TONGKE_WORKER_CONSUMER_BUDGET: z.coerce.number().int().min(1).max(100_000).default(400),
+  /**
+   * The same for a worker that also receives a teacher's or an on-stage classroom's uplink: 100
+   * classrooms. A worker busy forwarding reads their packets late, and their bandwidth estimate
+   * takes that for congestion: beside 150–300 classrooms on one core the teacher's estimate fell
+   * from ~5.8 Mbit/s to 1.4–4.6 in 6 of 8 windows, beside 50–100 in none of 6
+   * (scripts/bench-uplink, README "The teacher's uplink beside a busy worker").
+   */
+  TONGKE_UPLINK_WORKER_CONSUMER_BUDGET: z.coerce.number().int().min(1).max(100_000).default(200),
   /** Seconds a classroom's media may stay disconnected before the server drops its state. */
   TONGKE_MEDIA_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /**
@@ -196,6 +204,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       /** null: let each worker pick free ports (tests). */
       rtcPort: rtcPort === 0 ? null : rtcPort,
       consumerBudget: env.TONGKE_WORKER_CONSUMER_BUDGET,
+      uplinkConsumerBudget: env.TONGKE_UPLINK_WORKER_CONSUMER_BUDGET,
       disconnectGraceMs: env.TONGKE_MEDIA_GRACE_SECONDS * 1000,
       unreachableMs: env.TONGKE_MEDIA_UNREACHABLE_SECONDS * 1000,
       /** null: no TURN relay; pages reach the media ports directly or not at all. */

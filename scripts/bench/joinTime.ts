@@ -127,7 +127,7 @@ export async function startBenchLesson(flags: Flags, n: number): Promise<{ serve
   onCleanup('bench data dir', () => rmSync(dataDir, { recursive: true, force: true }));
   // The same single-host loopback settings the integration tests use.
   const config = loadConfig(
-    testEnv(dataDir, { TONGKE_LOG_LEVEL: flags['log-level'], TONGKE_DEMO: '0', TONGKE_WORKER_CONSUMER_BUDGET: '100000' }),
+    testEnv(dataDir, { TONGKE_LOG_LEVEL: flags['log-level'], TONGKE_DEMO: '0', TONGKE_WORKER_CONSUMER_BUDGET: '100000', TONGKE_UPLINK_WORKER_CONSUMER_BUDGET: '100000' }),
   );
   const server = await startTongke(config, createLogger(config.logLevel));
   onCleanup('tongke server', () => server.close());

@@ -400,6 +400,8 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     );
     peer.producers.set(producer.id, producer);
     this.owners.set(producer.id, peer);
+    // The transport lives on the peer's site: that worker now receives an uplink.
+    if (peer.site) this.pool.trackProducer(peer.site.pooled, producer);
     producer.on('score', (scores) => {
       const worst = scores.reduce((m, s) => Math.min(m, s.score), 10);
       this.scoreOf(peer.id).send = worst;

@@ -13,6 +13,13 @@ export interface WorkerPoolOptions {
   rtcPort: number | null;
   /** Consumers one worker should carry before new classrooms go elsewhere. */
   consumerBudget: number;
+  /**
+   * The same for a worker that also receives someone's uplink (a teacher, a classroom on stage):
+   * the worker stamps when each of their packets arrives, and a worker busy forwarding stamps
+   * late, which their bandwidth estimate reads as congestion (scripts/bench-uplink). Defaults to
+   * consumerBudget.
+   */
+  uplinkConsumerBudget?: number;
   /** libwebrtc field trials for the workers' congestion control; LIBWEBRTC_FIELD_TRIALS unless a benchmark compares. */
   libwebrtcFieldTrials?: string;
 }
@@ -37,6 +44,8 @@ export interface PooledWorker {
   webRtcServer: types.WebRtcServer;
   routers: number;
   consumers: number;
+  /** WebRTC producers (uplinks) it receives; pipes from other workers do not count. */
+  producers: number;
 }
 
 export type WorkerPoolEvents = {
@@ -89,7 +98,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       worker.close();
       throw new Error(`cannot listen for media on port ${port ?? '(auto)'}: ${(err as Error).message}`);
     }
-    const pooled: PooledWorker = { index, worker, webRtcServer, routers: 0, consumers: 0 };
+    const pooled: PooledWorker = { index, worker, webRtcServer, routers: 0, consumers: 0, producers: 0 };
     worker.on('died', (error) => {
       this.log.error({ worker: index, pid: worker.pid, err: error }, 'mediasoup worker died: replacing it');
       void this.replace(index);
@@ -123,8 +132,9 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   }
 
   /**
-   * Where a new classroom goes: the live worker carrying the fewest consumers, preferring
-   * those under their budget. Right after a worker died its replacement may still be
+   * Where a new classroom goes: the live worker filled least against its budget (the smaller
+   * uplink budget for a worker receiving someone's uplink), preferring those under it, and on
+   * a tie one that receives no uplink. Right after a worker died its replacement may still be
    * starting, so this waits a little for one rather than failing the classroom.
    */
   async place(waitMs = 5_000): Promise<PooledWorker> {
@@ -134,10 +144,19 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     }
     const alive = this.alive();
     if (alive.length === 0) throw new Error('no live mediasoup worker');
-    const under = alive.filter((w) => w.consumers < this.opts.consumerBudget);
+    const under = alive.filter((w) => w.consumers < this.budgetOf(w));
     const candidates = under.length > 0 ? under : alive;
     if (under.length === 0) this.log.warn('every mediasoup worker is over its consumer budget');
-    return candidates.reduce((best, w) => (w.consumers < best.consumers ? w : best));
+    const fill = (w: PooledWorker) => w.consumers / this.budgetOf(w);
+    return candidates.reduce((best, w) => {
+      const d = fill(w) - fill(best);
+      return d < 0 || (d === 0 && w.producers === 0 && best.producers > 0) ? w : best;
+    });
+  }
+
+  private budgetOf(w: PooledWorker): number {
+    const { consumerBudget, uplinkConsumerBudget } = this.opts;
+    return w.producers > 0 ? Math.min(consumerBudget, uplinkConsumerBudget ?? consumerBudget) : consumerBudget;
   }
 
   worker(index: number): PooledWorker | null {
@@ -162,6 +181,14 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     });
   }
 
+  /** Keeps the per-worker count of uplinks, which lowers the worker's budget (uplinkConsumerBudget). */
+  trackProducer(pooled: PooledWorker, producer: types.Producer): void {
+    pooled.producers++;
+    producer.observer.once('close', () => {
+      pooled.producers--;
+    });
+  }
+
   get size(): number {
     return this.workers.length;
   }
@@ -171,11 +198,11 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     return this.alive().map((w) => w.worker.pid);
   }
 
-  async resourceUsage(): Promise<{ index: number; pid: number; routers: number; consumers: number; cpuMs: number }[]> {
+  async resourceUsage(): Promise<{ index: number; pid: number; routers: number; consumers: number; producers: number; cpuMs: number }[]> {
     return Promise.all(
       this.alive().map(async (w) => {
         const u = await w.worker.getResourceUsage();
-        return { index: w.index, pid: w.worker.pid, routers: w.routers, consumers: w.consumers, cpuMs: u.ru_utime + u.ru_stime };
+        return { index: w.index, pid: w.worker.pid, routers: w.routers, consumers: w.consumers, producers: w.producers, cpuMs: u.ru_utime + u.ru_stime };
       }),
     );
   }

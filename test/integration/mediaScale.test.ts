@@ -44,6 +44,27 @@ describe('media at scale and under faults', () => {
     }
   });
 
+  it("keeps the worker receiving the teacher's uplink lighter: classrooms fill it only to its smaller budget", async () => {
+    ts = await startTestServer({ TONGKE_NUM_WORKERS: '2', TONGKE_WORKER_CONSUMER_BUDGET: '4', TONGKE_UPLINK_WORKER_CONSUMER_BUDGET: '2' });
+    const teacher = await ts.connect(teacherGrant(ts.lesson.id));
+    const t = await teacherPublishing(teacher);
+    for (const id of ['demo-recv-1', 'demo-recv-2', 'demo-recv-3']) {
+      const room = await ts.connect(classroomGrant(ts.lesson.id, id));
+      await receive(room, [t.video.producerId, t.audio.producerId]);
+    }
+    const usage = await ts.server.pool.resourceUsage();
+    const uplink = usage.filter((w) => w.producers > 0);
+    const other = usage.filter((w) => w.producers === 0);
+    expect(uplink.map((w) => w.producers)).toEqual([2]);
+    // Three classrooms, video + audio each: one beside the teacher's uplink (its budget of 2),
+    // two on the other worker (its budget of 4).
+    expect(uplink[0]!.consumers).toBe(2);
+    expect(other.map((w) => w.consumers)).toEqual([4]);
+    // The teacher stops publishing: that worker counts as an ordinary one again.
+    for (const p of [t.video, t.audio]) await ok(teacher, 'media:closeProducer', { producerId: p.producerId });
+    expect((await ts.server.pool.resourceUsage()).map((w) => w.producers)).toEqual([0, 0]);
+  });
+
   it('enforces 自动/高清/流畅/仅音频 on the server and keeps the choice across reconnects', async () => {
     ts = await startTestServer();
     const teacher = await ts.connect(teacherGrant(ts.lesson.id));
