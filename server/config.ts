@@ -135,9 +135,9 @@ const envSchema = z.object({
    */
   TONGKE_WORKER_CONSUMER_BUDGET: z.coerce.number().int().min(1).max(100_000).default(400),
   /**
-   * The same for a worker that also receives a teacher's or an on-stage classroom's uplink: 100
-   * classrooms. A worker busy forwarding reads their packets late, and their bandwidth estimate
-   * takes that for congestion: beside 150–300 classrooms on one core the teacher's estimate fell
+   * The same for a worker that also receives a teacher's uplink: 100 classrooms. A worker busy
+   * forwarding reads the teacher's packets late, and the teacher's bandwidth estimate takes that
+   * for congestion, lowering what every classroom gets: beside 150–300 classrooms on one core the teacher's estimate fell
    * from ~5.8 Mbit/s to 1.4–4.6 in 6 of 8 windows, beside 50–100 in none of 6
    * (scripts/bench-uplink, README "The teacher's uplink beside a busy worker").
    */

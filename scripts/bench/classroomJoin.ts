@@ -5,6 +5,8 @@
  */
 import { MediaSession } from '../../client/lib/media.js';
 import { request as pageRequest } from '../../client/lib/socket.js';
+import type { TongkeServer } from '../../server/tongkeServer.js';
+import { onCleanup } from './cleanup.js';
 import { percentile } from './results.js';
 import { connect, type ClientSocket } from './signalling.js';
 import { round, sleep, withTimeout } from './system.js';
@@ -114,6 +116,18 @@ type PcHolder = Promise<{ _handler?: { _pc?: RTCPeerConnection } }>;
 export async function transportPc(session: MediaSession, direction: 'send' | 'recv'): Promise<RTCPeerConnection | undefined> {
   const s = session as unknown as { sendTransport: PcHolder; recvTransport: PcHolder };
   return (await (direction === 'send' ? s.sendTransport : s.recvTransport))._handler?._pc;
+}
+
+/** The teacher's page in a bench lesson: signed in, the lesson started, gone at cleanup. */
+export async function startBenchTeacher(server: TongkeServer, lessonId: string): Promise<MediaSession> {
+  const socket = await connect(server.url, await server.tokens.sign({ role: 'teacher', lessonId, name: '基准老师' }, 600));
+  const teacher = new MediaSession(socket as never);
+  onCleanup('teacher', () => {
+    teacher.close();
+    socket.disconnect();
+  });
+  await pageRequest(socket as never, 'lesson:start', {});
+  return teacher;
 }
 
 export function closeJoined(j: Joined): void {

@@ -8,9 +8,8 @@
  * against a direct wrtc-to-wrtc connection fed the same track at the same time.
  */
 import { KEY_FRAME_REQUEST_DELAY_MS } from '../../server/media/lessonMedia.js';
-import { CAMERA_SIMULCAST, MediaSession } from '../../client/lib/media.js';
-import { closeJoined, joinBreakdown, joinClassroom, JOIN_MARKS, JOIN_TIMEOUT_MS, pretendChrome, stormJoin, transportPc, type JoinBreakdown, type Joined, type JoinMarks, type StormJoin } from './classroomJoin.js';
-import { request as pageRequest } from '../../client/lib/socket.js';
+import { CAMERA_SIMULCAST } from '../../client/lib/media.js';
+import { closeJoined, joinBreakdown, joinClassroom, JOIN_MARKS, JOIN_TIMEOUT_MS, pretendChrome, startBenchTeacher, stormJoin, transportPc, type JoinBreakdown, type Joined, type JoinMarks, type StormJoin } from './classroomJoin.js';
 import { startBackgroundLoad } from './background.js';
 import { onCleanup } from './cleanup.js';
 import { startDelayProxy } from './delayProxy.js';
@@ -20,7 +19,6 @@ import { startStormPool } from './stormPool.js';
 import type { Flags } from './flags.js';
 import { benchClassroomId, joinSummary, startBenchLesson, type JoinResult } from './joinTime.js';
 import { summarize, type LatencySummary } from './latency.js';
-import { connect } from './signalling.js';
 import type { WorkerPool } from '../../server/media/workerPool.js';
 import { loadavg, round, sleep, withTimeout } from './system.js';
 import { installWebRtcGlobals } from './wrtc.js';
@@ -130,13 +128,7 @@ export async function measureRealReceivers(
   const cameraStart = performance.now();
   const camera = startSyntheticCamera((2 * flags['latency-layers'].length + 1) * (latencySeconds + 15) + nJoin / flags['join-rate'] + 120);
   onCleanup('synthetic camera', () => camera.stop());
-  const teacherSocket = await connect(server.url, await server.tokens.sign({ role: 'teacher', lessonId, name: '基准老师' }, 600));
-  const teacher = new MediaSession(teacherSocket as never);
-  onCleanup('teacher', () => {
-    teacher.close();
-    teacherSocket.disconnect();
-  });
-  await pageRequest(teacherSocket as never, 'lesson:start', {});
+  const teacher = await startBenchTeacher(server, lessonId);
   // The SFU's share of frame latency first, while the teacher's connection carries nothing else;
   // one probe classroom per layer measured.
   const layers = flags['latency-layers'];

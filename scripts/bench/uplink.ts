@@ -17,16 +17,14 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { CAMERA_SIMULCAST, MediaSession } from '../../client/lib/media.js';
-import { request as pageRequest } from '../../client/lib/socket.js';
+import { CAMERA_SIMULCAST } from '../../client/lib/media.js';
 import { startBackgroundLoad } from './background.js';
-import { pretendChrome, transportPc } from './classroomJoin.js';
+import { pretendChrome, startBenchTeacher, transportPc } from './classroomJoin.js';
 import { cleanupAll, installSignalHandlers, onCleanup } from './cleanup.js';
 import { median, parseFlagsWith, runIfMain, writeResults } from './cli.js';
 import { parseFlags as parseFanoutFlags } from './flags.js';
 import { startBenchLesson } from './joinTime.js';
 import { ensureTestFile } from './publisher.js';
-import { connect } from './signalling.js';
 import { GENERATOR_CORE, loadavg, machine, pinToCore, round, sleep, type Machine } from './system.js';
 import { installWebRtcGlobals, startSyntheticCamera } from './wrtc.js';
 
@@ -141,13 +139,7 @@ async function main(flags: UplinkFlags): Promise<void> {
   const total = flags.rounds * flags.classrooms.length * 2 * (flags['window-s'] + flags['settle-s'] + 10) + 180;
   const camera = startSyntheticCamera(total);
   onCleanup('synthetic camera', () => camera.stop());
-  const socket = await connect(server.url, await server.tokens.sign({ role: 'teacher', lessonId, name: '基准老师' }, 600));
-  const teacher = new MediaSession(socket as never);
-  onCleanup('teacher', () => {
-    teacher.close();
-    socket.disconnect();
-  });
-  await pageRequest(socket as never, 'lesson:start', {});
+  const teacher = await startBenchTeacher(server, lessonId);
   await teacher.publish(camera.video, 'camera', { simulcast: CAMERA_SIMULCAST });
   await teacher.publish(camera.audio, 'microphone');
   const pc = await transportPc(teacher, 'send');

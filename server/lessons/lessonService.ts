@@ -347,7 +347,7 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     if (previous && previous !== peerId) media.closePeer(previous);
     rt.publishers.set(identity, peerId);
     const muted = p.kind === 'classroom' && req.source === 'microphone' && !rt.stage.has(p.classroomId);
-    const info = await media.produce(peerId, req.transportId, req.kind, req.source, req.rtpParameters, { paused: muted });
+    const info = await media.produce(peerId, req.transportId, req.kind, req.source, req.rtpParameters, { paused: muted, broadcast: p.kind === 'teacher' });
     // A new picture changes what the recording's segment holds: a screen replaces the camera,
     // and a camera back beside a screen is recorded in its corner. Either starts a segment anew.
     const sharing = media.producersOf(peerId).some((x) => x.source === 'screen');

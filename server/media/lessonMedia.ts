@@ -378,7 +378,8 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     kind: MediaKind,
     source: MediaSource,
     rtpParameters: types.RtpParameters,
-    opts: { paused?: boolean } = {},
+    /** broadcast: every classroom receives it (the teacher's), so its worker must stay light. */
+    opts: { paused?: boolean; broadcast?: boolean } = {},
   ): Promise<PeerProducer> {
     this.assertOpen();
     const transport = this.transport(peerId, transportId);
@@ -400,8 +401,8 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     );
     peer.producers.set(producer.id, producer);
     this.owners.set(producer.id, peer);
-    // The transport lives on the peer's site: that worker now receives an uplink.
-    if (peer.site) this.pool.trackProducer(peer.site.pooled, producer);
+    // The transport lives on the peer's site: that worker now receives the teacher's uplink.
+    if (opts.broadcast && peer.site) this.pool.trackUplink(peer.site.pooled, producer);
     producer.on('score', (scores) => {
       const worst = scores.reduce((m, s) => Math.min(m, s.score), 10);
       this.scoreOf(peer.id).send = worst;

@@ -14,10 +14,10 @@ export interface WorkerPoolOptions {
   /** Consumers one worker should carry before new classrooms go elsewhere. */
   consumerBudget: number;
   /**
-   * The same for a worker that also receives someone's uplink (a teacher, a classroom on stage):
-   * the worker stamps when each of their packets arrives, and a worker busy forwarding stamps
-   * late, which their bandwidth estimate reads as congestion (scripts/bench-uplink). Defaults to
-   * consumerBudget.
+   * The same for a worker that also receives a teacher's uplink: the worker stamps when each of
+   * its packets arrives, and a worker busy forwarding stamps late, which the teacher's bandwidth
+   * estimate reads as congestion, lowering what every classroom gets (scripts/bench-uplink).
+   * Defaults to consumerBudget.
    */
   uplinkConsumerBudget?: number;
   /** libwebrtc field trials for the workers' congestion control; LIBWEBRTC_FIELD_TRIALS unless a benchmark compares. */
@@ -44,8 +44,8 @@ export interface PooledWorker {
   webRtcServer: types.WebRtcServer;
   routers: number;
   consumers: number;
-  /** WebRTC producers (uplinks) it receives; pipes from other workers do not count. */
-  producers: number;
+  /** Teachers' producers it receives over WebRTC; pipes from other workers and classrooms' own pictures do not count. */
+  uplinks: number;
 }
 
 export type WorkerPoolEvents = {
@@ -98,7 +98,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       worker.close();
       throw new Error(`cannot listen for media on port ${port ?? '(auto)'}: ${(err as Error).message}`);
     }
-    const pooled: PooledWorker = { index, worker, webRtcServer, routers: 0, consumers: 0, producers: 0 };
+    const pooled: PooledWorker = { index, worker, webRtcServer, routers: 0, consumers: 0, uplinks: 0 };
     worker.on('died', (error) => {
       this.log.error({ worker: index, pid: worker.pid, err: error }, 'mediasoup worker died: replacing it');
       void this.replace(index);
@@ -133,8 +133,8 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
 
   /**
    * Where a new classroom goes: the live worker filled least against its budget (the smaller
-   * uplink budget for a worker receiving someone's uplink), preferring those under it, and on
-   * a tie one that receives no uplink. Right after a worker died its replacement may still be
+   * uplink budget for a worker receiving a teacher's uplink), preferring those under it, and on
+   * a tie one that receives none. Right after a worker died its replacement may still be
    * starting, so this waits a little for one rather than failing the classroom.
    */
   async place(waitMs = 5_000): Promise<PooledWorker> {
@@ -150,13 +150,13 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     const fill = (w: PooledWorker) => w.consumers / this.budgetOf(w);
     return candidates.reduce((best, w) => {
       const d = fill(w) - fill(best);
-      return d < 0 || (d === 0 && w.producers === 0 && best.producers > 0) ? w : best;
+      return d < 0 || (d === 0 && w.uplinks === 0 && best.uplinks > 0) ? w : best;
     });
   }
 
   private budgetOf(w: PooledWorker): number {
     const { consumerBudget, uplinkConsumerBudget } = this.opts;
-    return w.producers > 0 ? Math.min(consumerBudget, uplinkConsumerBudget ?? consumerBudget) : consumerBudget;
+    return w.uplinks > 0 ? Math.min(consumerBudget, uplinkConsumerBudget ?? consumerBudget) : consumerBudget;
   }
 
   worker(index: number): PooledWorker | null {
@@ -181,11 +181,11 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     });
   }
 
-  /** Keeps the per-worker count of uplinks, which lowers the worker's budget (uplinkConsumerBudget). */
-  trackProducer(pooled: PooledWorker, producer: types.Producer): void {
-    pooled.producers++;
+  /** Keeps the per-worker count of teachers' uplinks, which lowers the worker's budget (uplinkConsumerBudget). */
+  trackUplink(pooled: PooledWorker, producer: types.Producer): void {
+    pooled.uplinks++;
     producer.observer.once('close', () => {
-      pooled.producers--;
+      pooled.uplinks--;
     });
   }
 
@@ -198,11 +198,11 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     return this.alive().map((w) => w.worker.pid);
   }
 
-  async resourceUsage(): Promise<{ index: number; pid: number; routers: number; consumers: number; producers: number; cpuMs: number }[]> {
+  async resourceUsage(): Promise<{ index: number; pid: number; routers: number; consumers: number; uplinks: number; cpuMs: number }[]> {
     return Promise.all(
       this.alive().map(async (w) => {
         const u = await w.worker.getResourceUsage();
-        return { index: w.index, pid: w.worker.pid, routers: w.routers, consumers: w.consumers, producers: w.producers, cpuMs: u.ru_utime + u.ru_stime };
+        return { index: w.index, pid: w.worker.pid, routers: w.routers, consumers: w.consumers, uplinks: w.uplinks, cpuMs: u.ru_utime + u.ru_stime };
       }),
     );
   }

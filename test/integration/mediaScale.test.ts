@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { audioRtpParameters, simulcastVideoRtpParameters } from '../helpers/rtp.js';
+import { audioRtpParameters, simulcastVideoRtpParameters, videoRtpParameters } from '../helpers/rtp.js';
 import { teacherPublishing } from '../helpers/publishing.js';
 import { call, classroomGrant, ok, startTestServer, teacherGrant, type ClientSocket, type TestServer } from '../helpers/server.js';
 
@@ -48,21 +48,24 @@ describe('media at scale and under faults', () => {
     ts = await startTestServer({ TONGKE_NUM_WORKERS: '2', TONGKE_WORKER_CONSUMER_BUDGET: '4', TONGKE_UPLINK_WORKER_CONSUMER_BUDGET: '2' });
     const teacher = await ts.connect(teacherGrant(ts.lesson.id));
     const t = await teacherPublishing(teacher);
-    for (const id of ['demo-recv-1', 'demo-recv-2', 'demo-recv-3']) {
+    for (const [i, id] of ['demo-recv-1', 'demo-recv-2', 'demo-recv-3'].entries()) {
       const room = await ts.connect(classroomGrant(ts.lesson.id, id));
       await receive(room, [t.video.producerId, t.audio.producerId]);
+      // Each classroom sends its own small picture for the wall: not an uplink every classroom gets.
+      const send = await ok(room, 'media:createTransport', { direction: 'send' });
+      await ok(room, 'media:produce', { transportId: send.id, kind: 'video', source: 'camera', rtpParameters: videoRtpParameters(30000 + i) });
     }
     const usage = await ts.server.pool.resourceUsage();
-    const uplink = usage.filter((w) => w.producers > 0);
-    const other = usage.filter((w) => w.producers === 0);
-    expect(uplink.map((w) => w.producers)).toEqual([2]);
+    const uplink = usage.filter((w) => w.uplinks > 0);
+    const other = usage.filter((w) => w.uplinks === 0);
+    expect(uplink.map((w) => w.uplinks)).toEqual([2]);
     // Three classrooms, video + audio each: one beside the teacher's uplink (its budget of 2),
     // two on the other worker (its budget of 4).
     expect(uplink[0]!.consumers).toBe(2);
     expect(other.map((w) => w.consumers)).toEqual([4]);
     // The teacher stops publishing: that worker counts as an ordinary one again.
     for (const p of [t.video, t.audio]) await ok(teacher, 'media:closeProducer', { producerId: p.producerId });
-    expect((await ts.server.pool.resourceUsage()).map((w) => w.producers)).toEqual([0, 0]);
+    expect((await ts.server.pool.resourceUsage()).map((w) => w.uplinks)).toEqual([0, 0]);
   });
 
   it('enforces 自动/高清/流畅/仅音频 on the server and keeps the choice across reconnects', async () => {
