@@ -4,15 +4,16 @@
  * The teacher's sender sets its bitrate from the worker's transport-cc feedback, which carries
  * when each packet arrived as the worker saw it. A worker busy forwarding to hundreds of
  * classrooms sends each packet to all of them before it reads the next, so the teacher's
- * packets wait to be read, the feedback shows a growing delay, and libwebrtc's estimate could
- * back off: every classroom would then get a poorer top layer. Measured here: the teacher's
- * page code (client/lib/media.ts on @roamhq/wrtc) publishes its 720p simulcast camera to the
- * production server, whose one worker (pinned to core 0) is idle in some windows and in others
- * forwards the ramp's ffmpeg publisher to N bulk SRTP classrooms on a second router, as in
- * bench-fanout's loaded phase (the classrooms exist throughout; idle = their consumers paused). This process (teacher, server, ffmpeg) stays on core 1 in every
- * window, so only the worker's load changes. Per window: the teacher's estimate
- * (availableOutgoingBitrate), what it sent per layer, its pacer queue, the worker's CPU.
- * Writes bench/results/uplink.{json,md}. See README "Benchmarks".
+ * packets wait to be read, the feedback shows a growing delay, and libwebrtc's estimate may
+ * back off: every classroom then gets a poorer top layer. Measured here: the teacher's page
+ * code (client/lib/media.ts on @roamhq/wrtc) publishes its 720p simulcast camera to the
+ * production server, whose one worker (pinned to core 0) forwards the ramp's ffmpeg publisher
+ * to 0 or N bulk SRTP classrooms on a second router, as in bench-fanout's loaded phase (the
+ * classrooms exist throughout; those not forwarded to have their consumers paused). This
+ * process (teacher, server, ffmpeg) stays on core 1 in every window, so only the worker's load
+ * changes. Per window: the teacher's estimate (availableOutgoingBitrate), what it sent per
+ * layer, its pacer queue, the worker's CPU. Writes bench/results/uplink.{json,md}.
+ * See README "The teacher's uplink beside a busy worker".
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
