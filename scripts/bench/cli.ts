@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /**
  * Parses argv with node's parser, then zod; a bad flag throws with every reason and the usage.
@@ -26,6 +26,14 @@ export function parseFlagsWith<S extends z.AnyZodObject>(schema: S, argv: string
     throw new Error(`${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n')}\n\n${usage}`);
   }
   return parsed.data;
+}
+
+/** A flag holding a comma-separated list of integers, each within [min, max], at least one. */
+export function intListFlag(min: number, max: number) {
+  return z
+    .string()
+    .transform((s) => s.split(',').map((x) => Number(x.trim())))
+    .pipe(z.array(z.number().int().min(min).max(max)).min(1));
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseFlagsWith } from './cli.js';
+import { intListFlag, parseFlagsWith } from './cli.js';
 import { CAMERA_SIMULCAST } from '../../client/lib/media.js';
 import { BROWSER_SRTP_SUITE, CONGESTION_CONTROL, SRTP_SUITES } from './receivers.js';
 
@@ -13,17 +13,9 @@ export const MAX_CLASSROOMS = 1000;
 const DEFAULT_STEPS = '25,50,100,150,200,225,250,275,300,325,350,400,450,500,600,700,800,900,1000';
 
 /** Simulcast layers (CAMERA_SIMULCAST indices) the frame latency is measured at, in order. */
-const latencyLayersSchema = z
-  .string()
-  .transform((s) => s.split(',').map((x) => Number(x.trim())))
-  .pipe(z.array(z.number().int().min(0).max(CAMERA_SIMULCAST.length - 1)).min(1).max(CAMERA_SIMULCAST.length))
-  .refine((a) => new Set(a).size === a.length, 'latency layers must not repeat');
+const latencyLayersSchema = intListFlag(0, CAMERA_SIMULCAST.length - 1).refine((a) => new Set(a).size === a.length, 'latency layers must not repeat');
 
-const stepsSchema = z
-  .string()
-  .transform((s) => s.split(',').map((x) => Number(x.trim())))
-  .pipe(z.array(z.number().int().min(1).max(MAX_CLASSROOMS)).min(1))
-  .refine((a) => a.every((n, i) => i === 0 || n > a[i - 1]!), 'steps must be strictly increasing');
+const stepsSchema = intListFlag(1, MAX_CLASSROOMS).refine((a) => a.every((n, i) => i === 0 || n > a[i - 1]!), 'steps must be strictly increasing');
 
 const flagsSchema = z
   .object({

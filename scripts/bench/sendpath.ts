@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { z } from 'zod';
-import { median, parseFlagsWith, runIfMain, writeResults } from './cli.js';
+import { intListFlag, median, parseFlagsWith, runIfMain, writeResults } from './cli.js';
 import { TARGETS } from './results.js';
 import { machine, WORKER_CORE, type Machine } from './system.js';
 
@@ -22,11 +22,7 @@ const SOURCE = path.join(ROOT, 'scripts/bench/sendpath.c');
 /** One batch run must end; the whole matrix takes seconds. */
 const RUN_TIMEOUT_MS = 60_000;
 
-const batchesSchema = z
-  .string()
-  .transform((s) => s.split(',').map((x) => Number(x.trim())))
-  .pipe(z.array(z.number().int().min(1).max(1024)).min(1))
-  .refine((a) => a[0] === 1, 'the first batch must be 1 (one sendto per packet, as the worker sends today)');
+const batchesSchema = intListFlag(1, 1024).refine((a) => a[0] === 1, 'the first batch must be 1 (one sendto per packet, as the worker sends today)');
 
 const flagsSchema = z
   .object({

@@ -22,7 +22,7 @@ import { CAMERA_SIMULCAST } from '../../client/lib/media.js';
 import { startBackgroundLoad } from './background.js';
 import { pretendChrome, startBenchTeacher, transportPc } from './classroomJoin.js';
 import { cleanupAll, installSignalHandlers, onCleanup } from './cleanup.js';
-import { median, parseFlagsWith, runIfMain, writeResults } from './cli.js';
+import { intListFlag, median, parseFlagsWith, runIfMain, writeResults } from './cli.js';
 import { parseFlags as parseFanoutFlags } from './flags.js';
 import { startBenchLesson } from './joinTime.js';
 import { ensureTestFile } from './publisher.js';
@@ -34,11 +34,7 @@ const say = (line: string) => process.stderr.write(`[bench-uplink] ${line}\n`);
 
 const flagsSchema = z
   .object({
-    classrooms: z
-      .string()
-      .transform((s) => s.split(',').map((x) => Number(x.trim())))
-      .pipe(z.array(z.number().int().min(1).max(600)).min(1))
-      .default('150,200,250,300'),
+    classrooms: intListFlag(1, 600).default('150,200,250,300'),
     'window-s': z.coerce.number().min(5).max(120).default(20),
     rounds: z.coerce.number().int().min(1).max(5).default(2),
     /** The estimate ramps up before the first window; the bulk classrooms settle before theirs. */
