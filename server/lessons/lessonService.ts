@@ -347,7 +347,10 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     if (previous && previous !== peerId) media.closePeer(previous);
     rt.publishers.set(identity, peerId);
     const muted = p.kind === 'classroom' && req.source === 'microphone' && !rt.stage.has(p.classroomId);
-    const info = await media.produce(peerId, req.transportId, req.kind, req.source, req.rtpParameters, { paused: muted, broadcast: p.kind === 'teacher' });
+    const info = await media.produce(peerId, req.transportId, req.kind, req.source, req.rtpParameters, {
+      paused: muted,
+      broadcast: p.kind === 'teacher' || (p.kind === 'classroom' && rt.stage.has(p.classroomId)),
+    });
     // A new picture changes what the recording's segment holds: a screen replaces the camera,
     // and a camera back beside a screen is recorded in its corner. Either starts a segment anew.
     const sharing = media.producersOf(peerId).some((x) => x.source === 'screen');
@@ -465,7 +468,10 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     if (!rt.stage.invite(classroomId)) return;
     this.record(rt, 'stage_on', classroomId);
     const peerId = rt.publishers.get(identityOf({ kind: 'classroom', classroomId }));
-    if (peerId) await rt.media?.setSourcePaused(peerId, 'microphone', false);
+    if (peerId && rt.media) {
+      await rt.media.setSourcePaused(peerId, 'microphone', false);
+      rt.media.setBroadcast(peerId, true);
+    }
     this.changed(rt);
   }
 
@@ -477,6 +483,7 @@ export class LessonService extends EventEmitter<LessonServiceEvents> {
     const peerId = rt.publishers.get(identityOf({ kind: 'classroom', classroomId }));
     if (peerId && rt.media) {
       await rt.media.setSourcePaused(peerId, 'microphone', true);
+      rt.media.setBroadcast(peerId, false);
       // Other classrooms stop receiving it; the teacher and inspectors keep the picture for
       // their walls (its sound is paused above).
       const theirs = new Set(rt.media.producersOf(peerId).map((x) => x.producerId));

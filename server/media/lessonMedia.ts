@@ -134,6 +134,8 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
   private readonly scores = new Map<string, { send: number | null; recv: Map<string, number>; last: number | null }>();
   /** producerId → which of its simulcast layers still flow (the teacher's camera). */
   private readonly senderLayers = new Map<string, SenderLayers>();
+  /** producerId → its release from the count of its worker's uplinks (WorkerPool.trackUplink). */
+  private readonly uplinks = new Map<string, () => void>();
   private closed = false;
   private readonly reach: PeerReach;
   /** Probes the downlinks of classrooms stuck below their layer (downlinkProbe.ts). */
@@ -378,7 +380,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     kind: MediaKind,
     source: MediaSource,
     rtpParameters: types.RtpParameters,
-    /** broadcast: every classroom receives it (the teacher's), so its worker must stay light. */
+    /** broadcast: every classroom receives it (the teacher's, a classroom's on stage), so its worker must stay light. */
     opts: { paused?: boolean; broadcast?: boolean } = {},
   ): Promise<PeerProducer> {
     this.assertOpen();
@@ -401,8 +403,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     );
     peer.producers.set(producer.id, producer);
     this.owners.set(producer.id, peer);
-    // The transport lives on the peer's site: that worker now receives the teacher's uplink.
-    if (opts.broadcast && peer.site) this.pool.trackUplink(peer.site.pooled, producer);
+    if (opts.broadcast) this.markUplink(peer, producer, true);
     producer.on('score', (scores) => {
       const worst = scores.reduce((m, s) => Math.min(m, s.score), 10);
       this.scoreOf(peer.id).send = worst;
@@ -413,6 +414,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     producer.observer.once('close', () => {
       this.senderLayers.get(producer.id)?.close();
       this.senderLayers.delete(producer.id);
+      this.uplinks.delete(producer.id);
       peer.producers.delete(producer.id);
       this.owners.delete(producer.id);
       for (const key of [...this.pipes.keys()]) if (key.startsWith(`${producer.id}@`)) this.pipes.delete(key);
@@ -455,6 +457,23 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
   }
 
   /** Pauses or resumes a peer's producer of one source (a classroom's mic off stage). */
+  /** A classroom goes on stage or leaves it: every classroom now receives its sources, or no longer. */
+  setBroadcast(peerId: string, on: boolean): void {
+    const peer = this.peers.get(peerId);
+    if (peer) for (const producer of peer.producers.values()) this.markUplink(peer, producer, on);
+  }
+
+  private markUplink(peer: Peer, producer: types.Producer, on: boolean): void {
+    const release = this.uplinks.get(producer.id);
+    if (on && !release && peer.site) {
+      // The transport lives on the peer's site: that worker receives the uplink.
+      this.uplinks.set(producer.id, this.pool.trackUplink(peer.site.pooled, producer));
+    } else if (!on && release) {
+      release();
+      this.uplinks.delete(producer.id);
+    }
+  }
+
   async setSourcePaused(peerId: string, source: MediaSource, paused: boolean): Promise<void> {
     const peer = this.peers.get(peerId);
     if (!peer) return;

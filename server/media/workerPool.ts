@@ -44,7 +44,10 @@ export interface PooledWorker {
   webRtcServer: types.WebRtcServer;
   routers: number;
   consumers: number;
-  /** Teachers' producers it receives over WebRTC; pipes from other workers and classrooms' own pictures do not count. */
+  /**
+   * Producers every classroom receives that reach it over WebRTC: the teacher's, and a classroom's
+   * on stage. Pipes from other workers and the classrooms' own pictures for the wall do not count.
+   */
   uplinks: number;
 }
 
@@ -181,12 +184,22 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     });
   }
 
-  /** Keeps the per-worker count of teachers' uplinks, which lowers the worker's budget (uplinkConsumerBudget). */
-  trackUplink(pooled: PooledWorker, producer: types.Producer): void {
-    pooled.uplinks++;
-    producer.observer.once('close', () => {
+  /**
+   * Counts a producer that every classroom receives (the teacher's, a classroom's on stage)
+   * against the worker receiving it, which lowers that worker's budget (uplinkConsumerBudget),
+   * until the producer closes or the returned release is called; releasing twice is harmless.
+   */
+  trackUplink(pooled: PooledWorker, producer: types.Producer): () => void {
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
       pooled.uplinks--;
-    });
+      producer.observer.off('close', release);
+    };
+    pooled.uplinks++;
+    producer.observer.once('close', release);
+    return release;
   }
 
   get size(): number {

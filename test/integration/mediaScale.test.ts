@@ -44,16 +44,18 @@ describe('media at scale and under faults', () => {
     }
   });
 
-  it("keeps the worker receiving the teacher's uplink lighter: classrooms fill it only to its smaller budget", async () => {
+  it("keeps the worker receiving the teacher's uplink (or a classroom's on stage) lighter: classrooms fill it only to its smaller budget", async () => {
     ts = await startTestServer({ TONGKE_NUM_WORKERS: '2', TONGKE_WORKER_CONSUMER_BUDGET: '4', TONGKE_UPLINK_WORKER_CONSUMER_BUDGET: '2' });
     const teacher = await ts.connect(teacherGrant(ts.lesson.id));
     const t = await teacherPublishing(teacher);
+    const rooms: { room: ClientSocket; sendId: string }[] = [];
     for (const [i, id] of ['demo-recv-1', 'demo-recv-2', 'demo-recv-3'].entries()) {
       const room = await ts.connect(classroomGrant(ts.lesson.id, id));
       await receive(room, [t.video.producerId, t.audio.producerId]);
       // Each classroom sends its own small picture for the wall: not an uplink every classroom gets.
       const send = await ok(room, 'media:createTransport', { direction: 'send' });
       await ok(room, 'media:produce', { transportId: send.id, kind: 'video', source: 'camera', rtpParameters: videoRtpParameters(30000 + i) });
+      rooms.push({ room, sendId: send.id });
     }
     const usage = await ts.server.pool.resourceUsage();
     const uplink = usage.filter((w) => w.uplinks > 0);
@@ -65,7 +67,17 @@ describe('media at scale and under faults', () => {
     expect(other.map((w) => w.consumers)).toEqual([4]);
     // The teacher stops publishing: that worker counts as an ordinary one again.
     for (const p of [t.video, t.audio]) await ok(teacher, 'media:closeProducer', { producerId: p.producerId });
-    expect((await ts.server.pool.resourceUsage()).map((w) => w.uplinks)).toEqual([0, 0]);
+    const uplinks = async () => (await ts.server.pool.resourceUsage()).map((w) => w.uplinks);
+    expect(await uplinks()).toEqual([0, 0]);
+    // A classroom on stage is received by every classroom: its picture counts while it is there,
+    // and so does what it publishes there.
+    await ok(teacher, 'stage:invite', { classroomId: 'demo-recv-1' });
+    expect((await uplinks()).sort()).toEqual([0, 1]);
+    const onStage = rooms[0]!;
+    await ok(onStage.room, 'media:produce', { transportId: onStage.sendId, kind: 'audio', source: 'microphone', rtpParameters: audioRtpParameters(40000) });
+    expect((await uplinks()).sort()).toEqual([0, 2]);
+    await ok(teacher, 'stage:remove', { classroomId: 'demo-recv-1' });
+    expect(await uplinks()).toEqual([0, 0]);
   });
 
   it('enforces 自动/高清/流畅/仅音频 on the server and keeps the choice across reconnects', async () => {
