@@ -5,11 +5,11 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** Pins a process to one CPU core, so the worker under test never shares its core with us. */
 /** The worker under test owns core 0; the load generator, ffmpeg and perf share core 1. */
 export const WORKER_CORE = 0;
 export const GENERATOR_CORE = 1;
 
+/** Pins a process to one CPU core, so the worker under test never shares its core with us. */
 export async function pinToCore(pid: number, core: number): Promise<void> {
   await run('taskset', ['-pc', String(core), String(pid)]);
 }
@@ -25,6 +25,8 @@ export interface Machine {
   memoryGiB: number;
   kernel: string;
   os: string;
+  /** The worker binary measured: its cache directory's key covers mediasoup's version, the libraries and our patches. */
+  workerBin: string;
 }
 
 export function machine(): Machine {
@@ -42,6 +44,7 @@ export function machine(): Machine {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     kernel: os.release(),
     os: distro,
+    workerBin: process.env.MEDIASOUP_WORKER_BIN ?? 'unknown',
   };
 }
 

@@ -200,7 +200,7 @@ function markdown(r: { date: string; machine: Machine; flags: UplinkFlags; windo
   );
   return `# Teacher's uplink beside a busy worker (\`scripts/bench-uplink\`)
 
-${r.date} on ${r.machine.cpuModel}, ${r.machine.cores} cores, ${r.machine.os}, kernel ${r.machine.kernel}; windows of ${r.flags['window-s']} s after ${r.flags['settle-s']} s settling.
+${r.date} on ${r.machine.cpuModel}, ${r.machine.cores} cores, ${r.machine.os}, kernel ${r.machine.kernel}; worker \`${path.basename(path.dirname(r.machine.workerBin))}\`; windows of ${r.flags['window-s']} s after ${r.flags['settle-s']} s settling.
 
 | round | bulk classrooms | worker CPU % | teacher's estimate kbit/s min / median / max | sent kbit/s per layer | width per layer | pacer ms | bulk sampled loss % |
 | --- | ---: | ---: | ---: | --- | --- | ---: | ---: |
