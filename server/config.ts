@@ -135,13 +135,15 @@ const envSchema = z.object({
    */
   TONGKE_WORKER_CONSUMER_BUDGET: z.coerce.number().int().min(1).max(100_000).default(400),
   /**
-   * The same for a worker that also receives a teacher's uplink: 100 classrooms. A worker busy
-   * forwarding reads the teacher's packets late, and the teacher's bandwidth estimate takes that
-   * for congestion, lowering what every classroom gets: beside 150–300 classrooms on one core the teacher's estimate fell
-   * from ~5.8 Mbit/s to 1.4–4.6 in 6 of 8 windows, beside 50–100 in none of 6
-   * (scripts/bench-uplink, README "The teacher's uplink beside a busy worker").
+   * The same for a worker that also receives a teacher's uplink (or an on-stage classroom's);
+   * unset, TONGKE_WORKER_CONSUMER_BUDGET. A lower one keeps that worker lighter. It was 100
+   * classrooms while the worker's feedback stamped packets when it read them: beside 150–300
+   * bulk classrooms the teacher's estimate then fell in 7 of 8 windows. With the kernel's
+   * receive time (scripts/patch-worker-kernel-arrival.py) it held in 8 of 8, up to 300
+   * classrooms at 80% of the core (scripts/bench-uplink, README "The teacher's uplink beside a
+   * busy worker").
    */
-  TONGKE_UPLINK_WORKER_CONSUMER_BUDGET: z.coerce.number().int().min(1).max(100_000).default(200),
+  TONGKE_UPLINK_WORKER_CONSUMER_BUDGET: z.coerce.number().int().min(1).max(100_000).optional(),
   /** Seconds a classroom's media may stay disconnected before the server drops its state. */
   TONGKE_MEDIA_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /**

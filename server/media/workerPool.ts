@@ -14,10 +14,8 @@ export interface WorkerPoolOptions {
   /** Consumers one worker should carry before new classrooms go elsewhere. */
   consumerBudget: number;
   /**
-   * The same for a worker that also receives a teacher's uplink: the worker stamps when each of
-   * its packets arrives, and a worker busy forwarding stamps late, which the teacher's bandwidth
-   * estimate reads as congestion, lowering what every classroom gets (scripts/bench-uplink).
-   * Defaults to consumerBudget.
+   * The same for a worker that also receives a teacher's uplink (or an on-stage classroom's), to
+   * keep it lighter; defaults to consumerBudget. On a tie, placement prefers a worker with none.
    */
   uplinkConsumerBudget?: number;
   /** libwebrtc field trials for the workers' congestion control; LIBWEBRTC_FIELD_TRIALS unless a benchmark compares. */
