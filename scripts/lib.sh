@@ -29,7 +29,7 @@ worker_cache_key() {
   local libs="libuv1-dev libssl-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev"
   local v patches
   v=$(dpkg-query -W -f='${Package}=${Version};' $libs 2>/dev/null)
-  patches=$(cat "$TONGKE_ROOT"/scripts/patch-worker-*.py | sha256sum | cut -c1-16)
+  patches=$(cat "$TONGKE_ROOT"/scripts/patch-worker-*.py "$TONGKE_ROOT"/scripts/worker_patch.py | sha256sum | cut -c1-16)
   printf '%s' "mediasoup-${MEDIASOUP_VERSION};${v};srtp=openssl-${SRTP_DEBIAN_VERSION};patches=${patches}" | sha256sum | cut -c1-16
 }
 

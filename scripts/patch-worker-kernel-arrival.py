@@ -4,9 +4,10 @@ The worker tells each sender when its packets arrived (transport-cc feedback), a
 bandwidth estimate reads a growing delay between its packets as a congested network. But the
 worker stamped a packet when it *read* it, and it reads the next packet only after sending the
 last one on to every classroom. A worker busy forwarding a lesson to 150-300 classrooms thus
-stamped the teacher's packets later and later within each frame, and the teacher's estimate fell
-from 5.5-6 Mbit/s to 1.4-4.6 in 6 of 8 windows, taking the 1280-px layer down with it
-(scripts/bench-uplink, bench/results/uplink.md). The delay was the worker's, not the network's.
+stamped the teacher's packets later and later within each frame: beside 150-300 classrooms the
+teacher's estimate fell from 5.6-6.1 Mbit/s to below 4 in 7 of 8 windows, taking the 1280-px
+layer down with it (scripts/bench-uplink, bench/results/uplink-unpatched.md). The delay was the
+worker's, not the network's. With this patch it fell in none of 8 (bench/results/uplink.md).
 
 After this patch the UDP socket handler asks the kernel when the datagram it just read arrived
 (SIOCGSTAMPNS, which the first call enables for the socket; libuv reads one datagram per call
@@ -14,15 +15,15 @@ with mediasoup's 64 KiB buffer, so the stamp is that datagram's), converts it to
 monotonic clock, and Transport::ReceiveRtpPacket gives that time to its congestion-control
 server instead of the time of reading. A stamp missing, from the future or older than a second
 (the wall clock was set) falls back to the time of reading, as before. Packets over TCP keep
-the time of reading. test/integration/kernelArrival.test.ts stops the worker (SIGSTOP), sends two
-packets 40 ms apart into its socket, lets it go on, and reads the 40 ms in its feedback.
+the time of reading. test/integration/kernelArrival.test.ts stops the worker (SIGSTOP), sends five
+packets 30 ms apart into its socket, lets it go on, and reads them 30 ms apart in its feedback.
 
-Applied to a copy of node_modules/mediasoup/worker by scripts/build-worker. Fails loudly if the
-source does not look as expected rather than building something half-patched; a source already
-patched is left as it is.
+Applied to a copy of node_modules/mediasoup/worker by scripts/build-worker (scripts/worker_patch.py).
 """
 import sys
 from pathlib import Path
+
+from worker_patch import patch
 
 MARK = "/* tongke: kernel receive time */"
 
@@ -125,18 +126,7 @@ TRANSPORT_PATCH = f"""		auto nowMs = DepLibUV::GetTimeMs();
 """
 
 
-def patch(path: Path, edits: list[tuple[str, str]]) -> None:
-    text = path.read_text()
-    if MARK in text:
-        return
-    for anchor, replacement in edits:
-        if text.count(anchor) != 1:
-            sys.exit(f"{path}: expected exactly one occurrence of:\n{anchor}")
-        text = text.replace(anchor, replacement)
-    path.write_text(text)
-
-
 if not header.exists():
     header.write_text(HEADER)
-patch(udp, [(UDP_INCLUDE_ANCHOR, UDP_INCLUDE_PATCH), (UDP_ENABLE_ANCHOR, UDP_ENABLE_PATCH), (UDP_RECV_ANCHOR, UDP_RECV_PATCH)])
-patch(transport, [(TRANSPORT_INCLUDE_ANCHOR, TRANSPORT_INCLUDE_PATCH), (TRANSPORT_ANCHOR, TRANSPORT_PATCH)])
+patch(udp, MARK, [(UDP_INCLUDE_ANCHOR, UDP_INCLUDE_PATCH), (UDP_ENABLE_ANCHOR, UDP_ENABLE_PATCH), (UDP_RECV_ANCHOR, UDP_RECV_PATCH)])
+patch(transport, MARK, [(TRANSPORT_INCLUDE_ANCHOR, TRANSPORT_INCLUDE_PATCH), (TRANSPORT_ANCHOR, TRANSPORT_PATCH)])

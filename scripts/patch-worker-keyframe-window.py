@@ -18,12 +18,12 @@ layer only would see the other layers asked one window apart; the teacher's page
 all of them. mediasoup's PipeConsumer asks for every layer at once whenever a classroom on another worker needs a key
 frame: that was three requests, and is now one (test/integration/keyFrameWindow.test.ts).
 
-Applied to a copy of node_modules/mediasoup/worker by scripts/build-worker. Fails loudly if the
-source does not look as expected rather than building something half-patched; a source already
-patched is left as it is.
+Applied to a copy of node_modules/mediasoup/worker by scripts/build-worker (scripts/worker_patch.py).
 """
 import sys
 from pathlib import Path
+
+from worker_patch import patch
 
 MARK = "/* tongke: one key-frame window per producer */"
 
@@ -84,16 +84,5 @@ RECEIVED_PATCH = RECEIVED_ANCHOR + f"""
 """
 
 
-def patch(path: Path, edits: list[tuple[str, str]]) -> None:
-    text = path.read_text()
-    if MARK in text:
-        return
-    for anchor, replacement in edits:
-        if text.count(anchor) != 1:
-            sys.exit(f"{path}: expected exactly one {anchor.strip().splitlines()[0]!r} to patch")
-        text = text.replace(anchor, replacement)
-    path.write_text(text)
-
-
-patch(header, [(HEADER_ANCHOR, HEADER_PATCH)])
-patch(source, [(INCLUDE_ANCHOR, INCLUDE_PATCH), (NEEDED_ANCHOR, NEEDED_PATCH), (FORCE_ANCHOR, FORCE_PATCH), (RECEIVED_ANCHOR, RECEIVED_PATCH)])
+patch(header, MARK, [(HEADER_ANCHOR, HEADER_PATCH)])
+patch(source, MARK, [(INCLUDE_ANCHOR, INCLUDE_PATCH), (NEEDED_ANCHOR, NEEDED_PATCH), (FORCE_ANCHOR, FORCE_PATCH), (RECEIVED_ANCHOR, RECEIVED_PATCH)])

@@ -7,12 +7,12 @@ uplink gets its feedback late. Measured in test/e2e/schoolFirewall.test.ts-style
 behind a UDP-blocking firewall, 20 s after joining): with Nagle the picture sank from the top
 layer at full rate to a quarter rate or the middle layer in 2 of 6 runs; without it, none.
 
-Applied to a copy of node_modules/mediasoup/worker by scripts/build-worker. Fails loudly if the
-source does not look as expected rather than building something half-patched; a source already
-patched is left as it is.
+Applied to a copy of node_modules/mediasoup/worker by scripts/build-worker (scripts/worker_patch.py).
 """
 import sys
 from pathlib import Path
+
+from worker_patch import patch
 
 MARK = "/* tongke: TCP_NODELAY */"
 ANCHOR = """	if (err != 0)
@@ -23,10 +23,4 @@ PATCH = ANCHOR + f"""
 	uv_tcp_nodelay(connection->GetUvHandle(), 1);
 """
 
-path = Path(sys.argv[1]) / "src/handles/TcpServerHandler.cpp"
-text = path.read_text()
-if MARK in text:
-    sys.exit(0)
-if text.count(ANCHOR) != 1:
-    sys.exit(f"{path}: expected exactly one uv_accept() error check to patch after")
-path.write_text(text.replace(ANCHOR, PATCH))
+patch(Path(sys.argv[1]) / "src/handles/TcpServerHandler.cpp", MARK, [(ANCHOR, PATCH)])
