@@ -456,7 +456,6 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     producer.close();
   }
 
-  /** Pauses or resumes a peer's producer of one source (a classroom's mic off stage). */
   /** A classroom goes on stage or leaves it: every classroom now receives its sources, or no longer. */
   setBroadcast(peerId: string, on: boolean): void {
     const peer = this.peers.get(peerId);
@@ -474,6 +473,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     }
   }
 
+  /** Pauses or resumes a peer's producer of one source (a classroom's mic off stage). */
   async setSourcePaused(peerId: string, source: MediaSource, paused: boolean): Promise<void> {
     const peer = this.peers.get(peerId);
     if (!peer) return;
