@@ -20,7 +20,7 @@ import { ensureTestFile, publishedLayers, startPublisher } from './publisher.js'
 import { runRamp, type RampResult } from './ramp.js';
 import { measureRealReceivers, type RealPhaseResult } from './realReceivers.js';
 import { markdown, stepsTable } from './report.js';
-import { classroomsPerCore, classroomsWithinLatencyTarget, notMeasured, NOTES, rssSlopeMB, TARGETS, type FanoutResults } from './results.js';
+import { classroomsPerCore, classroomsWithinLatencyTarget, hostSpeed, notMeasured, NOTES, rssSlopeMB, TARGETS, type FanoutResults } from './results.js';
 import { GENERATOR_CORE, machine, pinToCore, unpin, WORKER_CORE } from './system.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -118,6 +118,7 @@ function assemble(
       ? { publisherFramesSent: real.publisherFramesSent, publisherFps: real.publisherFps, loadavg: real.loadavg, background: real.background }
       : null,
     realUnderLoad: underLoad,
+    hostSpeed: hostSpeed(ramp.steps),
     notMeasured: notMeasured(underLoad?.background?.classrooms ?? 0),
     targets: TARGETS,
     stoppedBy: ramp.stoppedBy,

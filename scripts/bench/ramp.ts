@@ -1,13 +1,14 @@
 import type { types } from 'mediasoup';
 import type { PooledWorker, WorkerPool } from '../../server/media/workerPool.js';
 import { onCleanup } from './cleanup.js';
+import { HostProbe, type ProbeWindow } from './hostProbe.js';
 import { perfAvailable, profileWorker, type WorkerProfile } from './profile.js';
 import type { Flags } from './flags.js';
 import { ingressCounters, type IngressCounters, type Publisher } from './publisher.js';
 import { bulkTarget, growTo, removeClassroom, sampledGaps, type BulkClassroom } from './receivers.js';
 import type { ForwardingSummary } from './forwardingLatency.js';
 import { lossPctBetween, type GapTotals } from './seqGaps.js';
-import { GENERATOR_CORE, loadavg, round, rssOfPidMB, sleep, udpCounters, udpDelta, type UdpCounters } from './system.js';
+import { GENERATOR_CORE, WORKER_CORE, loadavg, round, rssOfPidMB, sleep, udpCounters, udpDelta, type UdpCounters } from './system.js';
 
 export interface StepResult {
   classrooms: number;
@@ -55,6 +56,13 @@ export interface StepResult {
   forwarding: ForwardingSummary | null;
   /** perf profile of the worker right after the hold (--profile-s), or null. */
   profile: WorkerProfile | null;
+  /** The host's speed on the worker's core over the hold (hostProbe.ts), or null without the probe. */
+  hostProbe: ProbeWindow | null;
+  /**
+   * workerUsPerPacket in units of the probe's operation: what a packet costs the worker with
+   * the host's speed divided out, so steps and runs from different hours compare.
+   */
+  workerProbeOpsPerPacket: number | null;
   loadavg: [number, number, number];
 }
 
@@ -94,6 +102,7 @@ export async function runRamp(
   const steps: StepResult[] = [];
   let stoppedBy = 'all steps done';
   const profiling = flags['profile-s'] > 0 && (await perfAvailable());
+  const probe = await HostProbe.start(WORKER_CORE);
   if (flags['profile-s'] > 0 && !profiling) log('perf is not installed (Debian linux-perf, scripts/setup): steps are not profiled');
 
   for (const count of flags.steps) {
@@ -105,10 +114,13 @@ export async function runRamp(
     const sample = statsSample(classrooms);
     const a = await snapshot(pooled, publisher, classrooms, sample);
     publisher.forwarding?.take();
+    const holdFrom = Date.now();
     await sleep(flags['hold-s'] * 1000);
+    const hostProbe = probe ? probe.window(holdFrom, Date.now()) : null;
     const forwarding = flags['latency-readers'] > 0 ? (publisher.forwarding?.take() ?? null) : null;
     const b = await snapshot(pooled, publisher, classrooms, sample);
-    const step = { ...(await summarize(count, classrooms, sample, pooled, a, b, setupMs)), forwarding };
+    const measured = await summarize(count, classrooms, sample, pooled, a, b, setupMs);
+    const step = { ...measured, forwarding, hostProbe, workerProbeOpsPerPacket: probeOps(measured.workerUsPerPacket, hostProbe) };
     // After the hold, so perf's own cost never enters the step's CPU figure.
     step.profile = profiling ? await profileWorker(pooled.worker.pid, flags['profile-s'], GENERATOR_CORE) : null;
     steps.push(step);
@@ -123,6 +135,7 @@ export async function runRamp(
       break;
     }
   }
+  probe?.stop();
   const first = steps[0];
   return { steps, stoppedBy, publisherKbps: first ? first.ingressKbps : null };
 }
@@ -224,8 +237,14 @@ async function summarize(
     holdMs: Math.round(wallMs),
     forwarding: null,
     profile: null,
+    hostProbe: null,
+    workerProbeOpsPerPacket: null,
     loadavg: loadavg(),
   };
+}
+
+export function probeOps(workerUsPerPacket: number | null, probe: ProbeWindow | null): number | null {
+  return workerUsPerPacket !== null && probe?.usPerOp ? round(workerUsPerPacket / probe.usPerOp, 2) : null;
 }
 
 function liveHeapMB(): number | null {
@@ -243,6 +262,7 @@ function stepLine(s: StepResult): string {
     `(${s.sampledPackets} pkts read), ingress ${s.ingressKbps} kbit/s, per classroom ${s.classroomKbps} kbit/s ${s.classroomPacketsPerS} pkt/s, RSS ${s.serverRssMB}+${s.workerRssMB ?? '?'} MB, ` +
     `load ${s.loadavg.join(' ')}` +
     (s.forwarding ? `; forwarding p50/p99/max ${s.forwarding.p50Ms ?? '–'}/${s.forwarding.p99Ms ?? '–'}/${s.forwarding.maxMs ?? '–'} ms (${s.forwarding.packets} pkts)` : '') +
+    (s.hostProbe?.usPerOp ? `; host probe ${s.hostProbe.usPerOp} µs/op, worker ${s.workerProbeOpsPerPacket ?? '–'} probe ops/packet` : '') +
     (s.profile ? `; perf: kernel ${s.profile.kernelPct}%, loopback receive ${s.profile.loopbackReceivePct}%, SRTP ${s.profile.srtpPct}%` : '')
   );
 }

@@ -10,6 +10,7 @@ const COLUMNS: [string, (s: StepResult) => string][] = [
   ['worker CPU %', (s) => String(s.workerCpuPct)],
   ['of which sys %', (s) => String(s.workerSysPct)],
   ['µs/packet out', (s) => dash(s.workerUsPerPacket)],
+  ['host probe µs/op (worker in probe ops/packet)', (s) => `${dash(s.hostProbe?.usPerOp)} (${dash(s.workerProbeOpsPerPacket)})`],
   ['sampled loss %', (s) => dash(s.sampledLossPct)],
   ['ingress loss %', (s) => dash(s.ingressLossPct)],
   ['ingress kbit/s', (s) => String(s.ingressKbps)],
@@ -97,6 +98,18 @@ function underLoadLine(r: FanoutResults): string {
   );
 }
 
+function hostSpeedLine(r: FanoutResults): string {
+  const h = r.hostSpeed;
+  if (!h) return 'host speed: not probed';
+  const p = h.probeUsPerOp;
+  return (
+    `**host speed** (probe on the worker's core, µs per operation; less is faster): median ${p.median}, fastest step ${p.fastest}, slowest ${p.slowest}. ` +
+    `At ${h.atClassrooms} classrooms a packet cost the worker ${h.workerProbeOpsPerPacket} probe operations: ` +
+    h.projected.map((x) => `${x.classrooms} classrooms per core at ${x.probeUsPerOp} µs`).join(', ') +
+    ` (linear projection); ${r.targets.classroomsPerCore} at the fastest speed need ≤ ${h.targetProbeOpsPerPacket} operations per packet`
+  );
+}
+
 export function markdown(r: FanoutResults): string {
   const m = r.machine;
   const join = r.join
@@ -119,6 +132,7 @@ Bulk classrooms: ${String(r.setup.receivers)}.
 - **SFU forwarding latency**, packet level (the teacher's paced top-layer packet handed to the worker → a classroom's socket gets the copy), at ${dash(r.classroomsPerCore)} classrooms: p99 ${dash(r.forwardingLatencyP99Ms)} ms, p50 ${dash(r.forwardingLatencyP50Ms)} ms (target p99 < ${r.targets.addedLatencyP99Ms} ms); largest step within the CPU, loss and latency bars: **${dash(r.classroomsWithinLatencyTarget)}** classrooms
 - **SFU-added latency**, frame level (SFU − direct wrtc-to-wrtc, one-way frame latency, idle worker): ${(r.addedLatencyByLayer ?? []).map((l) => `${l.widthPx} px p99 ${dash(l.addedP99Ms)} ms, p50 ${dash(l.addedP50Ms)} ms (control, two identical direct paths: p99 ${dash(l.controlP99Ms)}, p50 ${dash(l.controlP50Ms)} ms)`).join('; ') || '–'} (target p99 < ${r.targets.addedLatencyP99Ms} ms)
 - ${underLoadLine(r)}
+- ${hostSpeedLine(r)}
 - ramp ended: ${r.stoppedBy}
 
 ${stepsTable(r.steps)}

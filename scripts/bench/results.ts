@@ -4,6 +4,7 @@ import type { RealPhaseResult, RealReceiverStats } from './realReceivers.js';
 import type { StepResult } from './ramp.js';
 import type { Machine } from './system.js';
 import { round } from './system.js';
+import { median } from './cli.js';
 import { KEY_FRAME_REQUEST_DELAY_MS } from '../../server/media/lessonMedia.js';
 
 /** The targets of issue 3, per worker core; the summary says which were met. */
@@ -50,6 +51,8 @@ export interface FanoutResults {
    * (--loaded-classrooms), this process pinned to the other core.
    */
   realUnderLoad: RealPhaseResult | null;
+  /** The host's speed over the ramp (hostProbe.ts) and the capacity it implies at its fastest and slowest. */
+  hostSpeed: HostSpeed | null;
   /** Why a headline figure is missing or narrower than the issue's definition. */
   notMeasured: Record<string, string>;
   targets: typeof TARGETS;
@@ -58,6 +61,40 @@ export interface FanoutResults {
   /** The signalling-only join phase. */
   join: JoinResult | null;
   notes: string[];
+}
+
+export interface HostSpeed {
+  /** Each step's median probe µs per operation, over the ramp: median, fastest and slowest step. */
+  probeUsPerOp: { median: number; fastest: number; slowest: number };
+  /** At the classroomsPerCore step (else the last step): the worker's µs per packet in probe operations. */
+  workerProbeOpsPerPacket: number;
+  atClassrooms: number;
+  /**
+   * Classrooms at the CPU bar, linear from that step's cost in probe operations, had the host run
+   * throughout at the ramp's fastest (and slowest) step's speed.
+   */
+  projected: { probeUsPerOp: number; classrooms: number }[];
+  /** The worker's cost in probe operations per packet the target needs at the fastest speed. */
+  targetProbeOpsPerPacket: number;
+}
+
+/** Null without probe readings. */
+export function hostSpeed(steps: StepResult[]): HostSpeed | null {
+  const probed = steps.filter((s) => s.hostProbe?.usPerOp != null && s.workerProbeOpsPerPacket !== null && s.classroomPacketsPerS > 0);
+  if (probed.length === 0) return null;
+  const at = classroomsPerCore(probed) ?? probed.at(-1)!;
+  const speeds = probed.map((s) => s.hostProbe!.usPerOp!).sort((a, b) => a - b);
+  const ops = at.workerProbeOpsPerPacket!;
+  const budgetUsPerS = (TARGETS.maxCpuPct / 100) * 1e6;
+  const classroomsAt = (probeUs: number) => Math.floor(budgetUsPerS / (ops * probeUs * at.classroomPacketsPerS));
+  const [fastest, slowest] = [speeds[0]!, speeds.at(-1)!];
+  return {
+    probeUsPerOp: { median: round(median(speeds), 3), fastest, slowest },
+    workerProbeOpsPerPacket: ops,
+    atClassrooms: at.classrooms,
+    projected: [fastest, slowest].map((probeUsPerOp) => ({ probeUsPerOp, classrooms: classroomsAt(probeUsPerOp) })),
+    targetProbeOpsPerPacket: round(budgetUsPerS / (TARGETS.classroomsPerCore * fastest * at.classroomPacketsPerS), 2),
+  };
 }
 
 /** The largest step that met both the CPU and the loss bar (loss must have been measured). */
@@ -117,8 +154,9 @@ export const NOTES = [
   'The worker\'s forwarding itself costs microseconds per packet (µs/packet column); what else separates the latency paths is the senders\' pacers, the receivers\' adaptive jitter buffers and when the OS schedules the wrtc threads (at the top layer two 720p encoders and two decoders in this process), all of which move with machine load: read SFU − direct against the control (direct − direct) at the same layer, and on a loaded host neither is a property of the SFU alone.',
   'With --loaded-classrooms (default: the ramp\'s classroomsPerCore) the WebRTC phase runs a second time beside that many bulk classrooms on the same worker (a second router fed by the ffmpeg publisher), this process pinned to the other core (realUnderLoad; realUnderLoad.background gives the worker\'s CPU and the bulk classrooms\' loss meanwhile).',
   'During the WebRTC phase this process is unpinned (both cores): its wrtc peers (two single-layer encodes and two decoders per latency window, then a 3-layer simulcast encode and the real receivers\' decoders) share the 2 cores with the worker and anything else running; on a loaded host the latency and join figures carry scheduling delay on both paths (the jitter buffers grow with it) and the synthetic camera may not keep 25 fps: read them with the phase\'s loadavg and publisherFps.',
-  'The worker is the project\'s build of mediasoup 3.12.16 against Debian 12 system libraries, with libsrtp2 rebuilt against OpenSSL and our two source patches (scripts/patch-worker-tcp-nodelay.py, scripts/patch-worker-keyframe-window.py).',
+  'The worker is the project\'s build of mediasoup 3.12.16 against Debian 12 system libraries, with libsrtp2 rebuilt against OpenSSL and our source patches (scripts/patch-worker-*.py: TCP_NODELAY, one key-frame window for all simulcast layers, the kernel\'s receive time in transport-cc feedback).',
   'Other engineers may run tests on this machine: each step records os.loadavg() so readers can judge noise.',
+  'The host\'s speed (steps[].hostProbe, hostSpeed; scripts/bench/hostprobe.c): this VM runs in a fast and a slow state that change by the minute and the hour (at a steady 300–311 classrooms the worker took 55–67% of the core in one and 85–95% in the other). Beside the ramp a probe on the worker\'s core, at SCHED_IDLE, times a fixed operation (AES-GCM of a 1,200-byte packet and its sendto to an unread loopback socket; the fastest of 20 batches of 50 every 250 ms, in its own CPU time): ~3.5 µs in the fast state, ~5 µs in the slow one. workerProbeOpsPerPacket = worker µs per packet ÷ the probe\'s µs: the worker\'s cost with the host\'s speed divided out, which is what to compare between runs and hours. hostSpeed.projected gives the capacity the capacity step\'s cost implies at the ramp\'s fastest and slowest probe speeds (linear, as a guide, not a measurement).',
 ];
 
 /** Nearest-rank percentile of sorted values. */

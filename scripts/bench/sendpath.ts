@@ -7,18 +7,18 @@
  * bench/results/sendpath.{json,md}. See README "Benchmarks".
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { z } from 'zod';
+import { buildC } from './cbuild.js';
 import { intListFlag, median, parseFlagsWith, runIfMain, writeResults } from './cli.js';
 import { TARGETS } from './results.js';
 import { machine, WORKER_CORE, type Machine } from './system.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SOURCE = path.join(ROOT, 'scripts/bench/sendpath.c');
 /** One batch run must end; the whole matrix takes seconds. */
 const RUN_TIMEOUT_MS = 60_000;
 
@@ -109,13 +109,7 @@ export interface SendpathResults {
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /** Builds sendpath.c into bench/tmp when the binary is missing or older than its source. */
-export async function buildSendpath(dir = path.join(ROOT, 'bench/tmp')): Promise<string> {
-  const bin = path.join(dir, 'sendpath');
-  if (existsSync(bin) && statSync(bin).mtimeMs >= statSync(SOURCE).mtimeMs) return bin;
-  mkdirSync(dir, { recursive: true });
-  await run('gcc', ['-O2', '-Wall', '-Wextra', '-Werror', '-o', bin, SOURCE], { timeout: RUN_TIMEOUT_MS });
-  return bin;
-}
+export const buildSendpath = (dir?: string): Promise<string> => buildC('sendpath', [], dir);
 
 export async function runOnce(bin: string, classrooms: number, batch: number, rounds: number, core: number | null): Promise<RunLine> {
   const [cmd, args] = core === null ? [bin, []] : ['taskset', ['-c', String(core), bin]];
