@@ -4,7 +4,8 @@ import type { Flags } from './flags.js';
 import { startPublisher } from './publisher.js';
 import { bulkTarget, growTo, removeClassroom, sampledGaps, type BulkClassroom } from './receivers.js';
 import { lossPctBetween } from './seqGaps.js';
-import { round } from './system.js';
+import { HostProbe, type ProbeWindow } from './hostProbe.js';
+import { round, WORKER_CORE } from './system.js';
 
 /**
  * The ramp's load kept running under the WebRTC phase: on the production server's own
@@ -14,9 +15,9 @@ import { round } from './system.js';
  */
 export interface BackgroundLoad {
   classrooms: number;
-  /** Worker CPU and sampled loss of the bulk classrooms since `mark()`. */
+  /** Worker CPU, sampled loss of the bulk classrooms and the host's speed on the worker's core since `mark()`. */
   mark(): Promise<void>;
-  since(): Promise<{ workerCpuPct: number; sampledLossPct: number | null }>;
+  since(): Promise<{ workerCpuPct: number; sampledLossPct: number | null; hostProbe: ProbeWindow | null }>;
   /** Resumes the first `count` bulk classrooms' consumers and pauses the others': the worker forwards to that many. */
   forward(count: number): Promise<void>;
 }
@@ -37,16 +38,21 @@ export async function startBackgroundLoad(pool: WorkerPool, flags: Flags, file: 
     const u = await pooled.worker.getResourceUsage();
     return u.ru_utime + u.ru_stime;
   };
-  let from = { at: performance.now(), cpu: await cpuMs(), gaps: gaps() };
+  const probe = await HostProbe.start(WORKER_CORE);
+  let from = { at: performance.now(), wallMs: Date.now(), cpu: await cpuMs(), gaps: gaps() };
   return {
     classrooms,
     async mark() {
-      from = { at: performance.now(), cpu: await cpuMs(), gaps: gaps() };
+      from = { at: performance.now(), wallMs: Date.now(), cpu: await cpuMs(), gaps: gaps() };
     },
     async since() {
       const wall = performance.now() - from.at;
       const loss = lossPctBetween(from.gaps, gaps());
-      return { workerCpuPct: round((100 * ((await cpuMs()) - from.cpu)) / wall), sampledLossPct: loss === null ? null : round(loss, 3) };
+      return {
+        workerCpuPct: round((100 * ((await cpuMs()) - from.cpu)) / wall),
+        sampledLossPct: loss === null ? null : round(loss, 3),
+        hostProbe: probe ? probe.window(from.wallMs, Date.now()) : null,
+      };
     },
     async forward(count) {
       await Promise.all(bulk.flatMap((c, i) => c.consumers.map((k) => (i < count ? k.resume() : k.pause()))));

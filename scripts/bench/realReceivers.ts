@@ -11,6 +11,7 @@ import { KEY_FRAME_REQUEST_DELAY_MS } from '../../server/media/lessonMedia.js';
 import { CAMERA_SIMULCAST } from '../../client/lib/media.js';
 import { closeJoined, joinBreakdown, joinClassroom, JOIN_MARKS, JOIN_TIMEOUT_MS, pretendChrome, startBenchTeacher, stormJoin, transportPc, type JoinBreakdown, type Joined, type JoinMarks, type StormJoin } from './classroomJoin.js';
 import { startBackgroundLoad } from './background.js';
+import type { ProbeWindow } from './hostProbe.js';
 import { onCleanup } from './cleanup.js';
 import { startDelayProxy } from './delayProxy.js';
 import { measureFrameLatency, type FrameLatency } from './frameLatency.js';
@@ -63,7 +64,7 @@ export interface RealPhaseResult {
    * The bulk classrooms the worker kept serving during this phase, with its CPU and their
    * sampled loss from the start of latency sampling to the end of the join storm.
    */
-  background: { classrooms: number; workerCpuPct: number; sampledLossPct: number | null } | null;
+  background: { classrooms: number; workerCpuPct: number; sampledLossPct: number | null; hostProbe: ProbeWindow | null } | null;
   publisherFramesSent: number;
   /** Frames the synthetic camera actually produced per second (25 asked; timers slip under load). */
   publisherFps: number;

@@ -37,7 +37,7 @@ function background(p: Pick<RealPhaseResult, 'background'>): string {
   if (!b) return 'The worker served only this phase (no bulk classrooms beside it).';
   return (
     `Under load: throughout this phase the same worker also forwarded the ramp's publisher to **${b.classrooms} bulk classrooms** ` +
-    `(worker CPU ${b.workerCpuPct}% from the start of latency sampling to the end of the join storm, their sampled loss ${dash(b.sampledLossPct)}%).`
+    `(worker CPU ${b.workerCpuPct}% from the start of latency sampling to the end of the join storm, their sampled loss ${dash(b.sampledLossPct)}%; host probe on the worker's core ${dash(b.hostProbe?.usPerOp)} µs/op, range ${dash(b.hostProbe?.minUs)}–${dash(b.hostProbe?.maxUs)}).`
   );
 }
 
@@ -92,7 +92,7 @@ function underLoadLine(r: FanoutResults): string {
   if (!u?.background) return 'WebRTC phase beside bulk classrooms: not run';
   const b = u.background;
   return (
-    `**beside ${b.classrooms} bulk classrooms** on the same worker (its CPU ${b.workerCpuPct}%, their sampled loss ${dash(b.sampledLossPct)}%): ` +
+    `**beside ${b.classrooms} bulk classrooms** on the same worker (its CPU ${b.workerCpuPct}%, their sampled loss ${dash(b.sampledLossPct)}%, host probe ${dash(b.hostProbe?.usPerOp)} µs/op): ` +
     `join p95 ${dash(u.join.p95Ms)} ms (${u.join.completed}/${u.join.classrooms}), added latency p99 ${dash(u.latency.layers[0]?.addedP99Ms ?? null)} ms / p50 ${dash(u.latency.layers[0]?.addedP50Ms ?? null)} ms; ` +
     `the generator, confined to one core, is starved: its direct baseline p50 ${dash(u.latency.layers[0]?.sfu.b.latency.p50Ms ?? null)} ms against ${dash(r.latency?.layers[0]?.sfu.b.latency.p50Ms ?? null)} ms on both cores, camera ${u.publisherFps} fps`
   );

@@ -95,6 +95,8 @@ export interface UplinkWindow {
   /** Mean time a video packet waited in the teacher's pacer during the window. */
   pacerMs: number | null;
   bulkSampledLossPct: number | null;
+  /** The host's speed on the worker's core over the window (hostProbe.ts): µs per probe operation, less is faster. */
+  hostProbeUsPerOp: number | null;
   loadavg: [number, number, number];
 }
 
@@ -159,12 +161,14 @@ async function main(flags: UplinkFlags): Promise<void> {
       samples.push(await sendSample(pc));
     }
     const workerCpuPct = round((100 * ((await cpuMs()) - cpu0)) / (performance.now() - t0));
+    const since = await bulk.since();
     const w: UplinkWindow = {
       round: pass,
       bulkClassrooms: classrooms,
       workerCpuPct,
       ...summarizeWindow(samples),
-      bulkSampledLossPct: classrooms > 0 ? (await bulk.since()).sampledLossPct : null,
+      bulkSampledLossPct: classrooms > 0 ? since.sampledLossPct : null,
+      hostProbeUsPerOp: since.hostProbe?.usPerOp ?? null,
       loadavg: loadavg(),
     };
     windows.push(w);
@@ -196,14 +200,14 @@ function markdown(r: { date: string; machine: Machine; flags: UplinkFlags; windo
   const rows = r.windows.map(
     (w) =>
       `| ${w.round} | ${w.bulkClassrooms} | ${w.workerCpuPct} | ${dash(w.estimateKbps.min)} / ${dash(w.estimateKbps.median)} / ${dash(w.estimateKbps.max)} | ` +
-      `${Object.entries(w.sentKbpsByRid).map(([rid, k]) => `${rid} ${k}`).join(', ')} | ${Object.entries(w.widthByRid).map(([rid, px]) => `${rid} ${px}`).join(', ')} | ${dash(w.pacerMs)} | ${dash(w.bulkSampledLossPct)} |`,
+      `${Object.entries(w.sentKbpsByRid).map(([rid, k]) => `${rid} ${k}`).join(', ')} | ${Object.entries(w.widthByRid).map(([rid, px]) => `${rid} ${px}`).join(', ')} | ${dash(w.pacerMs)} | ${dash(w.bulkSampledLossPct)} | ${dash(w.hostProbeUsPerOp)} |`,
   );
   return `# Teacher's uplink beside a busy worker (\`scripts/bench-uplink\`)
 
 ${r.date} on ${r.machine.cpuModel}, ${r.machine.cores} cores, ${r.machine.os}, kernel ${r.machine.kernel}; worker \`${path.basename(path.dirname(r.machine.workerBin))}\`; windows of ${r.flags['window-s']} s after ${r.flags['settle-s']} s settling.
 
-| round | bulk classrooms | worker CPU % | teacher's estimate kbit/s min / median / max | sent kbit/s per layer | width per layer | pacer ms | bulk sampled loss % |
-| --- | ---: | ---: | ---: | --- | --- | ---: | ---: |
+| round | bulk classrooms | worker CPU % | teacher's estimate kbit/s min / median / max | sent kbit/s per layer | width per layer | pacer ms | bulk sampled loss % | host probe µs/op |
+| --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: |
 ${rows.join('\n')}
 
 ${MEASURES}
