@@ -21,6 +21,9 @@ export interface ProbeWindow {
   ticks: number;
 }
 
+/** A window whose probe ran this much slower than the run's fastest is taken for the host's slow state (~3.4 against ~5.0 µs here). */
+export const SLOW_HOST_FACTOR = 1.2;
+
 /** Each tick's work: 20 batches of 50 operations, ~3.5 ms on this host, every 250 ms: ~1.4% of the core. */
 const BATCHES_PER_TICK = 20;
 const TICK_MS = 250;

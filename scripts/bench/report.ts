@@ -1,13 +1,14 @@
 import type { Comparison, FrameLatency, PathFigures } from './frameLatency.js';
 import type { RealPhaseResult } from './realReceivers.js';
 import type { FanoutResults } from './results.js';
+import { SLOW_HOST_FACTOR } from './hostProbe.js';
 import type { StepResult } from './ramp.js';
 
 const dash = (x: number | null | undefined) => (x === null || x === undefined ? '–' : String(x));
 
 const COLUMNS: [string, (s: StepResult) => string][] = [
   ['classrooms', (s) => String(s.classrooms)],
-  ['worker CPU %', (s) => String(s.workerCpuPct)],
+  ['worker CPU % (held again: host slow)', (s) => `${s.workerCpuPct}${(s.setAside ?? []).map((x) => ` (${x.workerCpuPct} at ${dash(x.hostProbeUsPerOp)} µs)`).join('')}`],
   ['of which sys %', (s) => String(s.workerSysPct)],
   ['µs/packet out', (s) => dash(s.workerUsPerPacket)],
   ['host probe µs/op (worker in probe ops/packet)', (s) => `${dash(s.hostProbe?.usPerOp)} (${dash(s.workerProbeOpsPerPacket)})`],
@@ -106,7 +107,8 @@ function hostSpeedLine(r: FanoutResults): string {
     `**host speed** (probe on the worker's core, µs per operation; less is faster): median ${p.median}, fastest step ${p.fastest}, slowest ${p.slowest}. ` +
     `At ${h.atClassrooms} classrooms a packet cost the worker ${h.workerProbeOpsPerPacket} probe operations: ` +
     h.projected.map((x) => `${x.classrooms} classrooms per core at ${x.probeUsPerOp} µs`).join(', ') +
-    ` (linear projection); ${r.targets.classroomsPerCore} at the fastest speed need ≤ ${h.targetProbeOpsPerPacket} operations per packet`
+    ` (linear projection); ${r.targets.classroomsPerCore} at the fastest speed need ≤ ${h.targetProbeOpsPerPacket} operations per packet. ` +
+    `Holds set aside because the host was over ${SLOW_HOST_FACTOR}× slower than the run's fastest and measured again: ${h.holdsSetAside}`
   );
 }
 

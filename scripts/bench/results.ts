@@ -76,6 +76,8 @@ export interface HostSpeed {
   projected: { probeUsPerOp: number; classrooms: number }[];
   /** The worker's cost in probe operations per packet the target needs at the fastest speed. */
   targetProbeOpsPerPacket: number;
+  /** Holds measured again because the host was in its slow state (steps[].setAside). */
+  holdsSetAside: number;
 }
 
 /** Null without probe readings. */
@@ -94,6 +96,7 @@ export function hostSpeed(steps: StepResult[]): HostSpeed | null {
     atClassrooms: at.classrooms,
     projected: [fastest, slowest].map((probeUsPerOp) => ({ probeUsPerOp, classrooms: classroomsAt(probeUsPerOp) })),
     targetProbeOpsPerPacket: round(budgetUsPerS / (TARGETS.classroomsPerCore * fastest * at.classroomPacketsPerS), 2),
+    holdsSetAside: steps.reduce((n, s) => n + (s.setAside?.length ?? 0), 0),
   };
 }
 

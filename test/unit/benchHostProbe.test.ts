@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { HostProbe, summariseTicks } from '../../scripts/bench/hostProbe.js';
 import type { StepResult } from '../../scripts/bench/ramp.js';
-import { probeOps } from '../../scripts/bench/ramp.js';
+import { pickAttempt, probeOps } from '../../scripts/bench/ramp.js';
 import { hostSpeed } from '../../scripts/bench/results.js';
 import { sleep } from '../../scripts/bench/system.js';
 
@@ -53,6 +53,18 @@ describe('bench host probe', () => {
     ]);
     // 500 classrooms at 3.5 µs: 850,000 ÷ (500 × 3.5 × 250) = 1.94 ops per packet.
     expect(h.targetProbeOpsPerPacket).toBe(1.94);
+    expect(h.holdsSetAside).toBe(0);
     expect(hostSpeed([step(100, 20, 7, null)])).toBeNull();
+  });
+
+  it('keeps the hold with the fastest host and records the slow ones as set aside', () => {
+    const slow = step(300, 90, 10, 5);
+    const fast = step(300, 60, 7, 3.5);
+    const picked = pickAttempt([slow, fast]);
+    expect(picked).toMatchObject({ workerCpuPct: 60, hostProbe: { usPerOp: 3.5 } });
+    expect(picked.setAside).toEqual([{ workerCpuPct: 90, workerUsPerPacket: 10, sampledLossPct: 0, hostProbeUsPerOp: 5 }]);
+    // Without probe readings the first hold stands.
+    expect(pickAttempt([step(300, 70, 8, null)]).setAside).toEqual([]);
+    expect(hostSpeed([step(100, 17.5, 7, 3.5), picked])!.holdsSetAside).toBe(1);
   });
 });
