@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchc.h"
+
 #define PAYLOAD 1200
 #define SINKS 50
 /* ~0.2 ms of work: most batches run between two of the worker's wake-ups, undisturbed. */
@@ -36,16 +38,6 @@ static long long nanos(clockid_t clock) {
   struct timespec t;
   clock_gettime(clock, &t);
   return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-static int arg(const char *s, int lo, int hi) {
-  char *end;
-  long v = strtol(s, &end, 10);
-  if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
-    fprintf(stderr, "hostprobe: %s is not a whole number in %d..%d\n", s, lo, hi);
-    exit(2);
-  }
-  return (int)v;
 }
 
 static void fail(const char *what) {
@@ -58,21 +50,14 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: hostprobe BATCHES_PER_TICK TICK_MS SECONDS\n");
     return 2;
   }
-  int batches = arg(argv[1], 1, 10000), tickMs = arg(argv[2], 10, 60000), secs = arg(argv[3], 1, 86400);
+  int batches = bench_arg("hostprobe", argv[1], 1, 10000), tickMs = bench_arg("hostprobe", argv[2], 10, 60000),
+      secs = bench_arg("hostprobe", argv[3], 1, 86400);
 
   struct sched_param idle = {.sched_priority = 0};
   if (sched_setscheduler(0, SCHED_IDLE, &idle)) fail("hostprobe: SCHED_IDLE");
 
   struct sockaddr_in to[SINKS];
-  for (int i = 0; i < SINKS; i++) {
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    int size = 64 * 1024;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof to[i];
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) || bind(fd, (void *)&a, sizeof a) ||
-        getsockname(fd, (void *)&to[i], &len))
-      fail("hostprobe: receiving socket");
-  }
+  for (int i = 0; i < SINKS; i++) bench_unread_sink("hostprobe", &to[i]);
   int tx = socket(AF_INET, SOCK_DGRAM, 0);
   if (tx < 0) fail("hostprobe: sending socket");
 

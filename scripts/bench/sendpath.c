@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchc.h"
+
 #define PAYLOAD 1200
 #define MAX_CLASSROOMS 1000
 #define MAX_BATCH 1024
@@ -28,39 +30,19 @@ static double seconds(clockid_t clock) {
   return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static int arg(const char *s, int lo, int hi) {
-  char *end;
-  long v = strtol(s, &end, 10);
-  if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
-    fprintf(stderr, "sendpath: %s is not a whole number in %d..%d\n", s, lo, hi);
-    exit(2);
-  }
-  return (int)v;
-}
-
 int main(int argc, char **argv) {
   if (argc != 4) {
     fprintf(stderr, "usage: sendpath CLASSROOMS BATCH ROUNDS\n");
     return 2;
   }
-  int n = arg(argv[1], 1, MAX_CLASSROOMS), batch = arg(argv[2], 1, MAX_BATCH), rounds = arg(argv[3], 1, 1000000);
+  int n = bench_arg("sendpath", argv[1], 1, MAX_CLASSROOMS), batch = bench_arg("sendpath", argv[2], 1, MAX_BATCH),
+      rounds = bench_arg("sendpath", argv[3], 1, 1000000);
 
   struct sockaddr_in *to = calloc(n, sizeof *to);
   struct mmsghdr *msgs = calloc(batch, sizeof *msgs);
   struct iovec *iov = calloc(batch, sizeof *iov);
   if (!to || !msgs || !iov) return 1;
-  for (int i = 0; i < n; i++) {
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    /* A small receive buffer, as the bench's unread classrooms: it fills, then the kernel drops. */
-    int size = 64 * 1024;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof to[i];
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) || bind(fd, (void *)&a, sizeof a) ||
-        getsockname(fd, (void *)&to[i], &len)) {
-      perror("sendpath: receiving socket");
-      return 1;
-    }
-  }
+  for (int i = 0; i < n; i++) bench_unread_sink("sendpath", &to[i]);
   int tx = socket(AF_INET, SOCK_DGRAM, 0);
   if (tx < 0) return 1;
   static char payload[PAYLOAD];
