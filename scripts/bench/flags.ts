@@ -29,6 +29,7 @@ const flagsSchema = z
     'latency-readers': z.coerce.number().int().min(0).max(50).default(3),
     'cpu-stop': z.coerce.number().min(1).max(100).default(85),
     'slow-retries': z.coerce.number().int().min(0).max(5).default(2),
+    'slow-wait-s': z.coerce.number().int().min(0).max(600).default(120),
     'loss-stop': z.coerce.number().min(0).max(100).default(1),
     egress: z.enum(['loopback', 'tun']).default('loopback'),
     'srtp-suite': z.enum(SRTP_SUITES).default(BROWSER_SRTP_SUITE),
@@ -65,7 +66,10 @@ export const USAGE = `usage: scripts/bench-fanout [flags]
                         publisher's and the worker's forwarding time measured (default 3; simulcast publisher only)
   --cpu-stop PCT        stop the ramp at this worker CPU % (default 85)
   --slow-retries N      a step whose host probe ran over 1.2× slower than the run's fastest (the host's slow state) is held
-                        again, up to N times; the fastest-host hold is kept, the others are recorded as set aside (default 2)
+                        again once the probe reads fast, up to N times; the fastest-host hold is kept, the others are
+                        recorded as set aside (default 2)
+  --slow-wait-s N       how long to wait for the host to speed up before each such hold; if it does not, the step keeps
+                        what it measured (default 120)
   --loss-stop PCT       stop the ramp above this sampled loss % (default 1)
   --egress WAY          loopback: bulk classrooms are unread UDP sockets on 127.0.0.1 (the kernel's receive path is charged to the worker);
                         tun: they sit behind a tun device whose queue nobody reads, like a NIC's transmit ring (needs root); writes fanout-tun.* (default loopback)

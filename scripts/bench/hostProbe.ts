@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { buildC } from './cbuild.js';
 import { median } from './cli.js';
 import { killOnExit, onCleanup } from './cleanup.js';
-import { round } from './system.js';
+import { round, sleep } from './system.js';
 
 /**
  * The host's speed beside each measurement (hostprobe.c): a fixed operation, SRTP-like
@@ -29,6 +29,8 @@ const BATCHES_PER_TICK = 20;
 const TICK_MS = 250;
 /** Its sinks' buffers fill first (queued, not yet dropped packets cost more): leave that out. */
 const WARMUP_MS = 2_000;
+/** How far back waitUntilFast looks. */
+const RECENT_MS = 3_000;
 /** An upper bound on one run; the probe is stopped long before. */
 const MAX_SECONDS = 6 * 3600;
 
@@ -71,6 +73,20 @@ export class HostProbe {
   window(fromMs: number, toMs: number): ProbeWindow {
     const from = Math.max(fromMs, this.startedAt + WARMUP_MS);
     return summariseTicks(this.ticks.filter((t) => t.atMs >= from && t.atMs <= toMs));
+  }
+
+  /**
+   * Waits until the last few seconds' ticks show the host within SLOW_HOST_FACTOR of `fastestUs`;
+   * false if it stayed slower for `maxMs`.
+   */
+  async waitUntilFast(fastestUs: number, maxMs: number): Promise<boolean> {
+    for (const deadline = Date.now() + maxMs; Date.now() < deadline; ) {
+      await sleep(1_000);
+      const now = Date.now();
+      const recent = this.window(now - RECENT_MS, now);
+      if (recent.usPerOp !== null && recent.ticks >= 3 && recent.usPerOp <= fastestUs * SLOW_HOST_FACTOR) return true;
+    }
+    return false;
   }
 
   stop(): void {

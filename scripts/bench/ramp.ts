@@ -132,8 +132,12 @@ export async function runRamp(
     for (;;) {
       const probeUs = attempts.at(-1)!.hostProbe?.usPerOp ?? null;
       if (probeUs !== null) fastestProbeUs = Math.min(fastestProbeUs, probeUs);
-      if (probeUs === null || probeUs <= fastestProbeUs * SLOW_HOST_FACTOR || attempts.length > flags['slow-retries']) break;
-      log(`${count} classrooms: the host was slow (probe ${probeUs} µs/op against ${fastestProbeUs}); holding again`);
+      if (!probe || probeUs === null || probeUs <= fastestProbeUs * SLOW_HOST_FACTOR || attempts.length > flags['slow-retries']) break;
+      log(`${count} classrooms: the host was slow (probe ${probeUs} µs/op against ${fastestProbeUs}); waiting up to ${flags['slow-wait-s']} s for it to speed up`);
+      if (!(await probe.waitUntilFast(fastestProbeUs, flags['slow-wait-s'] * 1000))) {
+        log(`${count} classrooms: the host stayed slow; keeping what was measured`);
+        break;
+      }
       attempts.push(await hold());
     }
     const step = pickAttempt(attempts);

@@ -32,6 +32,9 @@ describe('bench host probe', () => {
     expect(w.usPerOp).toBeGreaterThan(0);
     expect(w.minUs!).toBeLessThanOrEqual(w.usPerOp!);
     expect(w.maxUs!).toBeGreaterThanOrEqual(w.usPerOp!);
+    // Waiting for the host to be fast: at once against a generous bar, never against an impossible one.
+    expect(await probe!.waitUntilFast(1_000, 30_000)).toBe(true);
+    expect(await probe!.waitUntilFast(0.000_001, 1_500)).toBe(false);
   });
 
   it('summarises ticks by their median, and says so when there are none', () => {
