@@ -10,8 +10,10 @@ import { round, sleep } from './system.js';
  * The host's speed beside each measurement (hostprobe.c): a fixed operation, SRTP-like
  * encryption of a 1,200-byte packet plus its send to an unread loopback socket, timed in the
  * probe's own CPU time on the worker's core at SCHED_IDLE. This VM's speed changes by the hour
- * (the same binaries took 76.6% or 46% of a core for 300 classrooms), so a worker figure is only
- * comparable between runs as a multiple of the probe's.
+ * (the same binaries took 76.6% or 46% of a core for 300 classrooms), so a worker figure is
+ * compared between runs as a multiple of the probe's. The probe's working set stays in the
+ * core's caches, so it misses neighbours' use of the shared caches and memory, which the
+ * worker's does not (README "What the probe misses").
  */
 export interface ProbeWindow {
   /** Median over the window's ticks of µs of the probe's CPU per operation (each tick's fastest batch); null without ticks. */
