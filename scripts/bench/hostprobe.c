@@ -8,16 +8,15 @@
  * It runs at SCHED_IDLE, so it only takes time the worker leaves, and counts its own thread's
  * CPU time. Each tick times several short batches and keeps the fastest: a batch the worker
  * interrupted pays for the caches the worker took (measured: the plain mean rose by half
- * beside a busy worker on an unchanged host), the fastest one does not. A probe that takes 20%
- * longer per operation means the host is about 20% slower.
+ * beside a busy worker on an unchanged host), the fastest one does not. Its working set stays in
+ * the core's caches, so it shows the host's speed switch but not neighbours' contention for the
+ * shared caches and memory, which slows the worker too (README "What the probe misses").
  *
  * usage: hostprobe BATCHES_PER_TICK TICK_MS SECONDS
  *   → one JSON line per tick on stdout: {"atMs": wall-clock ms, "ops": ops in the fastest
  *     batch, "cpuNs": that batch's thread CPU ns}
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <sched.h>
 #include <stdio.h>

@@ -60,7 +60,8 @@ export interface StepResult {
   hostProbe: ProbeWindow | null;
   /**
    * workerUsPerPacket in units of the probe's operation: what a packet costs the worker with
-   * the host's speed divided out, so steps and runs from different hours compare.
+   * the host's speed switch divided out (not its cache and memory contention, which the probe
+   * misses), so steps and runs from different hours compare more closely.
    */
   workerProbeOpsPerPacket: number | null;
   /** Holds of this step measured while the host was in its slow state and measured again (--slow-retries). */

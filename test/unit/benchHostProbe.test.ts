@@ -5,16 +5,18 @@ import { pickAttempt, probeOps } from '../../scripts/bench/ramp.js';
 import { hostSpeed } from '../../scripts/bench/results.js';
 import { sleep } from '../../scripts/bench/system.js';
 
-const step = (classrooms: number, cpu: number, usPerPacket: number, probeUs: number | null): StepResult =>
-  ({
+const step = (classrooms: number, cpu: number, usPerPacket: number, probeUs: number | null): StepResult => {
+  const hostProbe = probeUs === null ? null : { usPerOp: probeUs, minUs: probeUs, maxUs: probeUs, ticks: 10 };
+  return {
     classrooms,
     workerCpuPct: cpu,
     sampledLossPct: 0,
     classroomPacketsPerS: 250,
     workerUsPerPacket: usPerPacket,
-    hostProbe: probeUs === null ? null : { usPerOp: probeUs, minUs: probeUs, maxUs: probeUs, ticks: 10 },
-    workerProbeOpsPerPacket: probeOps(usPerPacket, probeUs === null ? null : { usPerOp: probeUs, minUs: probeUs, maxUs: probeUs, ticks: 10 }),
-  }) as StepResult;
+    hostProbe,
+    workerProbeOpsPerPacket: probeOps(usPerPacket, hostProbe),
+  } as StepResult;
+};
 
 describe('bench host probe', () => {
   let probe: HostProbe | null = null;
