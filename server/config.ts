@@ -144,6 +144,14 @@ const envSchema = z.object({
    * busy worker").
    */
   TONGKE_UPLINK_WORKER_CONSUMER_BUDGET: z.coerce.number().int().min(1).max(100_000).optional(),
+  /**
+   * Share of its core (percent, smoothed over a few seconds) at which a worker takes no new
+   * classrooms while another worker has room; 100 places by consumer count alone. Near its limit
+   * a worker's forwarding p99 grows from under 10 ms to 24–108 ms and joins beside it slow down
+   * (README "Benchmarks"); on a slower host or with costlier classrooms it gets there under its
+   * consumer budget, which this catches.
+   */
+  TONGKE_WORKER_CPU_BUSY_PERCENT: z.coerce.number().int().min(10).max(100).default(75),
   /** Seconds a classroom's media may stay disconnected before the server drops its state. */
   TONGKE_MEDIA_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /**
@@ -207,6 +215,7 @@ function toConfig(env: z.infer<typeof envSchema>) {
       rtcPort: rtcPort === 0 ? null : rtcPort,
       consumerBudget: env.TONGKE_WORKER_CONSUMER_BUDGET,
       uplinkConsumerBudget: env.TONGKE_UPLINK_WORKER_CONSUMER_BUDGET,
+      cpuBusyPct: env.TONGKE_WORKER_CPU_BUSY_PERCENT,
       disconnectGraceMs: env.TONGKE_MEDIA_GRACE_SECONDS * 1000,
       unreachableMs: env.TONGKE_MEDIA_UNREACHABLE_SECONDS * 1000,
       /** null: no TURN relay; pages reach the media ports directly or not at all. */

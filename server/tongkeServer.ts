@@ -123,6 +123,8 @@ export async function startTongke(
       clientDir: opts.clientDir ?? DEFAULT_CLIENT_DIR,
       health: async () => ({
         workers: (await workers.resourceUsage()).length,
+        // For monitoring: how many workers are at their CPU line (new classrooms avoid them).
+        workersBusy: workers.loadReport().filter((w) => w.busy).length,
         liveLessons: service.liveLessonIds().length,
         // For monitoring: the disk is short (recordings stop), without saying how much is free.
         storageLow: !recordingRoom.enough(),

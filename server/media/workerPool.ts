@@ -3,6 +3,8 @@ import mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import type { Logger } from '../logger.js';
 import { MEDIA_CODECS } from './codecs.js';
+import { choosePlacement } from './placement.js';
+import { WorkerLoadWatch, type CpuReading, type WorkerLoad } from './workerLoad.js';
 
 export interface WorkerPoolOptions {
   workerBin: string;
@@ -18,6 +20,13 @@ export interface WorkerPoolOptions {
    * keep it lighter; defaults to consumerBudget. On a tie, placement prefers a worker with none.
    */
   uplinkConsumerBudget?: number;
+  /**
+   * A worker whose smoothed CPU reaches this share of its core takes no new classrooms while
+   * another has room (server/media/workerLoad.ts); 100 places by consumer count alone.
+   */
+  cpuBusyPct?: number;
+  /** How often the workers' CPU is read for that (default 1000 ms). */
+  cpuSampleMs?: number;
   /** libwebrtc field trials for the workers' congestion control; LIBWEBRTC_FIELD_TRIALS unless a benchmark compares. */
   libwebrtcFieldTrials?: string;
 }
@@ -61,12 +70,24 @@ export type WorkerPoolEvents = {
 export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   private readonly workers: PooledWorker[] = [];
   private closed = false;
+  private readonly load: WorkerLoadWatch;
+  private lastCrowdedWarnAt = -Infinity;
 
   private constructor(
     private readonly opts: WorkerPoolOptions,
     private readonly log: Logger,
   ) {
     super();
+    this.load = new WorkerLoadWatch(
+      () => this.cpuReadings(),
+      { intervalMs: opts.cpuSampleMs ?? 1000, busyPct: this.busyPct },
+      log,
+      (index) => this.workers[index]?.consumers ?? 0,
+    );
+  }
+
+  private get busyPct(): number {
+    return this.opts.cpuBusyPct ?? 100;
   }
 
   static async create(opts: WorkerPoolOptions, log: Logger): Promise<WorkerPool> {
@@ -77,6 +98,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     const pool = new WorkerPool(opts, log);
     try {
       for (let i = 0; i < opts.numWorkers; i++) pool.workers.push(await pool.spawn(i));
+      pool.load.start();
     } catch (err) {
       await pool.close();
       throw err;
@@ -145,14 +167,35 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     }
     const alive = this.alive();
     if (alive.length === 0) throw new Error('no live mediasoup worker');
-    const under = alive.filter((w) => w.consumers < this.budgetOf(w));
-    const candidates = under.length > 0 ? under : alive;
-    if (under.length === 0) this.log.warn('every mediasoup worker is over its consumer budget');
-    const fill = (w: PooledWorker) => w.consumers / this.budgetOf(w);
-    return candidates.reduce((best, w) => {
-      const d = fill(w) - fill(best);
-      return d < 0 || (d === 0 && w.uplinks === 0 && best.uplinks > 0) ? w : best;
-    });
+    const { index, crowded } = choosePlacement(
+      alive.map((w) => ({ consumers: w.consumers, budget: this.budgetOf(w), uplinks: w.uplinks, ...this.load.loadOf(w.index) })),
+      this.busyPct,
+    );
+    // A join storm places many classrooms a second: once every 30 s is enough to be seen.
+    if (crowded && Date.now() - this.lastCrowdedWarnAt > 30_000) {
+      this.lastCrowdedWarnAt = Date.now();
+      this.log.warn({ workers: this.loadReport() }, 'every mediasoup worker is over its consumer budget or busy');
+    }
+    return alive[index]!;
+  }
+
+  /** Each live worker's recent CPU and consumers, as placement sees them. */
+  loadReport(): ({ index: number; consumers: number } & WorkerLoad)[] {
+    return this.alive().map((w) => ({ index: w.index, consumers: w.consumers, ...this.load.loadOf(w.index) }));
+  }
+
+  /** Reads every worker's CPU now; resolves once placement sees the reading. */
+  sampleLoad(): Promise<void> {
+    return this.load.sample();
+  }
+
+  private async cpuReadings(): Promise<CpuReading[]> {
+    return Promise.all(
+      this.alive().map(async (w) => {
+        const u = await w.worker.getResourceUsage();
+        return { index: w.index, pid: w.worker.pid, cpuMs: u.ru_utime + u.ru_stime, atMs: performance.now() };
+      }),
+    );
   }
 
   private budgetOf(w: PooledWorker): number {
@@ -226,6 +269,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
+    void this.load.stop();
     for (const w of this.workers) if (!w.webRtcServer.closed) w.webRtcServer.close();
     const pids = this.workers.map((w) => w.worker.pid);
     for (const w of this.workers) if (!w.worker.closed) w.worker.close();

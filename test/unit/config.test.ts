@@ -19,6 +19,12 @@ describe('loadConfig', () => {
     expect(c.tokenSecret).toBeNull();
   });
 
+  it('places by CPU at 75% of a core unless told otherwise, and refuses a line under 10%', () => {
+    expect(loadConfig({ MEDIASOUP_WORKER_BIN: bin }).media.cpuBusyPct).toBe(75);
+    expect(loadConfig({ MEDIASOUP_WORKER_BIN: bin, TONGKE_WORKER_CPU_BUSY_PERCENT: '100' }).media.cpuBusyPct).toBe(100);
+    expect(() => loadConfig({ MEDIASOUP_WORKER_BIN: bin, TONGKE_WORKER_CPU_BUSY_PERCENT: '5' })).toThrow(/TONGKE_WORKER_CPU_BUSY_PERCENT/);
+  });
+
   it('treats RTC port 0 as "pick free ports"', () => {
     expect(loadConfig({ MEDIASOUP_WORKER_BIN: bin, TONGKE_RTC_PORT: '0' }).media.rtcPort).toBeNull();
   });
