@@ -1,6 +1,8 @@
 import type { Figures } from '../shared/audit.js';
 import { accountsPanel } from './admin/accountsPanel.js';
 import { recordingsPanel } from './admin/recordingsPanel.js';
+import { renderMediaLoad } from './admin/mediaLoadLine.js';
+import type { MediaLoad } from '../shared/mediaLoad.js';
 import { apiCall, apiGet, apiSend, download, viaBearer } from './lib/api.js';
 import { barChart } from './lib/chart.js';
 import { byId, el } from './lib/dom.js';
@@ -59,6 +61,7 @@ interface ReportEntry {
 type GroupBy = 'community' | 'school' | 'month' | 'subject';
 
 let lessons: LessonRow[] = [];
+let mediaLoad: MediaLoad | null = null;
 let selectedLesson: string | null = null;
 let selectedSchool: string | null = null;
 let groupRows: GroupRow[] = [];
@@ -258,6 +261,7 @@ function renderAll(): void {
   renderSchool();
   renderReports();
   renderLessons();
+  if (mediaLoad) renderMediaLoad(mediaLoad);
   renderLesson();
   accounts.render();
   recordings.render();
@@ -309,8 +313,11 @@ async function loadReports(): Promise<void> {
 }
 
 async function loadLessons(): Promise<void> {
-  lessons = (await apiGet<{ lessons: LessonRow[] }>('/api/admin/lessons')).lessons;
+  const listed = await apiGet<{ lessons: LessonRow[]; media: MediaLoad }>('/api/admin/lessons');
+  lessons = listed.lessons;
+  mediaLoad = listed.media;
   renderLessons();
+  renderMediaLoad(mediaLoad);
   await loadLesson();
 }
 

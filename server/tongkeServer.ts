@@ -121,10 +121,11 @@ export async function startTongke(
       recordingRoom,
       log,
       clientDir: opts.clientDir ?? DEFAULT_CLIENT_DIR,
+      mediaLoad: () => workers.loadReport(),
       health: async () => ({
         workers: (await workers.resourceUsage()).length,
         // For monitoring: how many workers are at their CPU line (new classrooms avoid them).
-        workersBusy: workers.loadReport().filter((w) => w.busy).length,
+        workersBusy: workers.loadReport().workers.filter((w) => w.busy).length,
         liveLessons: service.liveLessonIds().length,
         // For monitoring: the disk is short (recordings stop), without saying how much is free.
         storageLow: !recordingRoom.enough(),

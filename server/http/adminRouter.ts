@@ -21,6 +21,7 @@ import { recordingsRouter } from './recordingsRouter.js';
 import { reportsRouter } from './reportsRouter.js';
 import { parse } from './validate.js';
 import type { DiskRoom } from '../store/diskRoom.js';
+import type { MediaLoad } from '../../shared/mediaLoad.js';
 
 // The newest lessons only: a county's year holds tens of thousands (the audit covers them all).
 const listQuery = z
@@ -41,6 +42,7 @@ export function adminRouter(deps: {
   recordingsDir: string;
   recordingRoom: DiskRoom;
   log: Logger;
+  mediaLoad: () => MediaLoad;
 }): Router {
   const { store, service } = deps;
   const r = Router();
@@ -67,7 +69,8 @@ export function adminRouter(deps: {
         teacherOnline: state.teacherOnline,
       };
     });
-    res.json({ lessons });
+    // Live reach and the media server's headroom side by side: a busy server explains a live lesson's trouble.
+    res.json({ lessons, media: deps.mediaLoad() });
   });
 
   r.get('/lessons/:lessonId/events', (req, res) => {

@@ -18,6 +18,7 @@ import type { Store } from '../store/types.js';
 import { authenticate } from './adminAuth.js';
 import type { TrustFn } from './clientAddress.js';
 import { adminRouter } from './adminRouter.js';
+import type { MediaLoad } from '../../shared/mediaLoad.js';
 import { authRouter } from './authRouter.js';
 import { sessionCookie } from './sessionCookie.js';
 import { originCheck } from './csrf.js';
@@ -53,6 +54,8 @@ export interface HttpDeps {
   log: Logger;
   clientDir: string;
   health: () => Promise<Record<string, unknown>>;
+  /** The media workers' load, for the admin page's lesson list. */
+  mediaLoad: () => MediaLoad;
 }
 
 export function createHttpApp(deps: HttpDeps): Express {

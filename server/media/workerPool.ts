@@ -3,8 +3,9 @@ import mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import type { Logger } from '../logger.js';
 import { MEDIA_CODECS } from './codecs.js';
+import type { MediaLoad } from '../../shared/mediaLoad.js';
 import { choosePlacement } from './placement.js';
-import { WorkerLoadWatch, type CpuReading, type WorkerLoad } from './workerLoad.js';
+import { WorkerLoadWatch, type CpuReading } from './workerLoad.js';
 
 export interface WorkerPoolOptions {
   workerBin: string;
@@ -180,8 +181,8 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   }
 
   /** Each live worker's recent CPU and consumers, as placement sees them. */
-  loadReport(): ({ index: number; consumers: number } & WorkerLoad)[] {
-    return this.alive().map((w) => ({ index: w.index, consumers: w.consumers, ...this.load.loadOf(w.index) }));
+  loadReport(): MediaLoad {
+    return { busyPct: this.busyPct, workers: this.alive().map((w) => ({ index: w.index, consumers: w.consumers, ...this.load.loadOf(w.index) })) };
   }
 
   /** Reads every worker's CPU now; resolves once placement sees the reading. */

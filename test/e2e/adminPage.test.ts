@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMediaBlockedLesson, buildAuditFixture } from '../helpers/auditFixture.js';
 import { launchBrowser, waitForPage } from '../helpers/browser.js';
 import { teacherPublishing } from '../helpers/publishing.js';
+import { until } from '../helpers/poll.js';
 import { classroomGrant, ok, startTestServer, teacherGrant, type TestServer } from '../helpers/server.js';
+import { loadOnWorker } from '../helpers/workerLoad.js';
 
 describe('the administrator page in Chromium', () => {
   let ts: TestServer;
@@ -83,6 +85,61 @@ describe('the administrator page in Chromium', () => {
       await page.close();
     } finally {
       await live.close();
+    }
+  });
+
+  it('shows each media core’s load, marks a busy one, and warns when every core is busy', async () => {
+    const two = await startTestServer({ TONGKE_NUM_WORKERS: '2', TONGKE_WORKER_CPU_BUSY_PERCENT: '10' });
+    const loads = [await loadOnWorker(two.server.pool, 0, 40), await loadOnWorker(two.server.pool, 1, 40)];
+    const page = await browser.browser.newPage();
+    try {
+      await page.setViewport({ width: 1280, height: 900 });
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(String(e)));
+      const busyOnServer = () => two.server.pool.loadReport().workers.map((w) => w.busy);
+      const workersOnPage = () =>
+        waitForPage(page, () => {
+          const ws = [...document.querySelectorAll<HTMLElement>('#media-load .media-worker')];
+          return ws.length === 2 && ws.every((w) => /\d+%/.test(w.textContent ?? ''))
+            ? { workers: ws.map((w) => [w.dataset.busy, w.textContent]), alert: document.querySelector<HTMLElement>('#media-alert')!.hidden ? null : document.querySelector('#media-alert')!.textContent }
+            : null;
+        });
+      const url = `${two.url}/admin.html#token=${await two.token({ role: 'admin', name: '管理员' })}`;
+
+      // Real forwarding on core 1 only.
+      loads[0]!.feed();
+      await until(() => busyOnServer().join() === 'true,false', 20_000, 'worker 0 busy, worker 1 not');
+      await page.goto(url);
+      const one = (await workersOnPage())!;
+      expect(one.workers[0]).toEqual(['true', expect.stringMatching(/^核心 1：\d+%，40 路繁忙$/)]);
+      expect(one.workers[1]).toEqual(['false', expect.stringMatching(/^核心 2：\d+%，40 路$/)]);
+      expect(one.alert).toBeNull();
+      expect(await page.$eval('#media-load .mark.blocked', (n) => (n as HTMLElement).title)).toContain('其他核心');
+      mkdirSync('test-results', { recursive: true });
+      await page.$eval('#media-load', (n) => n.closest('section')!.scrollIntoView());
+      await page.screenshot({ path: 'test-results/admin-media-busy.png' });
+
+      // Both cores busy: new classrooms have nowhere better to go, and the page says so.
+      loads[1]!.feed();
+      await until(() => busyOnServer().join() === 'true,true', 20_000, 'both workers busy');
+      await page.reload();
+      const both = (await workersOnPage())!;
+      expect(both.workers.map(([busy]) => busy)).toEqual(['true', 'true']);
+      expect(both.alert).toContain('所有核心都已满负荷');
+      // The warning heads the page; the line sits above the lesson list.
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: 'test-results/admin-media-all-busy.png' });
+      await page.$eval('#media-load', (n) => n.closest('section')!.scrollIntoView());
+      await page.screenshot({ path: 'test-results/admin-media-all-busy-line.png' });
+      await page.click('#lang');
+      await waitForPage(page, () => document.querySelector('#media-alert')?.textContent?.startsWith('Every core'));
+      expect(await page.$eval('#media-load', (n) => n.textContent)).toMatch(/^Media forwarding load: core 1: \d+%, 40 streamsbusycore 2/);
+      await page.click('#lang');
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+      for (const l of loads) await l.close();
+      await two.close();
     }
   });
 
