@@ -29,13 +29,6 @@ export const SLOW_HOST_FACTOR = 1.2;
 /** Each tick's work: 20 batches of 50 operations, ~3.5 ms on this host, every 250 ms: ~1.4% of the core. */
 const BATCHES_PER_TICK = 20;
 const TICK_MS = 250;
-/**
- * Streams of the worker-footprint probe: like a worker with this many classrooms, each operation
- * takes the next stream's own cipher context, packet and sink, ~0.8 MB in all, out of the core's
- * own caches. A memory hog on the other core slowed it from 4.14 to 6.01 µs/op while the
- * one-stream probe did not move (3.40 → 3.28; README "What the probe misses").
- */
-export const WIDE_STREAMS = 500;
 /** Its sinks' buffers fill first (queued, not yet dropped packets cost more): leave that out. */
 const WARMUP_MS = 2_000;
 /** How far back waitUntilFast looks. */
@@ -61,15 +54,11 @@ export class HostProbe {
     });
   }
 
-  /**
-   * Starts the probe pinned to `core`, with one stream (the host's speed switch) or WIDE_STREAMS
-   * (that and the shared caches' and memory's contention); null (with the reason on stderr) if it
-   * cannot be built or run.
-   */
-  static async start(core: number, streams = 1): Promise<HostProbe | null> {
+  /** Starts the probe pinned to `core`; null (with the reason on stderr) if it cannot be built or run. */
+  static async start(core: number): Promise<HostProbe | null> {
     try {
       const bin = await buildC('hostprobe', ['-lcrypto']);
-      const child = spawn('taskset', ['-c', String(core), bin, String(BATCHES_PER_TICK), String(TICK_MS), String(MAX_SECONDS), String(streams)], {
+      const child = spawn('taskset', ['-c', String(core), bin, String(BATCHES_PER_TICK), String(TICK_MS), String(MAX_SECONDS)], {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       const probe = new HostProbe(child);

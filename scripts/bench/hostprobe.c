@@ -8,14 +8,11 @@
  * It runs at SCHED_IDLE, so it only takes time the worker leaves, and counts its own thread's
  * CPU time. Each tick times several short batches and keeps the fastest: a batch the worker
  * interrupted pays for the caches the worker took (measured: the plain mean rose by half
- * beside a busy worker on an unchanged host), the fastest one does not. With one stream (the
- * default) its working set stays in the core's caches, so it shows the host's speed switch but
- * not neighbours' contention for the shared caches and memory, which slows the worker too
- * (README "What the probe misses"). With STREAMS streams it works like a worker with that many
- * classrooms: each operation takes the next stream's own cipher context, packet and sink, so its
- * working set (~1.5 kB a stream) spills out of the core's caches as the worker's does.
+ * beside a busy worker on an unchanged host), the fastest one does not. Its working set stays in
+ * the core's caches, so it shows the host's speed switch but not neighbours' contention for the
+ * shared caches and memory, which slows the worker too (README "What the probe misses").
  *
- * usage: hostprobe BATCHES_PER_TICK TICK_MS SECONDS [STREAMS]
+ * usage: hostprobe BATCHES_PER_TICK TICK_MS SECONDS
  *   → one JSON line per tick on stdout: {"atMs": wall-clock ms, "ops": ops in the fastest
  *     batch, "cpuNs": that batch's thread CPU ns}
  */
@@ -32,9 +29,7 @@
 #include "benchc.h"
 
 #define PAYLOAD 1200
-/* One stream's sinks: enough that no one sink's drops dominate. */
 #define SINKS 50
-#define MAX_STREAMS 2000
 /* ~0.2 ms of work: most batches run between two of the worker's wake-ups, undisturbed. */
 #define BATCH_OPS 50
 
@@ -50,33 +45,28 @@ static void fail(const char *what) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4 && argc != 5) {
-    fprintf(stderr, "usage: hostprobe BATCHES_PER_TICK TICK_MS SECONDS [STREAMS]\n");
+  if (argc != 4) {
+    fprintf(stderr, "usage: hostprobe BATCHES_PER_TICK TICK_MS SECONDS\n");
     return 2;
   }
   int batches = bench_arg("hostprobe", argv[1], 1, 10000), tickMs = bench_arg("hostprobe", argv[2], 10, 60000),
-      secs = bench_arg("hostprobe", argv[3], 1, 86400), streams = argc == 5 ? bench_arg("hostprobe", argv[4], 1, MAX_STREAMS) : 1;
+      secs = bench_arg("hostprobe", argv[3], 1, 86400);
 
   struct sched_param idle = {.sched_priority = 0};
   if (sched_setscheduler(0, SCHED_IDLE, &idle)) fail("hostprobe: SCHED_IDLE");
 
-  int sinks = streams > SINKS ? streams : SINKS;
-  struct sockaddr_in *to = calloc(sinks, sizeof *to);
-  EVP_CIPHER_CTX **ctx = calloc(streams, sizeof *ctx);
-  unsigned char *packets = malloc((size_t)streams * (PAYLOAD + 16));
-  if (!to || !ctx || !packets) fail("hostprobe: memory");
-  for (int i = 0; i < sinks; i++) bench_unread_sink("hostprobe", &to[i]);
+  struct sockaddr_in to[SINKS];
+  for (int i = 0; i < SINKS; i++) bench_unread_sink("hostprobe", &to[i]);
   int tx = socket(AF_INET, SOCK_DGRAM, 0);
   if (tx < 0) fail("hostprobe: sending socket");
 
   unsigned char key[16], iv[12], aad[12], tag[16];
+  static unsigned char packet[PAYLOAD + 16];
+  memset(key, 0x11, sizeof key);
   memset(aad, 0x80, sizeof aad);
-  memset(packets, 0x5a, (size_t)streams * (PAYLOAD + 16));
-  for (int i = 0; i < streams; i++) {
-    memset(key, 0x11 + i, sizeof key);
-    ctx[i] = EVP_CIPHER_CTX_new();
-    if (!ctx[i] || !EVP_EncryptInit_ex(ctx[i], EVP_aes_128_gcm(), NULL, key, NULL)) fail("hostprobe: AES-GCM");
-  }
+  memset(packet, 0x5a, sizeof packet);
+  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+  if (!ctx || !EVP_EncryptInit_ex(ctx, EVP_aes_128_gcm(), NULL, key, NULL)) fail("hostprobe: AES-GCM");
 
   long long end = nanos(CLOCK_MONOTONIC) + (long long)secs * 1000000000LL;
   unsigned int seq = 0;
@@ -86,18 +76,16 @@ int main(int argc, char **argv) {
     for (int b = 0; b < batches; b++) {
       long long cpu0 = nanos(CLOCK_THREAD_CPUTIME_ID);
       for (int i = 0; i < BATCH_OPS; i++, seq++) {
-        int len = 0, s = (int)(seq % (unsigned)streams), sink = (int)(seq % (unsigned)sinks);
-        EVP_CIPHER_CTX *c = ctx[s];
-        unsigned char *packet = packets + (size_t)s * (PAYLOAD + 16);
+        int len = 0;
         memset(iv, 0, sizeof iv);
         memcpy(iv + 8, &seq, sizeof seq);
-        if (!EVP_EncryptInit_ex(c, NULL, NULL, NULL, iv) || !EVP_EncryptUpdate(c, NULL, &len, aad, sizeof aad) ||
-            !EVP_EncryptUpdate(c, packet, &len, packet, PAYLOAD) || !EVP_EncryptFinal_ex(c, packet + len, &len) ||
-            !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, sizeof tag, tag))
+        if (!EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, iv) || !EVP_EncryptUpdate(ctx, NULL, &len, aad, sizeof aad) ||
+            !EVP_EncryptUpdate(ctx, packet, &len, packet, PAYLOAD) || !EVP_EncryptFinal_ex(ctx, packet + len, &len) ||
+            !EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, sizeof tag, tag))
           fail("hostprobe: encrypt");
         memcpy(packet + PAYLOAD, tag, sizeof tag);
         /* An unread sink's buffer fills and the kernel drops: that is the path being timed. */
-        (void)!sendto(tx, packet, PAYLOAD + 16, 0, (void *)&to[sink], sizeof to[sink]);
+        (void)!sendto(tx, packet, PAYLOAD + 16, 0, (void *)&to[i % SINKS], sizeof to[i % SINKS]);
       }
       long long cpu = nanos(CLOCK_THREAD_CPUTIME_ID) - cpu0;
       if (best < 0 || cpu < best) best = cpu;
@@ -110,6 +98,6 @@ int main(int argc, char **argv) {
       nanosleep(&t, NULL);
     }
   }
-  for (int i = 0; i < streams; i++) EVP_CIPHER_CTX_free(ctx[i]);
+  EVP_CIPHER_CTX_free(ctx);
   return 0;
 }

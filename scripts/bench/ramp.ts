@@ -1,7 +1,7 @@
 import type { types } from 'mediasoup';
 import type { PooledWorker, WorkerPool } from '../../server/media/workerPool.js';
 import { onCleanup } from './cleanup.js';
-import { HostProbe, SLOW_HOST_FACTOR, WIDE_STREAMS, type ProbeWindow } from './hostProbe.js';
+import { HostProbe, SLOW_HOST_FACTOR, type ProbeWindow } from './hostProbe.js';
 import { perfAvailable, profileWorker, type WorkerProfile } from './profile.js';
 import type { Flags } from './flags.js';
 import { ingressCounters, type IngressCounters, type Publisher } from './publisher.js';
@@ -64,13 +64,6 @@ export interface StepResult {
    * misses), so steps and runs from different hours compare more closely.
    */
   workerProbeOpsPerPacket: number | null;
-  /**
-   * The worker-footprint probe over the hold (WIDE_STREAMS streams: its working set leaves the
-   * core's caches as the worker's does, so it also slows when neighbours contend for the shared
-   * caches and memory), and workerUsPerPacket in its operations; null without it.
-   */
-  hostProbeWide: ProbeWindow | null;
-  workerWideProbeOpsPerPacket: number | null;
   /** Holds of this step measured while the host was in its slow state and measured again (--slow-retries). */
   setAside: { workerCpuPct: number; workerUsPerPacket: number | null; sampledLossPct: number | null; hostProbeUsPerOp: number | null }[];
   loadavg: [number, number, number];
@@ -113,7 +106,6 @@ export async function runRamp(
   let stoppedBy = 'all steps done';
   const profiling = flags['profile-s'] > 0 && (await perfAvailable());
   const probe = await HostProbe.start(WORKER_CORE);
-  const wideProbe = await HostProbe.start(WORKER_CORE, WIDE_STREAMS);
   if (flags['profile-s'] > 0 && !profiling) log('perf is not installed (Debian linux-perf, scripts/setup): steps are not profiled');
 
   let fastestProbeUs = Infinity;
@@ -130,18 +122,10 @@ export async function runRamp(
       const holdFrom = Date.now();
       await sleep(flags['hold-s'] * 1000);
       const hostProbe = probe ? probe.window(holdFrom, Date.now()) : null;
-      const hostProbeWide = wideProbe ? wideProbe.window(holdFrom, Date.now()) : null;
       const forwarding = flags['latency-readers'] > 0 ? (publisher.forwarding?.take() ?? null) : null;
       const b = await snapshot(pooled, publisher, classrooms, sample);
       const measured = await summarize(count, classrooms, sample, pooled, a, b, setupMs);
-      return {
-        ...measured,
-        forwarding,
-        hostProbe,
-        workerProbeOpsPerPacket: probeOps(measured.workerUsPerPacket, hostProbe),
-        hostProbeWide,
-        workerWideProbeOpsPerPacket: probeOps(measured.workerUsPerPacket, hostProbeWide),
-      };
+      return { ...measured, forwarding, hostProbe, workerProbeOpsPerPacket: probeOps(measured.workerUsPerPacket, hostProbe) };
     };
     // A hold in the host's slow state is measured again (--slow-retries), so that one slow spell
     // does not decide where the ramp stops; what was set aside stays in the step's record.
@@ -173,7 +157,6 @@ export async function runRamp(
     }
   }
   probe?.stop();
-  wideProbe?.stop();
   const first = steps[0];
   return { steps, stoppedBy, publisherKbps: first ? first.ingressKbps : null };
 }
@@ -277,8 +260,6 @@ async function summarize(
     profile: null,
     hostProbe: null,
     workerProbeOpsPerPacket: null,
-    hostProbeWide: null,
-    workerWideProbeOpsPerPacket: null,
     setAside: [],
     loadavg: loadavg(),
   };
@@ -314,7 +295,6 @@ function stepLine(s: StepResult): string {
     `load ${s.loadavg.join(' ')}` +
     (s.forwarding ? `; forwarding p50/p99/max ${s.forwarding.p50Ms ?? '–'}/${s.forwarding.p99Ms ?? '–'}/${s.forwarding.maxMs ?? '–'} ms (${s.forwarding.packets} pkts)` : '') +
     (s.hostProbe?.usPerOp ? `; host probe ${s.hostProbe.usPerOp} µs/op, worker ${s.workerProbeOpsPerPacket ?? '–'} probe ops/packet` : '') +
-    (s.hostProbeWide?.usPerOp ? `; wide probe ${s.hostProbeWide.usPerOp} µs/op, worker ${s.workerWideProbeOpsPerPacket ?? '–'} of its ops/packet` : '') +
     (s.setAside.length > 0 ? `; set aside (host slow): ${s.setAside.map((x) => `${x.workerCpuPct}% at ${x.hostProbeUsPerOp ?? '–'} µs/op`).join(', ')}` : '') +
     (s.profile ? `; perf: kernel ${s.profile.kernelPct}%, loopback receive ${s.profile.loopbackReceivePct}%, SRTP ${s.profile.srtpPct}%` : '')
   );

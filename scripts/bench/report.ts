@@ -12,7 +12,6 @@ const COLUMNS: [string, (s: StepResult) => string][] = [
   ['of which sys %', (s) => String(s.workerSysPct)],
   ['µs/packet out', (s) => dash(s.workerUsPerPacket)],
   ['host probe µs/op (worker in probe ops/packet)', (s) => `${dash(s.hostProbe?.usPerOp)} (${dash(s.workerProbeOpsPerPacket)})`],
-  ['wide probe µs/op (worker in its ops/packet)', (s) => `${dash(s.hostProbeWide?.usPerOp)} (${dash(s.workerWideProbeOpsPerPacket)})`],
   ['sampled loss %', (s) => dash(s.sampledLossPct)],
   ['ingress loss %', (s) => dash(s.ingressLossPct)],
   ['ingress kbit/s', (s) => String(s.ingressKbps)],

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { HostProbe, summariseTicks, WIDE_STREAMS } from '../../scripts/bench/hostProbe.js';
+import { HostProbe, summariseTicks } from '../../scripts/bench/hostProbe.js';
 import type { StepResult } from '../../scripts/bench/ramp.js';
 import { pickAttempt, probeOps } from '../../scripts/bench/ramp.js';
 import { hostSpeed } from '../../scripts/bench/results.js';
@@ -37,20 +37,6 @@ describe('bench host probe', () => {
     // Waiting for the host to be fast: at once against a generous bar, never against an impossible one.
     expect(await probe!.waitUntilFast(1_000, 30_000)).toBe(true);
     expect(await probe!.waitUntilFast(0.000_001, 1_500)).toBe(false);
-  });
-
-  it('runs the worker-footprint probe too: many streams, each its own cipher context, packet and sink', { timeout: 60_000 }, async () => {
-    const started = Date.now();
-    const wide = await HostProbe.start(0, WIDE_STREAMS);
-    try {
-      expect(wide).not.toBeNull();
-      let w = wide!.window(started, Date.now());
-      for (const deadline = Date.now() + 30_000; w.ticks < 2 && Date.now() < deadline; w = wide!.window(started, Date.now())) await sleep(250);
-      expect(w.ticks).toBeGreaterThanOrEqual(2);
-      expect(w.usPerOp).toBeGreaterThan(0);
-    } finally {
-      wide?.stop();
-    }
   });
 
   it('summarises ticks by their median, and says so when there are none', () => {
