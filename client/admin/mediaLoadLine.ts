@@ -19,6 +19,6 @@ export function renderMediaLoad(load: MediaLoad): void {
   const allBusy = load.workers.length > 0 && load.workers.every((w) => w.busy);
   line.replaceChildren(el('strong', { text: t('mediaLoad') }), ...parts);
   const alert = byId('media-alert');
-  alert.textContent = allBusy ? t('mediaAllBusy') : '';
+  alert.textContent = allBusy ? t('mediaAllBusy', { pct: load.busyPct }) : '';
   alert.hidden = !allBusy;
 }

@@ -106,9 +106,9 @@ export class WorkerLoadWatch {
       const prev = this.last.get(r.index);
       this.last.set(r.index, r);
       const before = this.loadOf(r.index);
-      // A replacement worker in the slot starts over: its predecessor's clock says nothing about it.
-      const interval = prev && prev.pid === r.pid ? cpuPctBetween(prev, r) : null;
-      const load = prev && prev.pid === r.pid ? nextLoad(before, interval, this.opts.busyPct) : { cpuPct: null, busy: false };
+      // A first reading, or a replacement worker in the slot (its predecessor's clock says nothing
+      // about it), gives no interval: the slot starts over.
+      const load = nextLoad(before, prev ? cpuPctBetween(prev, r) : null, this.opts.busyPct);
       this.loads.set(r.index, load);
       this.logChange(r.index, before, load);
     }

@@ -185,11 +185,6 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     return { busyPct: this.busyPct, workers: this.alive().map((w) => ({ index: w.index, consumers: w.consumers, ...this.load.loadOf(w.index) })) };
   }
 
-  /** Reads every worker's CPU now; resolves once placement sees the reading. */
-  sampleLoad(): Promise<void> {
-    return this.load.sample();
-  }
-
   private async cpuReadings(): Promise<CpuReading[]> {
     return Promise.all(
       this.alive().map(async (w) => {

@@ -125,7 +125,7 @@ describe('the administrator page in Chromium', () => {
       await page.reload();
       const both = (await workersOnPage())!;
       expect(both.workers.map(([busy]) => busy)).toEqual(['true', 'true']);
-      expect(both.alert).toContain('所有核心都已满负荷');
+      expect(both.alert).toContain('所有核心都已繁忙（CPU 达 10% 以上）');
       // The warning heads the page; the line sits above the lesson list.
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: 'test-results/admin-media-all-busy.png' });
