@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { audioRtpParameters, simulcastVideoRtpParameters, videoRtpParameters } from '../helpers/rtp.js';
 import { teacherPublishing } from '../helpers/publishing.js';
 import { call, classroomGrant, ok, startTestServer, teacherGrant, type ClientSocket, type TestServer } from '../helpers/server.js';
+import { until } from '../helpers/poll.js';
+import { loadOnWorker } from '../helpers/workerLoad.js';
 
 const simulcastVideo = simulcastVideoRtpParameters;
 
@@ -78,6 +80,27 @@ describe('media at scale and under faults', () => {
     expect((await uplinks()).sort()).toEqual([0, 2]);
     await ok(teacher, 'stage:remove', { classroomId: 'demo-recv-1' });
     expect(await uplinks()).toEqual([0, 0]);
+  });
+
+  it('places a joining classroom on the quiet worker when the emptier one is busy forwarding', async () => {
+    ts = await startTestServer({ TONGKE_NUM_WORKERS: '2', TONGKE_WORKER_CPU_BUSY_PERCENT: '10' });
+    const teacher = await ts.connect(teacherGrant(ts.lesson.id));
+    const t = await teacherPublishing(teacher);
+    // Worker 0 forwards a real stream to 40 consumers; worker 1 holds 60 idle ones: by count alone
+    // the classroom would go to worker 0.
+    const loads = [await loadOnWorker(ts.server.pool, 0, 40), await loadOnWorker(ts.server.pool, 1, 60)];
+    try {
+      loads[0]!.feed();
+      const busy = () => ts.server.pool.loadReport().workers.map((w) => w.busy).join();
+      await until(() => busy() === 'true,false', 20_000, 'worker 0 busy, worker 1 not');
+      const room = await ts.connect(classroomGrant(ts.lesson.id, 'demo-recv-1'));
+      await receive(room, [t.video.producerId, t.audio.producerId]);
+      const media = await ts.server.service.media(ts.lesson.id);
+      expect(media.describePeer(room.id!)!.slot).toBe(1);
+      expect((await ts.server.pool.resourceUsage()).map((w) => w.consumers)).toEqual([40, 62]);
+    } finally {
+      for (const l of loads) await l.close();
+    }
   });
 
   it('enforces 自动/高清/流畅/仅音频 on the server and keeps the choice across reconnects', async () => {
