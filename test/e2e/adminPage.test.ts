@@ -5,7 +5,7 @@ import { launchBrowser, waitForPage } from '../helpers/browser.js';
 import { teacherPublishing } from '../helpers/publishing.js';
 import { until } from '../helpers/poll.js';
 import { classroomGrant, ok, startTestServer, teacherGrant, type TestServer } from '../helpers/server.js';
-import { loadOnWorker } from '../helpers/workerLoad.js';
+import { loadOnWorker } from '../helpers/forwardingLoad.js';
 
 describe('the administrator page in Chromium', () => {
   let ts: TestServer;

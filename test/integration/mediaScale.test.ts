@@ -3,7 +3,7 @@ import { audioRtpParameters, simulcastVideoRtpParameters, videoRtpParameters } f
 import { teacherPublishing } from '../helpers/publishing.js';
 import { call, classroomGrant, ok, startTestServer, teacherGrant, type ClientSocket, type TestServer } from '../helpers/server.js';
 import { until } from '../helpers/poll.js';
-import { loadOnWorker } from '../helpers/workerLoad.js';
+import { loadOnWorker } from '../helpers/forwardingLoad.js';
 
 const simulcastVideo = simulcastVideoRtpParameters;
 

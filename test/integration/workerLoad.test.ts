@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/logger.js';
 import { WorkerPool } from '../../server/media/workerPool.js';
 import { until } from '../helpers/poll.js';
-import { loadOnWorker, type WorkerLoad } from '../helpers/workerLoad.js';
+import { loadOnWorker, type ForwardingLoad } from '../helpers/forwardingLoad.js';
 
 const BUSY_PCT = 20;
 
 describe('placing classrooms by the workers’ measured CPU', () => {
   let pool: WorkerPool;
-  let loads: WorkerLoad[] = [];
+  let loads: ForwardingLoad[] = [];
 
   beforeAll(async () => {
     pool = await WorkerPool.create(

@@ -16,7 +16,7 @@ function rtp(seq: number): Buffer {
   return b;
 }
 
-export interface WorkerLoad {
+export interface ForwardingLoad {
   /** Starts sending ~4,000 packets/s into the producer: with 40 consumers, ~160,000 sends a second on that worker's core. */
   feed(): void;
   /** Stops sending (the consumers stay). */
@@ -30,7 +30,7 @@ export interface WorkerLoad {
  * the kernel drops, as for the fan-out benchmark's bulk classrooms). Placement counts the
  * consumers. Nothing is sent until feed().
  */
-export async function loadOnWorker(pool: WorkerPool, index: number, consumers: number): Promise<WorkerLoad> {
+export async function loadOnWorker(pool: WorkerPool, index: number, consumers: number): Promise<ForwardingLoad> {
   const sockets: Socket[] = [];
   const udp = async () => {
     const s = createSocket('udp4');
