@@ -8,7 +8,7 @@ import { quizPanel } from './classroom/quizPanel.js';
 import { attendanceForm } from './lib/attendanceForm.js';
 import { classroomWall } from './lib/classroomWall.js';
 import { byId, el, tokenFromLocation } from './lib/dom.js';
-import { t } from './lib/i18n.js';
+import { layerName, t } from './lib/i18n.js';
 import { emptyReceiveStats, MediaSession, sessionCount } from './lib/media.js';
 import { sessionReach, watchMediaReach } from './lib/mediaReach.js';
 import { attachTrack, detachTrack, playWithSound } from './lib/players.js';
@@ -250,6 +250,16 @@ function renderMediaState(): void {
   mediaState.dataset.active = String(receivingWanted && flowing);
 }
 
+/** The server lowered the picture to keep up (load shedding): say so, lest the assistant blame the network. */
+function renderServerBusy(s: LessonState): void {
+  const box = byId('server-busy');
+  const { qualityMode, serverLayerCap } = s.viewer;
+  // 流畅 already takes the lowest layer, 仅音频 none: a cap changes nothing they see.
+  const cap = s.status === 'live' && (qualityMode === 'auto' || qualityMode === 'high') ? serverLayerCap : null;
+  box.hidden = cap === null;
+  box.textContent = cap === null ? '' : t('serverBusyCap', { layer: t(layerName(cap)) });
+}
+
 function render(s: LessonState): void {
   renderLessonHeader(s);
   document.body.dataset.role = s.viewer.role;
@@ -274,6 +284,7 @@ function render(s: LessonState): void {
   if (document.activeElement !== qualitySelect) qualitySelect.value = chosenMode(s);
   qualitySelect.disabled = s.status !== 'live';
   byId('audio-only').hidden = s.viewer.qualityMode !== 'audio';
+  renderServerBusy(s);
   renderLink(s);
   stageSide.hidden = stagePlayers.size === 0;
   for (const [id, p] of stagePlayers) {

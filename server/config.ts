@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { TRUST_PRESETS, type TrustProxy } from './http/clientAddress.js';
+import { SHED_TIMING } from './media/layerShedding.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const executable = z.string().refine(
@@ -152,6 +153,13 @@ const envSchema = z.object({
    * consumer budget, which this catches.
    */
   TONGKE_WORKER_CPU_BUSY_PERCENT: z.coerce.number().int().min(10).max(100).default(75),
+  /**
+   * Share of its core at which a worker caps the simulcast layer of the classrooms already on it
+   * (640 px, then 320 px) until it has room again; 100 never does. Past ~90% every classroom on
+   * the worker starts losing packets (bench-fanout); sharpness is the cheaper thing to give up.
+   * Not under the busy line: new classrooms should go elsewhere before anyone is capped.
+   */
+  TONGKE_WORKER_CPU_SHED_PERCENT: z.coerce.number().int().min(10).max(100).default(90),
   /** Seconds a classroom's media may stay disconnected before the server drops its state. */
   TONGKE_MEDIA_GRACE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /**
@@ -216,6 +224,9 @@ function toConfig(env: z.infer<typeof envSchema>) {
       consumerBudget: env.TONGKE_WORKER_CONSUMER_BUDGET,
       uplinkConsumerBudget: env.TONGKE_UPLINK_WORKER_CONSUMER_BUDGET,
       cpuBusyPct: env.TONGKE_WORKER_CPU_BUSY_PERCENT,
+      cpuShedPct: env.TONGKE_WORKER_CPU_SHED_PERCENT,
+      /** How long load shedding waits for a step's effect and holds a step; tests shorten it. */
+      shedTiming: SHED_TIMING,
       disconnectGraceMs: env.TONGKE_MEDIA_GRACE_SECONDS * 1000,
       unreachableMs: env.TONGKE_MEDIA_UNREACHABLE_SECONDS * 1000,
       /** null: no TURN relay; pages reach the media ports directly or not at all. */
@@ -319,6 +330,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((parsed.data.TONGKE_TURN_URLS.length > 0) !== (parsed.data.TONGKE_TURN_SECRET !== undefined)) {
     const missing = parsed.data.TONGKE_TURN_SECRET === undefined ? 'TONGKE_TURN_SECRET' : 'TONGKE_TURN_URLS';
     throw new ConfigError(`Invalid configuration:\n  ${missing}: TONGKE_TURN_URLS and TONGKE_TURN_SECRET (or _FILE) go together`);
+  }
+  const { TONGKE_WORKER_CPU_BUSY_PERCENT: busyPct, TONGKE_WORKER_CPU_SHED_PERCENT: shedPct } = parsed.data;
+  if (busyPct < 100 && shedPct < busyPct) {
+    throw new ConfigError(
+      `Invalid configuration:\n  TONGKE_WORKER_CPU_SHED_PERCENT: ${shedPct} is under TONGKE_WORKER_CPU_BUSY_PERCENT (${busyPct}); classrooms would be capped before new ones went elsewhere`,
+    );
   }
   if (parsed.data.NODE_ENV === 'production' && !parsed.data.TONGKE_TOKEN_SECRET) {
     throw new ConfigError(

@@ -77,6 +77,12 @@ export const lessonStateSchema = z.object({
     role: z.enum(['teacher', 'assistant', 'inspector']),
     classroomId: idSchema.nullable(),
     qualityMode: qualityModeSchema,
+    /**
+     * While the media server's core that serves this classroom is at its limit, the highest
+     * simulcast layer it forwards to it (0: 320 px, 1: 640 px); null: no cap. The page says the
+     * blur is the server's, not the classroom's network.
+     */
+    serverLayerCap: z.number().int().min(0).nullable(),
   }),
 });
 export type LessonState = z.infer<typeof lessonStateSchema>;

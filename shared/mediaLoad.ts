@@ -12,10 +12,17 @@ export interface WorkerLoadView {
   cpuPct: number | null;
   /** At the busy line: new classrooms go to another worker while one has room. */
   busy: boolean;
+  /**
+   * At its core's limit, the highest simulcast layer its classrooms receive for now (0: 320 px,
+   * 1: 640 px); null: no cap (server/media/layerShedding.ts).
+   */
+  layerCap: number | null;
 }
 
 export interface MediaLoad {
   /** The busy line, TONGKE_WORKER_CPU_BUSY_PERCENT; 100 means placement ignores CPU. */
   busyPct: number;
+  /** The shed line, TONGKE_WORKER_CPU_SHED_PERCENT; 100 means no worker caps its classrooms. */
+  shedPct: number;
   workers: WorkerLoadView[];
 }

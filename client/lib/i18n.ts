@@ -214,6 +214,9 @@ const zh = {
   mediaBusyMark: '繁忙',
   mediaBusyHint: '该核心的 CPU 已达 {pct}%：新加入的课堂改由其他核心转发',
   mediaAllBusy: '媒体服务器的所有核心都已繁忙（CPU 达 {pct}% 以上）：现在加入的课堂可能卡顿、丢包。请联系运维增加服务器核心。',
+  mediaShedMark: '画质已降至{layer}',
+  mediaShedHint: '该核心的 CPU 达到 {pct}%：其上的课堂暂时只收{layer}画面，以免全部卡顿；有余力后自动恢复',
+  serverBusyCap: '媒体服务器繁忙，画面暂时降为{layer}，声音不受影响。这不是本教室网络的问题，无需调整。',
   rowError: '第 {row} 行：{msg}',
   drillDown: '课程明细',
   pickLesson: '点击上方课程查看明细与日志',
@@ -509,6 +512,9 @@ const en: Record<Key, string> = {
   mediaBusyMark: 'busy',
   mediaBusyHint: "This core's CPU has reached {pct}%: newly joining classrooms go to another core",
   mediaAllBusy: 'Every core of the media server is busy (CPU at {pct}% or more): classrooms joining now may stutter and lose packets. Ask operations to add server cores.',
+  mediaShedMark: 'picture lowered to {layer}',
+  mediaShedHint: "This core's CPU reached {pct}%: its classrooms receive the {layer} picture for now, so none of them stutters; it comes back by itself once there is room",
+  serverBusyCap: "The media server is busy: the picture is lowered to {layer} for now; sound is unaffected. This is not your classroom's network; nothing to change.",
   rowError: 'Row {row}: {msg}',
   drillDown: 'Lesson detail',
   pickLesson: 'Click a lesson above to see its detail and log',
@@ -599,6 +605,11 @@ export function currentLang(): Lang {
 export function t(key: Key, vars: Record<string, string | number> = {}): string {
   const text: string = currentLang() === 'en' ? en[key] : zh[key];
   return text.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
+}
+
+/** The name of a simulcast layer of the teacher's camera (0 lowest): 流畅, 标清, 高清. */
+export function layerName(layer: number): Key {
+  return layer <= 0 ? 'layerLow' : layer === 1 ? 'layerMid' : 'layerHigh';
 }
 
 /** Re-renders every [data-i18n] element, and lets the page re-render its own text. */

@@ -108,6 +108,19 @@ export function buildView(rt: Runtime, viewer: Participant): LessonState {
       role: viewer.kind === 'classroom' ? 'assistant' : viewer.kind,
       classroomId: viewerClassroomId,
       qualityMode: viewerClassroomId ? (rt.qualityModes.get(viewerClassroomId) ?? 'auto') : 'auto',
+      serverLayerCap: viewerClassroomId ? serverLayerCap(rt, viewerClassroomId) : null,
     },
   };
+}
+
+/** The lowest cap a worker at its limit puts on any page of the classroom (load shedding). */
+function serverLayerCap(rt: Runtime, classroomId: string): number | null {
+  if (!rt.media) return null;
+  let cap: number | null = null;
+  for (const [peerId, p] of rt.peers) {
+    if (p.kind !== 'classroom' || p.classroomId !== classroomId) continue;
+    const c = rt.media.layerCapOf(peerId);
+    if (c !== null && (cap === null || c < cap)) cap = c;
+  }
+  return cap;
 }

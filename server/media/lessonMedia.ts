@@ -161,6 +161,22 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
       () => this.probeTargets(),
       (transportId, estimateBps) => this.log.debug({ transportId, estimateBps }, 'downlink below its layer: probing'),
     );
+    pool.on('layerCap', this.onLayerCap);
+  }
+
+  /** A worker of the lesson caps its classrooms' layers, or lifts the cap (layerShedding.ts). */
+  private readonly onLayerCap = (index: number): void => {
+    const onIt = (peer: Peer) => peer.site?.pooled.index === index;
+    void this.applyPreferredLayers(onIt).then(() => {
+      // Their pages say why the picture changed (LessonState.viewer.serverLayerCap).
+      for (const peer of this.peers.values()) if (onIt(peer)) this.emit('layersChanged', peer.id);
+    });
+  };
+
+  /** The highest layer the peer's worker forwards while at its core's limit; null: no cap. */
+  layerCapOf(peerId: string): number | null {
+    const site = this.peers.get(peerId)?.site;
+    return site ? this.pool.layerCapOf(site.pooled.index) : null;
   }
 
   private *probeTargets(): Iterable<ProbeTarget> {
@@ -435,17 +451,21 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     };
     const watch = new SenderLayers(counts, (cap) => {
       this.log.info({ producerId: producer.id, cap }, cap === null ? 'sender sends all layers again' : 'sender stopped its upper layers: classrooms capped');
-      void this.applyPreferredLayers(producer.id);
+      void this.applyPreferredLayers(() => true, producer.id);
     });
     this.senderLayers.set(producer.id, watch);
   }
 
-  /** Every consumer of a producer back in line with its peer's mode and the sender's cap. */
-  private async applyPreferredLayers(producerId: string): Promise<void> {
-    for (const peer of this.peers.values()) {
-      for (const c of peer.consumers.values()) {
-        if (c.producerId !== producerId || c.closed || c.type !== 'simulcast') continue;
-        await c.setPreferredLayers(this.layersFor(peer.mode, producerId)).catch(() => {});
+  /**
+   * The simulcast consumers of the chosen peers (of one producer, or all) back in line with their
+   * peer's mode, the sender's cap and their worker's.
+   */
+  private async applyPreferredLayers(which: (peer: Peer) => boolean, producerId?: string): Promise<void> {
+    for (const peer of [...this.peers.values()]) {
+      if (!which(peer)) continue;
+      for (const c of [...peer.consumers.values()]) {
+        if ((producerId !== undefined && c.producerId !== producerId) || c.closed || c.type !== 'simulcast') continue;
+        await c.setPreferredLayers(this.layersFor(peer, c.producerId)).catch(() => {});
       }
     }
   }
@@ -567,7 +587,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
         producerId,
         rtpCapabilities,
         paused: true,
-        ...(simulcast ? { preferredLayers: this.layersFor(peer.mode, producerId) } : {}),
+        ...(simulcast ? { preferredLayers: this.layersFor(peer, producerId) } : {}),
         appData: { peerId },
       }),
     );
@@ -599,11 +619,14 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
     };
   }
 
-  /** The layers a peer's mode asks for, no higher than what the sender still sends. */
-  private layersFor(mode: QualityMode, producerId: string): types.ConsumerLayers {
-    const wanted = mode === 'audio' ? 0 : SPATIAL_FOR[mode];
-    const cap = this.senderLayers.get(producerId)?.current ?? null;
-    return { spatialLayer: cap === null ? wanted : Math.min(wanted, cap), temporalLayer: 2 };
+  /**
+   * The layers a peer's mode asks for, no higher than what the sender still sends, nor than its
+   * worker forwards while at its core's limit.
+   */
+  private layersFor(peer: Peer, producerId: string): types.ConsumerLayers {
+    const wanted = peer.mode === 'audio' ? 0 : SPATIAL_FOR[peer.mode];
+    const caps = [this.senderLayers.get(producerId)?.current ?? null, peer.site ? this.pool.layerCapOf(peer.site.pooled.index) : null];
+    return { spatialLayer: caps.reduce<number>((layer, cap) => (cap === null ? layer : Math.min(layer, cap)), wanted), temporalLayer: 2 };
   }
 
   async resumeConsumer(peerId: string, consumerId: string): Promise<void> {
@@ -634,7 +657,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
         continue;
       }
       if (c.type === 'simulcast' || c.type === 'svc') {
-        await media('setPreferredLayers', () => c.setPreferredLayers(this.layersFor(mode, c.producerId)));
+        await media('setPreferredLayers', () => c.setPreferredLayers(this.layersFor(peer, c.producerId)));
       }
       // Resuming asks the teacher for a key frame by itself (see resumeConsumer).
       if (c.paused) await media('resume', () => c.resume());
@@ -832,6 +855,7 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.pool.off('layerCap', this.onLayerCap);
     this.prober.close();
     for (const w of this.senderLayers.values()) w.close();
     this.senderLayers.clear();

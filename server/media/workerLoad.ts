@@ -63,6 +63,8 @@ export class WorkerLoadWatch {
     private readonly opts: WorkerLoadOptions,
     private readonly log: Logger,
     private readonly consumersOf: (index: number) => number,
+    /** Told every worker's load after each reading (load shedding, layerShedding.ts). */
+    private readonly onLoad: (index: number, load: WorkerLoad) => void = () => {},
   ) {}
 
   start(): void {
@@ -111,6 +113,7 @@ export class WorkerLoadWatch {
       const load = nextLoad(before, prev ? cpuPctBetween(prev, r) : null, this.opts.busyPct);
       this.loads.set(r.index, load);
       this.logChange(r.index, before, load);
+      this.onLoad(r.index, load);
     }
     for (const index of [...this.last.keys()]) {
       if (seen.has(index)) continue;

@@ -5,7 +5,8 @@ import type { Logger } from '../logger.js';
 import { MEDIA_CODECS } from './codecs.js';
 import type { MediaLoad } from '../../shared/mediaLoad.js';
 import { choosePlacement } from './placement.js';
-import { WorkerLoadWatch, type CpuReading } from './workerLoad.js';
+import { WorkerLoadWatch, type CpuReading, type WorkerLoad } from './workerLoad.js';
+import { LayerShedding, type ShedTiming } from './layerShedding.js';
 
 export interface WorkerPoolOptions {
   workerBin: string;
@@ -26,6 +27,13 @@ export interface WorkerPoolOptions {
    * another has room (server/media/workerLoad.ts); 100 places by consumer count alone.
    */
   cpuBusyPct?: number;
+  /**
+   * A worker whose smoothed CPU stays at this share of its core caps the simulcast layer its
+   * classrooms receive, a layer at a time, until it has room again (layerShedding.ts); 100: never.
+   */
+  cpuShedPct?: number;
+  /** Shedding's settle and hold times (SHED_TIMING unless a test shortens them). */
+  shedTiming?: ShedTiming;
   /** How often the workers' CPU is read for that (default 1000 ms). */
   cpuSampleMs?: number;
   /** libwebrtc field trials for the workers' congestion control; LIBWEBRTC_FIELD_TRIALS unless a benchmark compares. */
@@ -62,6 +70,8 @@ export interface PooledWorker {
 export type WorkerPoolEvents = {
   /** A worker died and a replacement now serves its slot (same ports). */
   workerReplaced: [index: number];
+  /** A worker's classrooms may now receive simulcast layers up to this one (null: all). */
+  layerCap: [index: number, cap: number | null];
 };
 
 /**
@@ -73,6 +83,8 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   private closed = false;
   private readonly load: WorkerLoadWatch;
   private lastCrowdedWarnAt = -Infinity;
+  /** Per worker slot: how far it caps its classrooms' layers while at its core's limit. */
+  private readonly shedding = new Map<number, LayerShedding>();
 
   private constructor(
     private readonly opts: WorkerPoolOptions,
@@ -84,11 +96,39 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
       { intervalMs: opts.cpuSampleMs ?? 1000, busyPct: this.busyPct },
       log,
       (index) => this.workers[index]?.consumers ?? 0,
+      (index, load) => this.shed(index, load),
     );
+    // Every lesson's media listens for layer caps: a county's worth of lessons is no leak.
+    this.setMaxListeners(0);
   }
 
   private get busyPct(): number {
     return this.opts.cpuBusyPct ?? 100;
+  }
+
+  private get shedPct(): number {
+    return this.opts.cpuShedPct ?? 100;
+  }
+
+  private shed(index: number, load: WorkerLoad): void {
+    const pooled = this.worker(index);
+    if (!pooled || this.shedPct >= 100) return;
+    let shedding = this.shedding.get(index);
+    if (!shedding) this.shedding.set(index, (shedding = new LayerShedding(this.shedPct, this.opts.shedTiming)));
+    const before = shedding.cap;
+    if (!shedding.update({ cpuPct: load.cpuPct, consumers: pooled.consumers, atMs: performance.now() })) return;
+    const fields = { worker: index, cpuPct: Math.round(load.cpuPct ?? 0), shedPct: this.shedPct, consumers: pooled.consumers, layerCap: shedding.cap };
+    if (before === null || (shedding.cap !== null && shedding.cap < before)) {
+      this.log.warn(fields, "mediasoup worker at its core's limit: its classrooms now receive a lower simulcast layer");
+    } else {
+      this.log.info(fields, 'mediasoup worker has room again: its classrooms may receive a higher layer');
+    }
+    this.emit('layerCap', index, shedding.cap);
+  }
+
+  /** The highest simulcast layer classrooms on this worker may receive now; null: no cap. */
+  layerCapOf(index: number): number | null {
+    return this.shedding.get(index)?.cap ?? null;
   }
 
   static async create(opts: WorkerPoolOptions, log: Logger): Promise<WorkerPool> {
@@ -141,6 +181,8 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
           return;
         }
         this.workers[index] = fresh;
+        // The replacement starts uncapped; its lessons are rebuilt on it anyway.
+        this.shedding.delete(index);
         this.emit('workerReplaced', index);
         return;
       } catch (err) {
@@ -182,7 +224,11 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
 
   /** Each live worker's recent CPU and consumers, as placement sees them. */
   loadReport(): MediaLoad {
-    return { busyPct: this.busyPct, workers: this.alive().map((w) => ({ index: w.index, consumers: w.consumers, ...this.load.loadOf(w.index) })) };
+    return {
+      busyPct: this.busyPct,
+      shedPct: this.shedPct,
+      workers: this.alive().map((w) => ({ index: w.index, consumers: w.consumers, ...this.load.loadOf(w.index), layerCap: this.layerCapOf(w.index) })),
+    };
   }
 
   private async cpuReadings(): Promise<CpuReading[]> {

@@ -6,7 +6,7 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import type { Ack } from '../../shared/errors.js';
 import type { ClientEventName, ClientToServerEvents, PayloadOf, ResultOf, ServerToClientEvents } from '../../shared/events.js';
 import type { Grant } from '../../shared/token.js';
-import { loadConfig } from '../../server/config.js';
+import { loadConfig, type Config } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { seedDemo } from '../../server/store/demoSeed.js';
 import { startTongke, type TongkeServer } from '../../server/tongkeServer.js';
@@ -48,10 +48,12 @@ export function testEnv(dataDir: string, extra: Record<string, string> = {}): No
 }
 
 /** A real server on port 0 with a real worker and a real SQLite file in a temp dir. */
-export async function startTestServer(extra: Record<string, string> = {}): Promise<TestServer> {
+/** `configure` adjusts what the environment cannot say (timings tests shorten). */
+export async function startTestServer(extra: Record<string, string> = {}, configure: (config: Config) => void = () => {}): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tongke-test-'));
   const env = testEnv(dataDir, extra);
   const config = loadConfig(env);
+  configure(config);
   let server = await startTongke(config, createLogger(config.logLevel));
   const lesson = seedDemo(server.store);
   // The announced address (127.0.0.1 unless a test moves the server onto another interface).

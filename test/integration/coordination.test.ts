@@ -229,7 +229,7 @@ describe('classroom coordination', () => {
     expect(s.questions.map((q) => q.classroomId)).toEqual([B]);
     expect(s.stage.classroomIds).toEqual([B]);
     expect(s.quiz).toMatchObject({ quizId, status: 'open' });
-    expect(s.viewer).toEqual({ role: 'assistant', classroomId: A, qualityMode: 'auto' });
+    expect(s.viewer).toEqual({ role: 'assistant', classroomId: A, qualityMode: 'auto', serverLayerCap: null });
   });
 
   it('closes an open quiz when the lesson ends and refuses coordination after', async () => {

@@ -48,10 +48,11 @@ describe('HTTP: health, pages, admin API', () => {
     // Online before the lesson starts, and no media yet: not reached (the audit's rule).
     const res = await get('/api/admin/lessons', admin);
     expect(res.status).toBe(200);
-    const { lessons, media } = (await res.json()) as { lessons: Record<string, unknown>[]; media: { busyPct: number; workers: Record<string, unknown>[] } };
+    const { lessons, media } = (await res.json()) as { lessons: Record<string, unknown>[]; media: { busyPct: number; shedPct: number; workers: Record<string, unknown>[] } };
     // The media server's one worker as placement sees it, beside the lessons.
     expect(media.busyPct).toBe(75);
-    expect(media.workers).toMatchObject([{ index: 0, consumers: 0, busy: false }]);
+    expect(media.shedPct).toBe(90);
+    expect(media.workers).toMatchObject([{ index: 0, consumers: 0, busy: false, layerCap: null }]);
     // Read once a second: a number once the worker has been read twice, null before.
     const cpu = media.workers[0]!.cpuPct;
     expect(cpu === null || (typeof cpu === 'number' && cpu >= 0 && cpu < 100)).toBe(true);

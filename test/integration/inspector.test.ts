@@ -27,7 +27,7 @@ describe('inspector', () => {
     const inspector = await ts.connect(inspectorGrant(), { lessonId: ts.lesson.id });
     const state = await ok(inspector, 'lesson:sync', {});
     expect(state.status).toBe('live');
-    expect(state.viewer).toEqual({ role: 'inspector', classroomId: null, qualityMode: 'auto' });
+    expect(state.viewer).toEqual({ role: 'inspector', classroomId: null, qualityMode: 'auto', serverLayerCap: null });
     expect(ts.server.store.listEvents(ts.lesson.id)).toHaveLength(before);
   });
 

@@ -103,6 +103,52 @@ describe('media at scale and under faults', () => {
     }
   });
 
+  it('caps the classrooms of a worker at its limit a layer at a time, and lifts the cap once it has room', async () => {
+    ts = await startTestServer({ TONGKE_WORKER_CPU_BUSY_PERCENT: '10', TONGKE_WORKER_CPU_SHED_PERCENT: '15' }, (c) => {
+      c.media.shedTiming = { settleMs: 1_500, minHoldMs: 3_000 };
+    });
+    const teacher = await ts.connect(teacherGrant(ts.lesson.id));
+    const t = await teacherPublishing(teacher);
+    const media = await ts.server.service.media(ts.lesson.id);
+    const layer = (room: ClientSocket) => media.describePeer(room.id!)!.consumers.find((c) => c.kind === 'video')!.preferredLayers?.spatialLayer;
+    const cap = () => ts.server.pool.loadReport().workers[0]!.layerCap;
+    const auto = await ts.connect(classroomGrant(ts.lesson.id, 'demo-recv-1'));
+    await receive(auto, [t.video.producerId, t.audio.producerId]);
+    const smooth = await ts.connect(classroomGrant(ts.lesson.id, 'demo-recv-2'));
+    await receive(smooth, [t.video.producerId]);
+    await ok(smooth, 'media:setQuality', { mode: 'smooth' });
+    expect([layer(auto), layer(smooth), cap()]).toEqual([2, 0, null]);
+    expect(ts.server.pool.loadReport().shedPct).toBe(15);
+
+    // The one worker forwards a real stream to 40 more consumers: it stays over the line, so the
+    // cap comes down to 640 px, then, that not being enough, to 320 px.
+    const load = await loadOnWorker(ts.server.pool, 0, 40);
+    try {
+      load.feed();
+      await until(() => layer(auto) === 1, 20_000, 'the auto classroom capped at 640 px');
+      expect(cap()).toBe(1);
+      // Its page is told why the picture is softer.
+      expect((await ok(auto, 'lesson:sync', {})).viewer.serverLayerCap).toBe(1);
+      // A classroom joining now, even one asking for 高清, starts under the cap.
+      const high = await ts.connect(classroomGrant(ts.lesson.id, 'demo-recv-3'));
+      await ok(high, 'media:setQuality', { mode: 'high' });
+      await receive(high, [t.video.producerId]);
+      expect(layer(high)).toBeLessThanOrEqual(1);
+      await until(() => layer(auto) === 0 && layer(high) === 0, 20_000, 'both capped at 320 px');
+      expect(layer(smooth)).toBe(0);
+
+      // The stream stops: the worker has room, and the cap comes off, one layer at a time.
+      load.pause();
+      await until(() => layer(auto) === 1, 20_000, 'back to 640 px');
+      expect(layer(high)).toBe(1);
+      await until(() => layer(auto) === 2, 20_000, 'back to the top layer');
+      expect([layer(high), layer(smooth), cap()]).toEqual([2, 0, null]);
+      expect((await ok(auto, 'lesson:sync', {})).viewer.serverLayerCap).toBeNull();
+    } finally {
+      await load.close();
+    }
+  });
+
   it('enforces 自动/高清/流畅/仅音频 on the server and keeps the choice across reconnects', async () => {
     ts = await startTestServer();
     const teacher = await ts.connect(teacherGrant(ts.lesson.id));
