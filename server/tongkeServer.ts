@@ -126,6 +126,8 @@ export async function startTongke(
         workers: (await workers.resourceUsage()).length,
         // For monitoring: how many workers are at their CPU line (new classrooms avoid them).
         workersBusy: workers.loadReport().workers.filter((w) => w.busy).length,
+        // …and how many cap their classrooms' picture to keep up (load shedding).
+        workersShedding: workers.loadReport().workers.filter((w) => w.layerCap !== null).length,
         liveLessons: service.liveLessonIds().length,
         // For monitoring: the disk is short (recordings stop), without saying how much is free.
         storageLow: !recordingRoom.enough(),

@@ -35,6 +35,7 @@ const flagsSchema = z
     'srtp-suite': z.enum(SRTP_SUITES).default(BROWSER_SRTP_SUITE),
     'congestion-control': z.enum(CONGESTION_CONTROL).default('none'),
     'spatial-layer': z.coerce.number().int().min(0).max(2).default(2),
+    'shed-pct': z.coerce.number().int().min(10).max(100).default(100),
     'field-trials': z.enum(['tongke', 'mediasoup']).default('tongke'),
     'plain-rtp': z.boolean().default(false),
     publisher: z.enum(['simulcast', 'single']).default('simulcast'),
@@ -80,6 +81,10 @@ export const USAGE = `usage: scripts/bench-fanout [flags]
                         classroom reads its packets and answers with transport-cc feedback every 100 ms, as a browser
                         does (plain RTP) (default none)
   --spatial-layer N     the simulcast layer bulk classrooms ask for, 0–2 (default 2, the top one)
+  --shed-pct PCT        load shedding as the server does it (TONGKE_WORKER_CPU_SHED_PERCENT): at this worker CPU the
+                        bulk classrooms are capped at 640 px, then 320 px, and lifted once there is room; each step
+                        records the cap at its end. Give --settle-s ≥ 8 so a step's cap settles before its hold
+                        (default 100: off)
   --field-trials WHICH  the worker's libwebrtc field trials: tongke (the server's, LIBWEBRTC_FIELD_TRIALS) or
                         mediasoup (its default) (default tongke)
   --plain-rtp           bulk classrooms receive plain RTP, no SRTP (transport-cc-feedback always does; this gives its baseline)

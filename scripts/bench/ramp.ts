@@ -5,7 +5,7 @@ import { HostProbe, SLOW_HOST_FACTOR, type ProbeWindow } from './hostProbe.js';
 import { perfAvailable, profileWorker, type WorkerProfile } from './profile.js';
 import type { Flags } from './flags.js';
 import { ingressCounters, type IngressCounters, type Publisher } from './publisher.js';
-import { bulkTarget, growTo, removeClassroom, sampledGaps, type BulkClassroom } from './receivers.js';
+import { applyLayerCap, bulkTarget, growTo, removeClassroom, sampledGaps, type BulkClassroom } from './receivers.js';
 import type { ForwardingSummary } from './forwardingLatency.js';
 import { lossPctBetween, type GapTotals } from './seqGaps.js';
 import { GENERATOR_CORE, WORKER_CORE, loadavg, round, rssOfPidMB, sleep, udpCounters, udpDelta, type UdpCounters } from './system.js';
@@ -67,6 +67,8 @@ export interface StepResult {
   /** Holds of this step measured while the host was in its slow state and measured again (--slow-retries). */
   setAside: { workerCpuPct: number; workerUsPerPacket: number | null; sampledLossPct: number | null; hostProbeUsPerOp: number | null }[];
   loadavg: [number, number, number];
+  /** --shed-pct: the worker's layer cap at the hold's end (1: 640 px, 0: 320 px); null: none. */
+  layerCap: number | null;
 }
 
 export interface RampResult {
@@ -101,6 +103,15 @@ export async function runRamp(
   const classrooms: BulkClassroom[] = [];
   onCleanup('bulk classrooms', () => classrooms.forEach(removeClassroom));
   const target = await bulkTarget(flags, { pool, pooled, router }, publisher);
+  const onCap = (index: number, cap: number | null) => {
+    if (index !== pooled.index) return;
+    log(`worker at ${pool.loadReport().workers[0]?.cpuPct?.toFixed(1) ?? '?'}%: layer cap ${cap ?? 'lifted'}`);
+    void applyLayerCap(target, classrooms, cap);
+  };
+  pool.on('layerCap', onCap);
+  onCleanup('layer cap listener', () => {
+    pool.off('layerCap', onCap);
+  });
   if (target.tun) log(`bulk classrooms leave through tun device ${target.tun.name} (${target.tun.localIp} → ${target.tun.remoteIp}); the sampled ones read on loopback`);
   const steps: StepResult[] = [];
   let stoppedBy = 'all steps done';
@@ -125,7 +136,13 @@ export async function runRamp(
       const forwarding = flags['latency-readers'] > 0 ? (publisher.forwarding?.take() ?? null) : null;
       const b = await snapshot(pooled, publisher, classrooms, sample);
       const measured = await summarize(count, classrooms, sample, pooled, a, b, setupMs);
-      return { ...measured, forwarding, hostProbe, workerProbeOpsPerPacket: probeOps(measured.workerUsPerPacket, hostProbe) };
+      return {
+        ...measured,
+        forwarding,
+        hostProbe,
+        workerProbeOpsPerPacket: probeOps(measured.workerUsPerPacket, hostProbe),
+        layerCap: pool.layerCapOf(pooled.index),
+      };
     };
     // A hold in the host's slow state is measured again (--slow-retries), so that one slow spell
     // does not decide where the ramp stops; what was set aside stays in the step's record.
@@ -262,6 +279,7 @@ async function summarize(
     workerProbeOpsPerPacket: null,
     setAside: [],
     loadavg: loadavg(),
+    layerCap: null,
   };
 }
 
@@ -295,6 +313,7 @@ function stepLine(s: StepResult): string {
     `load ${s.loadavg.join(' ')}` +
     (s.forwarding ? `; forwarding p50/p99/max ${s.forwarding.p50Ms ?? '–'}/${s.forwarding.p99Ms ?? '–'}/${s.forwarding.maxMs ?? '–'} ms (${s.forwarding.packets} pkts)` : '') +
     (s.hostProbe?.usPerOp ? `; host probe ${s.hostProbe.usPerOp} µs/op, worker ${s.workerProbeOpsPerPacket ?? '–'} probe ops/packet` : '') +
+    (s.layerCap !== null ? `; layer cap ${s.layerCap}` : '') +
     (s.setAside.length > 0 ? `; set aside (host slow): ${s.setAside.map((x) => `${x.workerCpuPct}% at ${x.hostProbeUsPerOp ?? '–'} µs/op`).join(', ')}` : '') +
     (s.profile ? `; perf: kernel ${s.profile.kernelPct}%, loopback receive ${s.profile.loopbackReceivePct}%, SRTP ${s.profile.srtpPct}%` : '')
   );

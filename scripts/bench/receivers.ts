@@ -124,7 +124,8 @@ const TUN_FIRST_PORT = 20_000;
  * without SRTP, so its packets can be matched to the publisher's (forwarding latency).
  */
 export async function addClassroom(target: BulkTarget, index: number, read: boolean, plain = false): Promise<BulkClassroom> {
-  const { pool, pooled, router, producers, caps, cc, spatialLayer, suite, tun, forwarding } = target;
+  const { pool, pooled, router, producers, caps, cc, suite, tun, forwarding } = target;
+  const spatialLayer = cappedLayer(target.spatialLayer, pool.layerCapOf(pooled.index));
   const feedback = cc === 'transport-cc-feedback';
   // Feedback: every classroom reads (to acknowledge what it got) and receives plain RTP.
   if (feedback || target.plainRtp) plain = true;
@@ -166,6 +167,17 @@ export async function addClassroom(target: BulkTarget, index: number, read: bool
     transport?.close();
     socket?.close();
     throw err;
+  }
+}
+
+/** The layer a bulk classroom asks for under the worker's shedding cap (--shed-pct), as LessonMedia does for a real one. */
+const cappedLayer = (wanted: number, cap: number | null) => (cap === null ? wanted : Math.min(wanted, cap));
+
+/** Every bulk classroom's video in line with the worker's shedding cap (pool event layerCap). */
+export async function applyLayerCap(target: BulkTarget, classrooms: readonly BulkClassroom[], cap: number | null): Promise<void> {
+  const layers = { spatialLayer: cappedLayer(target.spatialLayer, cap), temporalLayer: 2 };
+  for (const c of [...classrooms]) {
+    for (const consumer of c.consumers) if (consumer.kind === 'video' && !consumer.closed) await consumer.setPreferredLayers(layers).catch(() => {});
   }
 }
 

@@ -15,7 +15,7 @@ const COLUMNS: [string, (s: StepResult) => string][] = [
   ['sampled loss %', (s) => dash(s.sampledLossPct)],
   ['ingress loss %', (s) => dash(s.ingressLossPct)],
   ['ingress kbit/s', (s) => String(s.ingressKbps)],
-  ['per classroom kbit/s (pkt/s)', (s) => `${dash(s.classroomKbps)} (${dash(s.classroomPacketsPerS)})`],
+  ['per classroom kbit/s (pkt/s) [shed to layer]', (s) => `${dash(s.classroomKbps)} (${dash(s.classroomPacketsPerS)})${(s.layerCap ?? null) === null ? '' : ` [${s.layerCap}]`}`],
   ['perf: kernel / loopback rx / SRTP %', (s) => (s.profile ? `${s.profile.kernelPct} / ${s.profile.loopbackReceivePct} / ${s.profile.srtpPct}` : '–')],
   ['forwarding ms p50/p99/max', (s) => (s.forwarding ? `${dash(s.forwarding.p50Ms)}/${dash(s.forwarding.p99Ms)}/${dash(s.forwarding.maxMs)}` : '–')],
   ['score min/avg', (s) => `${dash(s.scoreMin)}/${dash(s.scoreAvg)}`],

@@ -116,7 +116,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     let shedding = this.shedding.get(index);
     if (!shedding) this.shedding.set(index, (shedding = new LayerShedding(this.shedPct, this.opts.shedTiming)));
     const before = shedding.cap;
-    if (!shedding.update({ cpuPct: load.cpuPct, consumers: pooled.consumers, atMs: performance.now() })) return;
+    if (!shedding.update({ cpuPct: load.cpuPct, atMs: performance.now() })) return;
     const fields = { worker: index, cpuPct: Math.round(load.cpuPct ?? 0), shedPct: this.shedPct, consumers: pooled.consumers, layerCap: shedding.cap };
     if (before === null || (shedding.cap !== null && shedding.cap < before)) {
       this.log.warn(fields, "mediasoup worker at its core's limit: its classrooms now receive a lower simulcast layer");

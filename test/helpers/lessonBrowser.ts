@@ -2,6 +2,7 @@ import type { Browser, Dialog, Page } from 'puppeteer';
 import { afterAll, beforeAll } from 'vitest';
 import { launchBrowser, waitForPage } from './browser.js';
 import './pageApi.js';
+import type { Config } from '../../server/config.js';
 import { startTestServer, type TestServer } from './server.js';
 
 export interface OpenOptions {
@@ -25,12 +26,15 @@ export interface LessonBrowser {
  * A real server and Debian's Chromium for one describe block, both closed after it. Page
  * errors are always printed; page console output with E2E_DEBUG=1.
  */
-export function useLessonBrowser(env: Record<string, string> | (() => Record<string, string>) = {}): LessonBrowser {
+export function useLessonBrowser(
+  env: Record<string, string> | (() => Record<string, string>) = {},
+  configure?: (config: Config) => void,
+): LessonBrowser {
   let ts: TestServer | undefined;
   let launched: Awaited<ReturnType<typeof launchBrowser>> | undefined;
   beforeAll(async () => {
     // A function when the env is known only once earlier hooks ran (an address they created).
-    ts = await startTestServer(typeof env === 'function' ? env() : env);
+    ts = await startTestServer(typeof env === 'function' ? env() : env, configure);
     // Camera and microphone need a secure context: loopback is one, another address is not.
     launched = await launchBrowser({ extraArgs: [`--unsafely-treat-insecure-origin-as-secure=${ts.url}`] });
   });

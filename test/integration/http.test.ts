@@ -18,7 +18,7 @@ describe('HTTP: health, pages, admin API', () => {
   it('reports health', async () => {
     const res = await get('/healthz');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true, workers: 1, workersBusy: 0, liveLessons: 0, storageLow: false });
+    expect(await res.json()).toEqual({ ok: true, workers: 1, workersBusy: 0, workersShedding: 0, liveLessons: 0, storageLow: false });
   });
 
   it('serves the pages with a strict CSP', async () => {
