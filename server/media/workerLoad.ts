@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import type { Logger } from '../logger.js';
 
 /** One reading of a worker's CPU clock: its process's user + system time, and when it was read. */
@@ -20,6 +22,30 @@ export interface WorkerLoadOptions {
   intervalMs: number;
   /** A worker at this share of its core (smoothed) takes no new classrooms while another does not; 100: never. */
   busyPct: number;
+}
+
+/** Linux's clock ticks per second for /proc times (USER_HZ: 100 on every architecture Debian ships). */
+const USER_HZ = 100;
+const procTimes = z.tuple([z.coerce.number().int().nonnegative(), z.coerce.number().int().nonnegative()]);
+
+/**
+ * A process's user + system CPU time in ms from /proc/<pid>/stat, read by the kernel's clock
+ * whatever the process is doing; null where there is no such file (not Linux, process gone).
+ * Why not the worker's own getResourceUsage(): a saturated worker answers its channel late (a
+ * reading took up to ~0.5 s in bench-fanout), and the interval between the figure and its arrival
+ * made a core read 117–179% busy exactly when placement and shedding needed it right.
+ */
+export function procCpuMs(pid: number, read = (path: string) => readFileSync(path, 'utf8')): number | null {
+  let stat: string;
+  try {
+    stat = read(`/proc/${pid}/stat`);
+  } catch {
+    return null;
+  }
+  // The command name (field 2) sits in parentheses and may hold spaces; fields 14 and 15 follow.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const times = procTimes.safeParse([fields[11], fields[12]]);
+  return times.success ? ((times.data[0] + times.data[1]) * 1000) / USER_HZ : null;
 }
 
 /** A busy worker counts as busy until it falls this far under the line (half the line at most), so placement does not flap. */

@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import { MEDIA_CODECS } from './codecs.js';
 import type { MediaLoad } from '../../shared/mediaLoad.js';
 import { choosePlacement } from './placement.js';
-import { WorkerLoadWatch, type CpuReading, type WorkerLoad } from './workerLoad.js';
+import { procCpuMs, WorkerLoadWatch, type CpuReading, type WorkerLoad } from './workerLoad.js';
 import { LayerShedding, type ShedTiming } from './layerShedding.js';
 
 export interface WorkerPoolOptions {
@@ -211,7 +211,12 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     const alive = this.alive();
     if (alive.length === 0) throw new Error('no live mediasoup worker');
     const { index, crowded } = choosePlacement(
-      alive.map((w) => ({ consumers: w.consumers, budget: this.budgetOf(w), uplinks: w.uplinks, ...this.load.loadOf(w.index) })),
+      alive.map((w) => {
+        const load = this.load.loadOf(w.index);
+        // A worker that had to cap its classrooms is full for the top layer, however low its CPU
+        // reads now that they receive less: a newcomer there would be capped too.
+        return { consumers: w.consumers, budget: this.budgetOf(w), uplinks: w.uplinks, cpuPct: load.cpuPct, busy: load.busy || this.layerCapOf(w.index) !== null };
+      }),
       this.busyPct,
     );
     // A join storm places many classrooms a second: once every 30 s is enough to be seen.
@@ -234,6 +239,8 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   private async cpuReadings(): Promise<CpuReading[]> {
     return Promise.all(
       this.alive().map(async (w) => {
+        const cpuMs = procCpuMs(w.worker.pid);
+        if (cpuMs !== null) return { index: w.index, pid: w.worker.pid, cpuMs, atMs: performance.now() };
         const u = await w.worker.getResourceUsage();
         return { index: w.index, pid: w.worker.pid, cpuMs: u.ru_utime + u.ru_stime, atMs: performance.now() };
       }),

@@ -51,7 +51,7 @@ describe('HTTP: health, pages, admin API', () => {
     const { lessons, media } = (await res.json()) as { lessons: Record<string, unknown>[]; media: { busyPct: number; shedPct: number; workers: Record<string, unknown>[] } };
     // The media server's one worker as placement sees it, beside the lessons.
     expect(media.busyPct).toBe(75);
-    expect(media.shedPct).toBe(90);
+    expect(media.shedPct).toBe(85);
     expect(media.workers).toMatchObject([{ index: 0, consumers: 0, busy: false, layerCap: null }]);
     // Read once a second: a number once the worker has been read twice, null before.
     const cpu = media.workers[0]!.cpuPct;

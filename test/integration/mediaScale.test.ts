@@ -149,6 +149,31 @@ describe('media at scale and under faults', () => {
     }
   });
 
+  it('places no new classroom on a worker that caps its classrooms while another has room, though its CPU reads low again', async () => {
+    ts = await startTestServer({ TONGKE_NUM_WORKERS: '2', TONGKE_WORKER_CPU_BUSY_PERCENT: '10', TONGKE_WORKER_CPU_SHED_PERCENT: '15' }, (c) => {
+      c.media.shedTiming = { settleMs: 1_500, minHoldMs: 120_000 };
+    });
+    const teacher = await ts.connect(teacherGrant(ts.lesson.id));
+    const t = await teacherPublishing(teacher);
+    const loads = [await loadOnWorker(ts.server.pool, 0, 40), await loadOnWorker(ts.server.pool, 1, 60)];
+    try {
+      loads[0]!.feed();
+      const w0 = () => ts.server.pool.loadReport().workers[0]!;
+      await until(() => w0().layerCap !== null, 20_000, 'worker 0 capping its classrooms');
+      loads[0]!.pause();
+      await until(() => !w0().busy, 20_000, 'worker 0 no longer busy');
+      expect(w0().layerCap).not.toBeNull();
+      // By count and by CPU worker 0 would take it; capped, it does not.
+      const room = await ts.connect(classroomGrant(ts.lesson.id, 'demo-recv-1'));
+      await receive(room, [t.video.producerId, t.audio.producerId]);
+      const media = await ts.server.service.media(ts.lesson.id);
+      expect(media.describePeer(room.id!)!.slot).toBe(1);
+      expect(media.describePeer(room.id!)!.consumers.find((c) => c.kind === 'video')!.preferredLayers?.spatialLayer).toBe(2);
+    } finally {
+      for (const l of loads) await l.close();
+    }
+  });
+
   it('enforces 自动/高清/流畅/仅音频 on the server and keeps the choice across reconnects', async () => {
     ts = await startTestServer();
     const teacher = await ts.connect(teacherGrant(ts.lesson.id));

@@ -25,9 +25,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MEDIASOUP_WORKER_BIN: bin, TONGKE_WORKER_CPU_BUSY_PERCENT: '5' })).toThrow(/TONGKE_WORKER_CPU_BUSY_PERCENT/);
   });
 
-  it('sheds layers at 90% unless told otherwise, never under the busy line', () => {
+  it('sheds layers at 85% unless told otherwise, never under the busy line', () => {
     const env = (extra: Record<string, string>) => ({ MEDIASOUP_WORKER_BIN: bin, ...extra });
-    expect(loadConfig(env({})).media.cpuShedPct).toBe(90);
+    expect(loadConfig(env({})).media.cpuShedPct).toBe(85);
     expect(loadConfig(env({ TONGKE_WORKER_CPU_SHED_PERCENT: '100' })).media.cpuShedPct).toBe(100);
     expect(() => loadConfig(env({ TONGKE_WORKER_CPU_SHED_PERCENT: '60' }))).toThrow(/TONGKE_WORKER_CPU_SHED_PERCENT: 60 is under TONGKE_WORKER_CPU_BUSY_PERCENT \(75\)/);
     // Placement by count alone: any shed line goes.

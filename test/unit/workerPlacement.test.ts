@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/logger.js';
 import { choosePlacement, fillOf, type PlacementCandidate } from '../../server/media/placement.js';
-import { BUSY_MARGIN_PCT, cpuPctBetween, nextLoad, WorkerLoadWatch, type CpuReading } from '../../server/media/workerLoad.js';
+import { BUSY_MARGIN_PCT, cpuPctBetween, nextLoad, procCpuMs, WorkerLoadWatch, type CpuReading } from '../../server/media/workerLoad.js';
 
 const worker = (over: Partial<PlacementCandidate>): PlacementCandidate => ({ consumers: 0, budget: 400, uplinks: 0, cpuPct: null, busy: false, ...over });
 
@@ -33,6 +33,19 @@ describe('a worker’s CPU share', () => {
     // 100 switches the line off; an interval without a figure starts over.
     expect(nextLoad({ cpuPct: 99, busy: false }, 99, 100)).toEqual({ cpuPct: 99, busy: false });
     expect(nextLoad({ cpuPct: 90, busy: true }, null, 75)).toEqual({ cpuPct: null, busy: false });
+  });
+});
+
+describe('a worker’s CPU clock from /proc', () => {
+  it('reads user + system ticks past a command name with spaces and parentheses', () => {
+    const stat = '4242 (mediasoup (w) 1) R 1 1 1 0 -1 4194304 121 0 2 0 1234 566 0 0 20 0 1 0 1884158 3133440 377';
+    expect(procCpuMs(4242, () => stat)).toBe(18_000);
+    expect(procCpuMs(4242, () => '4242 (x) R 1 2')).toBeNull();
+    expect(procCpuMs(4242, () => { throw new Error('ENOENT'); })).toBeNull();
+    // This process's own clock: a real file, a sane figure.
+    const own = procCpuMs(process.pid);
+    expect(own).not.toBeNull();
+    expect(own!).toBeGreaterThanOrEqual(0);
   });
 });
 
