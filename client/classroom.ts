@@ -253,9 +253,8 @@ function renderMediaState(): void {
 /** The server lowered the picture to keep up (load shedding): say so, lest the assistant blame the network. */
 function renderServerBusy(s: LessonState): void {
   const box = byId('server-busy');
-  const { qualityMode, serverLayerCap } = s.viewer;
-  // 流畅 already takes the lowest layer, 仅音频 none: a cap changes nothing they see.
-  const cap = s.status === 'live' && (qualityMode === 'auto' || qualityMode === 'high') ? serverLayerCap : null;
+  // The server sends a cap only where it lowers what this classroom's mode asks for.
+  const cap = s.status === 'live' ? s.viewer.serverLayerCap : null;
   box.hidden = cap === null;
   box.textContent = cap === null ? '' : t('serverBusyCap', { layer: t(layerName(cap)) });
 }

@@ -145,7 +145,9 @@ function render(s: LessonState): void {
   const r = s.reception;
   byId('reception').textContent =
     s.status === 'live'
-      ? `${t('reception')}：${t('layerHigh')} ${r.layers[2] ?? 0} · ${t('layerMid')} ${r.layers[1] ?? 0} · ${t('layerLow')} ${r.layers[0] ?? 0} · ${t('audioOnly')} ${r.audioOnly} · ${t('notReceiving')} ${r.none}`
+      ? `${t('reception')}：${t('layerHigh')} ${r.layers[2] ?? 0} · ${t('layerMid')} ${r.layers[1] ?? 0} · ${t('layerLow')} ${r.layers[0] ?? 0} · ${t('audioOnly')} ${r.audioOnly} · ${t('notReceiving')} ${r.none}` +
+        // Lowered by the server, not their links: the teacher need not wonder about the schools' networks.
+        (r.serverCapped > 0 ? ` · ${t('receptionServerCapped', { n: r.serverCapped })}` : '')
       : '';
   renderSendLimit();
   wall?.render(s);

@@ -69,9 +69,10 @@ export const lessonStateSchema = z.object({
   }),
   /**
    * How the receiving classrooms get the teacher's camera: how many on each simulcast
-   * layer (0 low … 2 high), in audio-only mode, or not receiving video yet.
+   * layer (0 low … 2 high), in audio-only mode, or not receiving video yet; and how many of them
+   * sit on a media core at its limit that caps their layer for now (load shedding).
    */
-  reception: z.object({ layers: z.array(z.number()), audioOnly: z.number(), none: z.number() }),
+  reception: z.object({ layers: z.array(z.number()), audioOnly: z.number(), none: z.number(), serverCapped: z.number() }),
   /** Who this state was built for, and the quality mode it chose. */
   viewer: z.object({
     role: z.enum(['teacher', 'assistant', 'inspector']),
@@ -79,8 +80,9 @@ export const lessonStateSchema = z.object({
     qualityMode: qualityModeSchema,
     /**
      * While the media server's core that serves this classroom is at its limit, the highest
-     * simulcast layer it forwards to it (0: 320 px, 1: 640 px); null: no cap. The page says the
-     * blur is the server's, not the classroom's network.
+     * simulcast layer it forwards to it (0: 320 px, 1: 640 px), where that is below what the
+     * classroom's mode asks for; null: no such cap. The page says the blur is the server's, not
+     * the classroom's network.
      */
     serverLayerCap: z.number().int().min(0).nullable(),
   }),

@@ -15,7 +15,7 @@ export function lessonProducers(rt: Runtime): ProducerInfo[] {
 
 /** How the receiving classrooms get the teacher's camera, for the teacher's page. */
 function reception(rt: Runtime): LessonState['reception'] {
-  const summary = { layers: [0, 0, 0], audioOnly: 0, none: 0 };
+  const summary = { layers: [0, 0, 0], audioOnly: 0, none: 0, serverCapped: 0 };
   if (!rt.media) return summary;
   const teacherPeer = rt.publishers.get('teacher');
   const camera = new Set(
@@ -27,6 +27,7 @@ function reception(rt: Runtime): LessonState['reception'] {
     else if (r === 'none') summary.none++;
     else summary.layers[r] = (summary.layers[r] ?? 0) + 1;
   }
+  for (const id of classroomPeers) if (rt.media.layerCapOf(id) !== null) summary.serverCapped++;
   return summary;
 }
 
@@ -103,7 +104,7 @@ export function buildView(rt: Runtime, viewer: Participant): LessonState {
   return {
     ...base(rt),
     quiz: rt.quiz.view(viewerClassroomId, sideOf(rt)),
-    reception: viewer.kind === 'teacher' ? reception(rt) : { layers: [], audioOnly: 0, none: 0 },
+    reception: viewer.kind === 'teacher' ? reception(rt) : { layers: [], audioOnly: 0, none: 0, serverCapped: 0 },
     viewer: {
       role: viewer.kind === 'classroom' ? 'assistant' : viewer.kind,
       classroomId: viewerClassroomId,

@@ -18,12 +18,13 @@ describe('a worker at its core’s limit lowers its classrooms’ picture, in Ch
     c.media.shedTiming = { settleMs: 2_000, minHoldMs: 4_000 };
   });
   let room: Page;
+  let teacher: Page;
   let load: ForwardingLoad | null = null;
   const width = () => room.evaluate(() => document.querySelector<HTMLVideoElement>('#teacher-video')!.videoWidth);
   const banner = () => room.$eval('#server-busy', (n) => ((n as HTMLElement).hidden ? null : n.textContent));
 
   beforeAll(async () => {
-    const teacher = await lb.open('teacher', await lb.ts.token(teacherGrant(lb.ts.lesson.id)));
+    teacher = await lb.open('teacher', await lb.ts.token(teacherGrant(lb.ts.lesson.id)));
     room = await lb.open('classroom', await lb.ts.token(classroomGrant(lb.ts.lesson.id)));
     await startLesson(teacher);
     await room.bringToFront();
@@ -46,6 +47,9 @@ describe('a worker at its core’s limit lowers its classrooms’ picture, in Ch
     const frames = (await room.evaluate(() => window.tongke.stats())).videoFramesDecoded;
     await waitForPage(room, async (n) => (await window.tongke.stats()).videoFramesDecoded > n + 10, 10_000, frames);
     await room.screenshot({ path: 'test-results/classroom-server-busy.png' });
+    // The teacher's reception line says the server, not the schools' links, lowered it.
+    await waitForPage(teacher, () => document.getElementById('reception')!.textContent!.includes('其中 1 个因服务器繁忙暂降画质'), 10_000);
+    await teacher.screenshot({ path: 'test-results/teacher-server-capped.png' });
 
     const admin = await lb.open('admin', await lb.ts.token({ role: 'admin', name: '管理员' }));
     await admin.waitForSelector('#media-load .mark.shed', { timeout: 20_000 });
@@ -60,5 +64,6 @@ describe('a worker at its core’s limit lowers its classrooms’ picture, in Ch
     await waitForPage(room, () => document.getElementById('server-busy')!.hidden, 30_000);
     await waitForPage(room, () => document.querySelector<HTMLVideoElement>('#teacher-video')!.videoWidth === 1280, 30_000);
     expect(lb.ts.server.pool.loadReport().workers[0]!.layerCap).toBeNull();
+    expect(await teacher.$eval('#reception', (n) => n.textContent)).not.toContain('服务器繁忙');
   }, 150_000);
 });

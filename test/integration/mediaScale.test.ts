@@ -127,8 +127,11 @@ describe('media at scale and under faults', () => {
       load.feed();
       await until(() => layer(auto) === 1, 20_000, 'the auto classroom capped at 640 px');
       expect(cap()).toBe(1);
-      // Its page is told why the picture is softer.
+      // Its page is told why the picture is softer; the 流畅 one's picture is no softer, so its is not.
       expect((await ok(auto, 'lesson:sync', {})).viewer.serverLayerCap).toBe(1);
+      expect((await ok(smooth, 'lesson:sync', {})).viewer.serverLayerCap).toBeNull();
+      // The teacher sees how many classrooms the server lowered.
+      expect((await ok(teacher, 'lesson:sync', {})).reception.serverCapped).toBe(1);
       // A classroom joining now, even one asking for 高清, starts under the cap.
       const high = await ts.connect(classroomGrant(ts.lesson.id, 'demo-recv-3'));
       await ok(high, 'media:setQuality', { mode: 'high' });
@@ -144,6 +147,7 @@ describe('media at scale and under faults', () => {
       await until(() => layer(auto) === 2, 20_000, 'back to the top layer');
       expect([layer(high), layer(smooth), cap()]).toEqual([2, 0, null]);
       expect((await ok(auto, 'lesson:sync', {})).viewer.serverLayerCap).toBeNull();
+      expect((await ok(teacher, 'lesson:sync', {})).reception.serverCapped).toBe(0);
     } finally {
       await load.close();
     }
