@@ -125,9 +125,18 @@ function serverMemoryMB(server: TongkeServer): number | null {
 export async function startBenchLesson(flags: Flags, n: number): Promise<{ server: TongkeServer; lessonId: string }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tongke-bench-'));
   onCleanup('bench data dir', () => rmSync(dataDir, { recursive: true, force: true }));
-  // The same single-host loopback settings the integration tests use.
+  // The same single-host loopback settings the integration tests use. Load shedding only with
+  // --shed-pct: the WebRTC phases measure joins and latency at the top layer beside a loaded
+  // worker, which the server's default line (85%) would cap.
   const config = loadConfig(
-    testEnv(dataDir, { TONGKE_LOG_LEVEL: flags['log-level'], TONGKE_DEMO: '0', TONGKE_WORKER_CONSUMER_BUDGET: '100000', TONGKE_UPLINK_WORKER_CONSUMER_BUDGET: '100000' }),
+    testEnv(dataDir, {
+      TONGKE_LOG_LEVEL: flags['log-level'],
+      TONGKE_DEMO: '0',
+      TONGKE_WORKER_CONSUMER_BUDGET: '100000',
+      TONGKE_UPLINK_WORKER_CONSUMER_BUDGET: '100000',
+      TONGKE_WORKER_CPU_BUSY_PERCENT: '100',
+      TONGKE_WORKER_CPU_SHED_PERCENT: String(flags['shed-pct'] ?? 100),
+    }),
   );
   const server = await startTongke(config, createLogger(config.logLevel));
   onCleanup('tongke server', () => server.close());

@@ -27,7 +27,7 @@ function reception(rt: Runtime): LessonState['reception'] {
     else if (r === 'none') summary.none++;
     else summary.layers[r] = (summary.layers[r] ?? 0) + 1;
   }
-  for (const id of classroomPeers) if (rt.media.layerCapOf(id) !== null) summary.serverCapped++;
+  summary.serverCapped = serverLayerCaps(rt).size;
   return summary;
 }
 
@@ -109,19 +109,29 @@ export function buildView(rt: Runtime, viewer: Participant): LessonState {
       role: viewer.kind === 'classroom' ? 'assistant' : viewer.kind,
       classroomId: viewerClassroomId,
       qualityMode: viewerClassroomId ? (rt.qualityModes.get(viewerClassroomId) ?? 'auto') : 'auto',
-      serverLayerCap: viewerClassroomId ? serverLayerCap(rt, viewerClassroomId) : null,
+      serverLayerCap: viewerClassroomId ? (serverLayerCaps(rt).get(viewerClassroomId) ?? null) : null,
     },
   };
 }
 
-/** The lowest cap a worker at its limit puts on any page of the classroom (load shedding). */
-function serverLayerCap(rt: Runtime, classroomId: string): number | null {
-  if (!rt.media) return null;
-  let cap: number | null = null;
-  for (const [peerId, p] of rt.peers) {
-    if (p.kind !== 'classroom' || p.classroomId !== classroomId) continue;
-    const c = rt.media.layerCapOf(peerId);
-    if (c !== null && (cap === null || c < cap)) cap = c;
+const capsByVersion = new WeakMap<Runtime, { version: number; caps: Map<string, number> }>();
+
+/**
+ * Per classroom, the lowest cap a worker at its limit puts on any page of it (load shedding).
+ * Built once per lesson version: every page's view reads it, and a county's lesson sends hundreds
+ * of views per change.
+ */
+function serverLayerCaps(rt: Runtime): Map<string, number> {
+  const hit = capsByVersion.get(rt);
+  if (hit?.version === rt.version) return hit.caps;
+  const caps = new Map<string, number>();
+  if (rt.media) {
+    for (const [peerId, p] of rt.peers) {
+      if (p.kind !== 'classroom') continue;
+      const cap = rt.media.layerCapOf(peerId);
+      if (cap !== null) caps.set(p.classroomId, Math.min(cap, caps.get(p.classroomId) ?? cap));
+    }
   }
-  return cap;
+  capsByVersion.set(rt, { version: rt.version, caps });
+  return caps;
 }

@@ -167,10 +167,10 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
   /** A worker of the lesson caps its classrooms' layers, or lifts the cap (layerShedding.ts). */
   private readonly onLayerCap = (index: number): void => {
     const onIt = (peer: Peer) => peer.site?.pooled.index === index;
-    void this.applyPreferredLayers(onIt).then(() => {
-      // Their pages say why the picture changed (LessonState.viewer.serverLayerCap).
-      for (const peer of this.peers.values()) if (onIt(peer)) this.emit('layersChanged', peer.id);
-    });
+    void this.applyPreferredLayers(onIt);
+    // Their pages say why the picture changes (LessonState.viewer.serverLayerCap) from now on;
+    // the layers themselves follow as each consumer switches (layerschange).
+    for (const peer of this.peers.values()) if (onIt(peer)) this.emit('layersChanged', peer.id);
   };
 
   /**
