@@ -135,7 +135,7 @@ export async function startBenchLesson(flags: Flags, n: number): Promise<{ serve
       TONGKE_WORKER_CONSUMER_BUDGET: '100000',
       TONGKE_UPLINK_WORKER_CONSUMER_BUDGET: '100000',
       TONGKE_WORKER_CPU_BUSY_PERCENT: '100',
-      TONGKE_WORKER_CPU_SHED_PERCENT: String(flags['shed-pct'] ?? 100),
+      TONGKE_WORKER_CPU_SHED_PERCENT: String(flags['shed-pct']),
     }),
   );
   const server = await startTongke(config, createLogger(config.logLevel));

@@ -31,7 +31,8 @@ export const SHED_MARGIN_PCT = 10;
 /**
  * Per cap, how many times the worker's cost grows at most when the layer above comes back: the
  * top layer cost 2.14–2.67× the 640-px one, and the 640-px layer 1.10–1.24× the 320-px one (400
- * classrooms, bench-fanout --spatial-layer 0/1/2, 2 runs each), rounded up.
+ * classrooms, bench-fanout --spatial-layer: 2 runs each at the top and 640-px layers, 1 at 320 px;
+ * bench/results/shedding/layer*), rounded up.
  */
 export const LIFT_GROWTH: Record<number, number> = { 1: 2.8, 0: 1.3 };
 
