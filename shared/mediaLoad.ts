@@ -10,7 +10,10 @@ export interface WorkerLoadView {
   consumers: number;
   /** Smoothed share of its core in percent; null right after start-up. */
   cpuPct: number | null;
-  /** At the busy line: new classrooms go to another worker while one has room. */
+  /**
+   * At the busy line, or capping its classrooms (layerCap): new classrooms go to another worker
+   * while one has room.
+   */
   busy: boolean;
   /**
    * At its core's limit, the highest simulcast layer its classrooms receive for now (0: 320 px,

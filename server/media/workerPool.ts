@@ -211,12 +211,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     const alive = this.alive();
     if (alive.length === 0) throw new Error('no live mediasoup worker');
     const { index, crowded } = choosePlacement(
-      alive.map((w) => {
-        const load = this.load.loadOf(w.index);
-        // A worker that had to cap its classrooms is full for the top layer, however low its CPU
-        // reads now that they receive less: a newcomer there would be capped too.
-        return { consumers: w.consumers, budget: this.budgetOf(w), uplinks: w.uplinks, cpuPct: load.cpuPct, busy: load.busy || this.layerCapOf(w.index) !== null };
-      }),
+      alive.map((w) => ({ consumers: w.consumers, budget: this.budgetOf(w), uplinks: w.uplinks, ...this.loadOf(w.index) })),
       this.busyPct,
     );
     // A join storm places many classrooms a second: once every 30 s is enough to be seen.
@@ -227,12 +222,22 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     return alive[index]!;
   }
 
+  /**
+   * A worker's CPU and whether it is busy. A worker that had to cap its classrooms counts as busy
+   * however low its CPU reads now that they receive less: it is full for the top layer, and a
+   * newcomer there would be capped too.
+   */
+  private loadOf(index: number): { cpuPct: number | null; busy: boolean } {
+    const load = this.load.loadOf(index);
+    return { cpuPct: load.cpuPct, busy: load.busy || this.layerCapOf(index) !== null };
+  }
+
   /** Each live worker's recent CPU and consumers, as placement sees them. */
   loadReport(): MediaLoad {
     return {
       busyPct: this.busyPct,
       shedPct: this.shedPct,
-      workers: this.alive().map((w) => ({ index: w.index, consumers: w.consumers, ...this.load.loadOf(w.index), layerCap: this.layerCapOf(w.index) })),
+      workers: this.alive().map((w) => ({ index: w.index, consumers: w.consumers, ...this.loadOf(w.index), layerCap: this.layerCapOf(w.index) })),
     };
   }
 
