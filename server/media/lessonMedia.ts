@@ -117,6 +117,9 @@ async function media<T>(what: string, fn: () => Promise<T>): Promise<T> {
 
 const SPATIAL_FOR: Record<Exclude<QualityMode, 'audio'>, number> = { auto: 2, high: 2, smooth: 0 };
 
+/** The simulcast layer a mode asks for (仅音频 pauses video; its layer only matters once resumed). */
+const wantedLayer = (mode: QualityMode): number => (mode === 'audio' ? 0 : SPATIAL_FOR[mode]);
+
 /**
  * The media of one lesson, spread over the workers: each peer (the teacher, each
  * receiving classroom) lives on one router, placed on the least-loaded worker; producers
@@ -179,9 +182,13 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
    */
   layerCapOf(peerId: string): number | null {
     const peer = this.peers.get(peerId);
-    if (!peer?.site || peer.mode === 'audio') return null;
-    const cap = this.pool.layerCapOf(peer.site.pooled.index);
-    return cap !== null && cap < SPATIAL_FOR[peer.mode] ? cap : null;
+    const cap = peer ? this.workerCapOf(peer) : null;
+    return peer && cap !== null && cap < wantedLayer(peer.mode) ? cap : null;
+  }
+
+  /** The cap the peer's worker puts on its classrooms while at its core's limit (layerShedding.ts). */
+  private workerCapOf(peer: Peer): number | null {
+    return peer.site ? this.pool.layerCapOf(peer.site.pooled.index) : null;
   }
 
   private *probeTargets(): Iterable<ProbeTarget> {
@@ -635,9 +642,8 @@ export class LessonMedia extends EventEmitter<LessonMediaEvents> {
    * worker forwards while at its core's limit.
    */
   private layersFor(peer: Peer, producerId: string): types.ConsumerLayers {
-    const wanted = peer.mode === 'audio' ? 0 : SPATIAL_FOR[peer.mode];
-    const caps = [this.senderLayers.get(producerId)?.current ?? null, peer.site ? this.pool.layerCapOf(peer.site.pooled.index) : null];
-    return { spatialLayer: caps.reduce<number>((layer, cap) => (cap === null ? layer : Math.min(layer, cap)), wanted), temporalLayer: 2 };
+    const caps = [this.senderLayers.get(producerId)?.current ?? null, this.workerCapOf(peer)];
+    return { spatialLayer: caps.reduce<number>((layer, cap) => (cap === null ? layer : Math.min(layer, cap)), wantedLayer(peer.mode)), temporalLayer: 2 };
   }
 
   async resumeConsumer(peerId: string, consumerId: string): Promise<void> {
