@@ -18,8 +18,14 @@ MEDIASOUP_VERSION="3.12.16"
 SRTP_DEBIAN_VERSION="2.5.0-3"
 export SRTP_DEBIAN_VERSION
 
+# Our patches of libsrtp2's source (scripts/patch-srtp-*.py), hashed into both caches' keys:
+# the worker links libsrtp2 statically, so a new patch means a new worker too.
+srtp_patches_key() {
+  cat "$TONGKE_ROOT"/scripts/patch-srtp-*.py "$TONGKE_ROOT"/scripts/worker_patch.py | sha256sum | cut -c1-12
+}
+
 srtp_prefix() {
-  printf '%s/tongke/libsrtp2-openssl-%s' "${XDG_CACHE_HOME:-$HOME/.cache}" "$SRTP_DEBIAN_VERSION"
+  printf '%s/tongke/libsrtp2-openssl-%s-%s' "${XDG_CACHE_HOME:-$HOME/.cache}" "$SRTP_DEBIAN_VERSION" "$(srtp_patches_key)"
 }
 
 # The worker links against Debian's libraries, so its cache key includes their
@@ -30,7 +36,7 @@ worker_cache_key() {
   local v patches
   v=$(dpkg-query -W -f='${Package}=${Version};' $libs 2>/dev/null)
   patches=$(cat "$TONGKE_ROOT"/scripts/patch-worker-*.py "$TONGKE_ROOT"/scripts/worker_patch.py | sha256sum | cut -c1-16)
-  printf '%s' "mediasoup-${MEDIASOUP_VERSION};${v};srtp=openssl-${SRTP_DEBIAN_VERSION};patches=${patches}" | sha256sum | cut -c1-16
+  printf '%s' "mediasoup-${MEDIASOUP_VERSION};${v};srtp=openssl-${SRTP_DEBIAN_VERSION}-$(srtp_patches_key);patches=${patches}" | sha256sum | cut -c1-16
 }
 
 worker_cache_dir() {
