@@ -77,4 +77,60 @@ describe('our patches of the mediasoup 3.12.16 worker (scripts/patch-worker-*.py
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  /** Copies the worker files a patch edits into a temp dir, applies it twice, and hands over the result. */
+  function patched(script: string, files: string[]): string[] {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tongke-patch-'));
+    try {
+      for (const file of files) {
+        mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        cpSync(path.join('node_modules/mediasoup/worker', file), path.join(dir, file));
+      }
+      execFileSync('python3', [script, dir]);
+      const once = files.map((f) => readFileSync(path.join(dir, f), 'utf8'));
+      execFileSync('python3', [script, dir]);
+      expect(files.map((f) => readFileSync(path.join(dir, f), 'utf8'))).toEqual(once);
+      return once;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('source: a router batches its classrooms\' datagrams for the WebRtcServer socket only, sent with sendmmsg, once', () => {
+    const [header, source, router, server] = patched('scripts/patch-worker-batched-send.py', [
+      'include/handles/UdpSocketHandler.hpp',
+      'src/handles/UdpSocketHandler.cpp',
+      'src/RTC/Router.cpp',
+      'src/RTC/WebRtcServer.cpp',
+    ]) as [string, string, string, string];
+    expect(header).toContain('struct SendBatch');
+    expect(header).toContain('bool batching{ false };');
+    // The scope spans exactly the loop over a producer's consumers.
+    expect(router).toMatch(/const UdpSocketHandler::SendBatch sendBatch;\n\n\t\t\tfor \(auto\* consumer : consumers\)/);
+    // Only the WebRtcServer's UDP sockets batch; PlainTransports and pipes send as before.
+    expect(server.match(/SetBatching\(true\)/g)).toHaveLength(1);
+    const send = source.slice(source.indexOf('void UdpSocketHandler::Send('), source.indexOf('void UdpSocketHandler::SendQueued('));
+    // A socket with datagrams in libuv's queue is never batched, so nothing overtakes them.
+    expect(send).toContain('this->uvHandle->send_queue_count == 0u');
+    // A direct send first lets its socket's batched datagrams go.
+    expect(send.indexOf('if (batch.socket == this)')).toBeLessThan(send.indexOf('uv_udp_try_send'));
+    const flush = source.slice(source.indexOf('void UdpSocketHandler::FlushBatch()'), source.indexOf('void UdpSocketHandler::Send('));
+    expect(flush).toContain('sendmmsg(fd, batch.messages + done');
+    // Would-block: the rest goes through libuv's queue in order; anything else loses that datagram alone.
+    expect(flush).toMatch(/errno == EAGAIN \|\| errno == EWOULDBLOCK\)\s*\{[^}]*break;/);
+    expect(flush).toContain('socket->SendQueued(');
+    // A closing socket sends its batch first.
+    const close = source.slice(source.indexOf('void UdpSocketHandler::Close()'));
+    expect(close.indexOf('FlushBatch()')).toBeLessThan(close.indexOf('this->closed = true;'));
+  });
+
+  it('source: the NACK buffer recycles its items instead of new/delete per packet, once', () => {
+    const [source] = patched('scripts/patch-worker-retransmission-items.py', ['src/RTC/RtpRetransmissionBuffer.cpp']) as [string];
+    const afterPool = source.slice(source.indexOf('} // namespace'));
+    expect(afterPool).not.toContain('new Item()');
+    expect(afterPool).not.toContain('delete item;');
+    expect(afterPool.match(/NewItem\(\)/g)).toHaveLength(6);
+    expect(afterPool.match(/RecycleItem\(item\)/g)).toHaveLength(2);
+    // Reset (the packet reference dropped) before an item goes back.
+    expect(afterPool).toMatch(/item->Reset\(\);\n\n\t+RecycleItem\(item\);/g);
+  });
 });
