@@ -2,7 +2,7 @@ import type { WorkerPool } from '../../server/media/workerPool.js';
 import { onCleanup } from './cleanup.js';
 import type { Flags } from './flags.js';
 import { startPublisher } from './publisher.js';
-import { bulkTarget, growTo, removeClassroom, sampledGaps, type BulkClassroom } from './receivers.js';
+import { bulkTarget, closeBulkTarget, growTo, removeClassroom, sampledGaps, type BulkClassroom } from './receivers.js';
 import { lossPctBetween } from './seqGaps.js';
 import { HostProbe, type ProbeWindow } from './hostProbe.js';
 import { round, WORKER_CORE } from './system.js';
@@ -30,6 +30,7 @@ export async function startBackgroundLoad(pool: WorkerPool, flags: Flags, file: 
   onCleanup('background router', () => router.close());
   const publisher = await startPublisher(router, file, flags.publisher, flags['video-kbps']);
   const target = await bulkTarget(flags, { pool, pooled, router }, publisher);
+  onCleanup('bulk classrooms\' far ends', () => closeBulkTarget(target));
   const bulk: BulkClassroom[] = [];
   onCleanup('background classrooms', () => bulk.forEach(removeClassroom));
   await growTo(target, bulk, classrooms, flags['sample-readers']);

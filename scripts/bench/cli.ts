@@ -10,7 +10,14 @@ import { z } from 'zod';
  * The parser's options come from the schema's keys: every flag takes a value except `booleans`
  * (and --help, also -h), so a flag is declared once, in the schema.
  */
-export function parseFlagsWith<S extends z.AnyZodObject>(schema: S, argv: string[], usage: string, booleans: string[] = []): z.infer<S> {
+export function parseFlagsWith<S extends z.AnyZodObject>(
+  schema: S,
+  argv: string[],
+  usage: string,
+  booleans: string[] = [],
+  /** Flags that are each valid but not together: the complaint, or null. */
+  clash: (flags: z.infer<S>) => string | null = () => null,
+): z.infer<S> {
   const options: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
   for (const key of Object.keys(schema.shape)) {
     if (key !== 'help') options[key] = { type: booleans.includes(key) ? 'boolean' : 'string' };
@@ -25,6 +32,8 @@ export function parseFlagsWith<S extends z.AnyZodObject>(schema: S, argv: string
   if (!parsed.success) {
     throw new Error(`${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n')}\n\n${usage}`);
   }
+  const complaint = clash(parsed.data);
+  if (complaint) throw new Error(`${complaint}\n\n${usage}`);
   return parsed.data;
 }
 

@@ -15,6 +15,7 @@ import { LIBWEBRTC_FIELD_TRIALS, MEDIASOUP_FIELD_TRIALS, WorkerPool } from '../.
 import { chartSvg } from './chart.js';
 import { cleanupAll, installSignalHandlers, onCleanup } from './cleanup.js';
 import { parseFlags, USAGE, type Flags } from './flags.js';
+import { BROWSER_SRTP_SUITE } from './receivers.js';
 import { measureJoins, type JoinResult } from './joinTime.js';
 import { ensureTestFile, publishedLayers, startPublisher } from './publisher.js';
 import { runRamp, type RampResult } from './ramp.js';
@@ -87,7 +88,9 @@ function assemble(
       generatorCore: GENERATOR_CORE,
       publisherFile: path.relative(ROOT, publisherFile),
       receivers:
-        flags.egress === 'tun'
+        flags['bulk-transport'] === 'webrtc'
+          ? `WebRtcTransport on the worker's WebRtcServer (one UDP socket for all, as browsers' classrooms), ICE and DTLS-SRTP (${BROWSER_SRTP_SUITE}) by scripts/bench/icedtls.c, congestion control ${flags['congestion-control']}, each a UDP socket of icedtls on 127.0.0.1, unread except the sample (icedtls counts their RTP); the ${flags['latency-readers']} latency readers PlainTransport, plain RTP, read here`
+          : flags.egress === 'tun'
           ? `PlainTransport, enableSrtp ${flags['srtp-suite']}, congestion control ${flags['congestion-control']}; the sampled ones to UDP sockets on 127.0.0.1, the others out through a tun device nobody reads (NIC-like egress)`
           : `PlainTransport, ${flags['plain-rtp'] || flags['congestion-control'] === 'transport-cc-feedback' ? 'plain RTP' : `enableSrtp ${flags['srtp-suite']}`}, congestion control ${flags['congestion-control']}, one UDP socket each on 127.0.0.1, unread except the sample`,
     },
@@ -138,7 +141,7 @@ function write(flags: Flags, results: FanoutResults): void {
   mkdirSync(dir, { recursive: true });
   // Each variant keeps its own files, so a variant never overwrites the headline run.
   const cc = { none: [], 'transport-cc': ['tcc'], 'transport-cc-feedback': ['tccfb'] }[flags['congestion-control']];
-  const base = ['fanout', ...(flags.egress === 'tun' ? ['tun'] : []), ...cc, ...(flags['plain-rtp'] ? ['plain'] : [])].join('-');
+  const base = ['fanout', ...(flags['bulk-transport'] === 'plain' ? ['plaintransport'] : []), ...(flags.egress === 'tun' ? ['tun'] : []), ...cc, ...(flags['plain-rtp'] ? ['plain'] : [])].join('-');
   writeFileSync(path.join(dir, `${base}.json`), JSON.stringify(results, null, 2) + '\n');
   writeFileSync(path.join(dir, `${base}.md`), markdown(results));
   const title = `Tongke fan-out: one worker core (${results.machine.cpuModel})`;

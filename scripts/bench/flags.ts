@@ -32,6 +32,7 @@ const flagsSchema = z
     'slow-wait-s': z.coerce.number().int().min(0).max(600).default(120),
     'loss-stop': z.coerce.number().min(0).max(100).default(1),
     egress: z.enum(['loopback', 'tun']).default('loopback'),
+    'bulk-transport': z.enum(['plain', 'webrtc']).default('webrtc'),
     'srtp-suite': z.enum(SRTP_SUITES).default(BROWSER_SRTP_SUITE),
     'congestion-control': z.enum(CONGESTION_CONTROL).default('none'),
     'spatial-layer': z.coerce.number().int().min(0).max(2).default(2),
@@ -73,7 +74,13 @@ export const USAGE = `usage: scripts/bench-fanout [flags]
                         what it measured (default 120)
   --loss-stop PCT       stop the ramp above this sampled loss % (default 1)
   --egress WAY          loopback: bulk classrooms are unread UDP sockets on 127.0.0.1 (the kernel's receive path is charged to the worker);
-                        tun: they sit behind a tun device whose queue nobody reads, like a NIC's transmit ring (needs root); writes fanout-tun.* (default loopback)
+                        tun (with --bulk-transport plain only): they sit behind a tun device whose queue nobody reads, like a NIC's
+                        transmit ring (needs root); writes fanout-plaintransport-tun.* (default loopback)
+  --bulk-transport WAY  webrtc: bulk classrooms are WebRtcTransports on the worker's WebRtcServer, as browsers' classrooms
+                        are (one UDP socket for all; ICE and DTLS-SRTP done by scripts/bench/icedtls.c, which also counts
+                        the sampled ones' packets); only the --latency-readers are PlainTransports (plain RTP, read here);
+                        plain: every bulk classroom is a PlainTransport with SRTP keyed by us, one UDP socket each on the
+                        worker's side (the design before 2026-12-04), writes fanout-plaintransport*.* (default webrtc)
   --srtp-suite NAME     bulk receivers' SRTP suite: ${SRTP_SUITES.join(', ')} (default ${BROWSER_SRTP_SUITE}, what Chromium negotiates)
   --congestion-control WAY  none: bulk classrooms negotiate no congestion control; transport-cc: they negotiate it as
                         browsers do, so the worker keeps its per-packet send-side history, but they send no
@@ -105,6 +112,18 @@ export const USAGE = `usage: scripts/bench-fanout [flags]
   --out DIR             where fanout.json/.md/.svg go (default bench/results)
   --log-level LEVEL     server log level (default warn)`;
 
+/** WebRTC bulk classrooms are unread sockets of the far ends' process, encrypted as DTLS agreed. */
+function bulkTransportClash(f: Flags): string | null {
+  if (f['bulk-transport'] !== 'webrtc') return null;
+  const clash = [
+    f.egress === 'tun' && '--egress tun',
+    f['plain-rtp'] && '--plain-rtp',
+    f['congestion-control'] === 'transport-cc-feedback' && '--congestion-control transport-cc-feedback',
+    f['srtp-suite'] !== BROWSER_SRTP_SUITE && `--srtp-suite ${f['srtp-suite']}`,
+  ].filter(Boolean);
+  return clash.length ? `--bulk-transport webrtc cannot go with ${clash.join(', ')}` : null;
+}
+
 export function parseFlags(argv: string[]): Flags {
-  return parseFlagsWith(flagsSchema, argv, USAGE, ['plain-rtp']);
+  return parseFlagsWith(flagsSchema, argv, USAGE, ['plain-rtp'], bulkTransportClash);
 }

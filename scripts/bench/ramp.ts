@@ -5,7 +5,7 @@ import { HostProbe, SLOW_HOST_FACTOR, type ProbeWindow } from './hostProbe.js';
 import { perfAvailable, profileWorker, type WorkerProfile } from './profile.js';
 import type { Flags } from './flags.js';
 import { ingressCounters, type IngressCounters, type Publisher } from './publisher.js';
-import { applyLayerCap, bulkTarget, growTo, removeClassroom, sampledGaps, type BulkClassroom } from './receivers.js';
+import { applyLayerCap, bulkTarget, closeBulkTarget, growTo, removeClassroom, sampledGaps, type BulkClassroom } from './receivers.js';
 import type { ForwardingSummary } from './forwardingLatency.js';
 import { lossPctBetween, type GapTotals } from './seqGaps.js';
 import { GENERATOR_CORE, WORKER_CORE, loadavg, round, rssOfPidMB, sleep, udpCounters, udpDelta, type UdpCounters } from './system.js';
@@ -103,6 +103,7 @@ export async function runRamp(
   const classrooms: BulkClassroom[] = [];
   onCleanup('bulk classrooms', () => classrooms.forEach(removeClassroom));
   const target = await bulkTarget(flags, { pool, pooled, router }, publisher);
+  onCleanup('bulk classrooms\' far ends', () => closeBulkTarget(target));
   const onCap = (index: number, cap: number | null) => {
     if (index !== pooled.index) return;
     log(`worker at ${pool.loadReport().workers[0]?.cpuPct?.toFixed(1) ?? '?'}%: layer cap ${cap ?? 'lifted'}`);

@@ -8,21 +8,25 @@ import type { ForwardingLatency } from './forwardingLatency.js';
 import { FEEDBACK_INTERVAL_MS, TccFeedbackBuilder, transportWideSeq } from './tccFeedback.js';
 import { SeqGapTracker, type GapTotals } from './seqGaps.js';
 import { startTunEgress, type TunEgress } from './tunEgress.js';
+import { IceDtlsPeers } from './iceDtlsPeers.js';
+import { GENERATOR_CORE } from './system.js';
 
 /**
  * Bulk receiving classrooms for the benchmark only (never reachable from the public API):
  * each is a PlainTransport with SRTP, so the worker encrypts every packet as it would for
  * a browser, sending to a UDP socket of ours. Most sockets are bound and never read; a
- * few are read and checked for sequence gaps.
+ * few are read and checked for sequence gaps. With --bulk-transport webrtc the unread ones
+ * are WebRtcTransports on the worker's WebRtcServer instead, as a browser's classroom is,
+ * connected by IceDtlsPeers.
  */
 export interface BulkClassroom {
   index: number;
-  /** Null behind the tun device: nothing receives there. */
+  /** Null behind the tun device or on a WebRtcTransport: nothing of ours receives there. */
   socket: dgram.Socket | null;
-  transport: types.PlainTransport;
+  transport: types.PlainTransport | types.WebRtcTransport;
   consumers: types.Consumer[];
-  /** Only the sampled classrooms read their socket. */
-  tracker: SeqGapTracker | null;
+  /** Only the sampled classrooms read their socket (or their far end counts for them). */
+  tracker: { totals(): GapTotals } | null;
   /** Stops what runs beside the classroom (its feedback timer). */
   stop: () => void;
 }
@@ -114,6 +118,8 @@ export interface BulkTarget {
   tun: TunEgress | null;
   /** The publisher's send times, for classrooms that read without SRTP. */
   forwarding: ForwardingLatency | null;
+  /** --bulk-transport webrtc: the unread classrooms' far ends and the WebRtcServer's UDP port. */
+  webrtc: { peers: IceDtlsPeers; port: number } | null;
 }
 
 /** Unread classrooms behind a tun device (--egress tun) get distinct ports; nothing listens there. */
@@ -126,6 +132,8 @@ const TUN_FIRST_PORT = 20_000;
 export async function addClassroom(target: BulkTarget, index: number, read: boolean, plain = false): Promise<BulkClassroom> {
   const { pool, pooled, router, producers, caps, cc, suite, tun, forwarding } = target;
   const spatialLayer = cappedLayer(target.spatialLayer, pool.layerCapOf(pooled.index));
+  // Latency readers stay PlainTransports: this process must read their packets as they come.
+  if (target.webrtc && !plain) return addWebRtcClassroom(target, target.webrtc, index, spatialLayer, read);
   const feedback = cc === 'transport-cc-feedback';
   // Feedback: every classroom reads (to acknowledge what it got) and receives plain RTP.
   if (feedback || target.plainRtp) plain = true;
@@ -151,21 +159,73 @@ export async function addClassroom(target: BulkTarget, index: number, read: bool
       // We never decrypt: the worker must only pay for encrypting.
       ...(plain ? {} : { srtpParameters: { cryptoSuite: suite, keyBase64: randomBytes(MASTER_KEY_BYTES[suite]).toString('base64') } }),
     });
-    const consumers: types.Consumer[] = [];
-    for (const producer of producers) {
-      const consumer = await transport.consume({
-        producerId: producer.id,
-        rtpCapabilities: caps,
-        ...(producer.kind === 'video' ? { preferredLayers: { spatialLayer, temporalLayer: 2 } } : {}),
-      });
-      pool.trackConsumer(pooled, consumer);
-      consumers.push(consumer);
-    }
+    const consumers = await consumeAll(target, transport, spatialLayer);
     const stop = feedback && socket ? answerWithFeedback(socket, transport, consumers) : () => {};
     return { index, socket, transport, consumers, tracker, stop };
   } catch (err) {
     transport?.close();
     socket?.close();
+    throw err;
+  }
+}
+
+async function consumeAll(target: BulkTarget, transport: types.Transport, spatialLayer: number): Promise<types.Consumer[]> {
+  const consumers: types.Consumer[] = [];
+  for (const producer of target.producers) {
+    const consumer = await transport.consume({
+      producerId: producer.id,
+      rtpCapabilities: target.caps,
+      ...(producer.kind === 'video' ? { preferredLayers: { spatialLayer, temporalLayer: 2 } } : {}),
+    });
+    target.pool.trackConsumer(target.pooled, consumer);
+    consumers.push(consumer);
+  }
+  return consumers;
+}
+
+/** How often a sampled WebRTC classroom's far end is asked for its tally (it drains the socket then). */
+const TALLY_POLL_MS = 250;
+
+/**
+ * A classroom as a browser's is: a WebRtcTransport on the worker's WebRtcServer (one UDP socket
+ * for all), ICE and DTLS done by the far end. Consumers come after DTLS is up, as a page consumes
+ * once its transport is connected. A sampled one's far end tallies its RTP; the figures here are
+ * at most TALLY_POLL_MS old, expected and received from the same moment.
+ */
+async function addWebRtcClassroom(
+  target: BulkTarget,
+  webrtc: NonNullable<BulkTarget['webrtc']>,
+  index: number,
+  spatialLayer: number,
+  read: boolean,
+): Promise<BulkClassroom> {
+  const transport = await target.router.createWebRtcTransport({
+    webRtcServer: target.pooled.webRtcServer,
+    enableUdp: true,
+    enableTcp: false,
+    appData: { benchClassroom: index },
+  });
+  try {
+    await transport.connect({ dtlsParameters: { role: 'client', fingerprints: [webrtc.peers.fingerprint] } });
+    await webrtc.peers.connect(index, transport, webrtc.port, read);
+    const consumers = await consumeAll(target, transport, spatialLayer);
+    let tally: GapTotals = { expected: 0, received: 0 };
+    const poll = read
+      ? setInterval(() => {
+          webrtc.peers.count(index).then(
+            (t) => (tally = { expected: t.expected, received: t.received }),
+            () => {},
+          );
+        }, TALLY_POLL_MS)
+      : null;
+    const stop = () => {
+      if (poll) clearInterval(poll);
+      webrtc.peers.drop(index);
+    };
+    return { index, socket: null, transport, consumers, tracker: read ? { totals: () => tally } : null, stop };
+  } catch (err) {
+    transport.close();
+    webrtc.peers.drop(index);
     throw err;
   }
 }
@@ -212,11 +272,12 @@ export function removeClassroom(c: BulkClassroom): void {
 
 /** Where bulk classrooms go, with the flags' SRTP suite and egress (a tun device is started if asked). */
 export async function bulkTarget(
-  flags: Pick<Flags, 'egress' | 'srtp-suite' | 'congestion-control' | 'spatial-layer' | 'plain-rtp'>,
+  flags: Pick<Flags, 'egress' | 'srtp-suite' | 'congestion-control' | 'spatial-layer' | 'plain-rtp' | 'bulk-transport'>,
   at: { pool: WorkerPool; pooled: PooledWorker; router: types.Router },
   publisher: Publisher,
 ): Promise<BulkTarget> {
   return {
+    webrtc: flags['bulk-transport'] === 'webrtc' ? { peers: await IceDtlsPeers.start(GENERATOR_CORE), port: await udpPortOf(at.pooled.webRtcServer) } : null,
     ...at,
     producers: [publisher.video, publisher.audio],
     forwarding: publisher.forwarding,
@@ -227,6 +288,18 @@ export async function bulkTarget(
     suite: flags['srtp-suite'],
     tun: flags.egress === 'tun' ? await startTunEgress() : null,
   };
+}
+
+async function udpPortOf(server: types.WebRtcServer): Promise<number> {
+  const dump = (await server.dump()) as { udpSockets?: { ip: string; port: number }[] };
+  const port = dump.udpSockets?.[0]?.port;
+  if (!port) throw new Error('the worker\'s WebRtcServer listens on no UDP port');
+  return port;
+}
+
+/** Ends what bulkTarget started beside the classrooms (the WebRTC far ends). */
+export function closeBulkTarget(target: BulkTarget): void {
+  target.webrtc?.peers.close();
 }
 
 /** Classrooms created at once: keeps the worker's request queue short while it forwards media. */

@@ -3,6 +3,7 @@ import type { StepResult } from '../../scripts/bench/ramp.js';
 import { ForwardingLatency } from '../../scripts/bench/forwardingLatency.js';
 import { classroomsPerCore, classroomsWithinLatencyTarget, percentile, rssSlopeMB } from '../../scripts/bench/results.js';
 import { lossPctBetween, SeqGapTracker } from '../../scripts/bench/seqGaps.js';
+import { parseFlags } from '../../scripts/bench/flags.js';
 
 function rtp(seq: number, ssrc: number, pt = 101): Buffer {
   const b = Buffer.alloc(20);
@@ -71,5 +72,16 @@ describe('bench-fanout helpers', () => {
     expect(percentile(v, 50)).toBe(50);
     expect(percentile(v, 95)).toBe(95);
     expect(percentile([], 95)).toBeNull();
+  });
+
+  it('takes WebRTC bulk classrooms only where their far ends can do what the other flags ask', () => {
+    expect(parseFlags(['--bulk-transport', 'webrtc'])['bulk-transport']).toBe('webrtc');
+    expect(parseFlags([])['bulk-transport']).toBe('webrtc');
+    expect(parseFlags(['--bulk-transport', 'plain', '--egress', 'tun']).egress).toBe('tun');
+    expect(() => parseFlags(['--egress', 'tun'])).toThrow(/--bulk-transport webrtc cannot go with --egress tun/);
+    expect(() => parseFlags(['--bulk-transport', 'webrtc', '--plain-rtp', '--srtp-suite', 'AEAD_AES_128_GCM'])).toThrow(
+      /cannot go with --plain-rtp, --srtp-suite AEAD_AES_128_GCM/,
+    );
+    expect(() => parseFlags(['--bulk-transport', 'udp'])).toThrow(/--bulk-transport/);
   });
 });
