@@ -10,10 +10,13 @@ const ANSWER_TIMEOUT_MS = 15_000;
  * The far ends of the WebRTC bulk classrooms (--bulk-transport webrtc): one child process
  * (scripts/bench/icedtls.c, on the generator's core) that, for each classroom, does what a
  * browser does before mediasoup sends it media (one ICE binding request, a DTLS-SRTP handshake),
- * then leaves the socket unread. Commands go one at a time, answered in order.
+ * then leaves the socket unread, or tallies its RTP when asked to. Commands go one at a time,
+ * answered in order; one left unanswered ends the process, as every later answer would be
+ * another command's.
  */
 export class IceDtlsPeers {
   private queue: Promise<unknown> = Promise.resolve();
+  private broken: Error | null = null;
 
   private constructor(
     private readonly child: ChildProcessWithoutNullStreams,
@@ -71,14 +74,19 @@ export class IceDtlsPeers {
 
   private ask(command: string): Promise<string> {
     const next = this.queue.then(async () => {
+      if (this.broken) throw this.broken;
       this.child.stdin.write(`${command}\n`);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`icedtls gave no answer to "${command.split(' ')[0]}" in ${ANSWER_TIMEOUT_MS} ms`)), ANSWER_TIMEOUT_MS);
+        timer = setTimeout(() => {
+          this.broken = new Error(`icedtls gave no answer to "${command.split(' ')[0]}" in ${ANSWER_TIMEOUT_MS} ms`);
+          this.child.kill();
+          reject(this.broken);
+        }, ANSWER_TIMEOUT_MS);
       });
       try {
         const line = await Promise.race([this.lines.next(), timeout]);
-        if (line.done) throw new Error('icedtls exited');
+        if (line.done) throw (this.broken = new Error('icedtls exited'));
         return line.value;
       } finally {
         clearTimeout(timer);
@@ -106,4 +114,12 @@ function dtlsConnected(transport: types.WebRtcTransport): Promise<void> {
     };
     transport.on('dtlsstatechange', onState);
   });
+}
+
+/** The UDP port a worker's WebRtcServer listens on, where the far ends send their ICE and DTLS. */
+export async function udpPortOf(server: types.WebRtcServer): Promise<number> {
+  const dump = (await server.dump()) as { udpSockets?: { ip: string; port: number }[] };
+  const port = dump.udpSockets?.[0]?.port;
+  if (!port) throw new Error("the worker's WebRtcServer listens on no UDP port");
+  return port;
 }

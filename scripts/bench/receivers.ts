@@ -8,16 +8,17 @@ import type { ForwardingLatency } from './forwardingLatency.js';
 import { FEEDBACK_INTERVAL_MS, TccFeedbackBuilder, transportWideSeq } from './tccFeedback.js';
 import { SeqGapTracker, type GapTotals } from './seqGaps.js';
 import { startTunEgress, type TunEgress } from './tunEgress.js';
-import { IceDtlsPeers } from './iceDtlsPeers.js';
+import { IceDtlsPeers, udpPortOf } from './iceDtlsPeers.js';
 import { GENERATOR_CORE } from './system.js';
 
 /**
- * Bulk receiving classrooms for the benchmark only (never reachable from the public API):
- * each is a PlainTransport with SRTP, so the worker encrypts every packet as it would for
- * a browser, sending to a UDP socket of ours. Most sockets are bound and never read; a
- * few are read and checked for sequence gaps. With --bulk-transport webrtc the unread ones
- * are WebRtcTransports on the worker's WebRtcServer instead, as a browser's classroom is,
- * connected by IceDtlsPeers.
+ * Bulk receiving classrooms for the benchmark only (never reachable from the public API). By
+ * default (--bulk-transport webrtc) each is what a browser's classroom is to the worker: a
+ * WebRtcTransport on its WebRtcServer, ICE and DTLS-SRTP done by IceDtlsPeers. With
+ * --bulk-transport plain, and for the latency readers always, each is a PlainTransport (with
+ * SRTP unless plain RTP is asked), sending to a UDP socket of this process. Either way the
+ * worker encrypts every packet as for a browser; most sockets are never read, and a few are
+ * read and checked for sequence gaps.
  */
 export interface BulkClassroom {
   index: number;
@@ -118,7 +119,7 @@ export interface BulkTarget {
   tun: TunEgress | null;
   /** The publisher's send times, for classrooms that read without SRTP. */
   forwarding: ForwardingLatency | null;
-  /** --bulk-transport webrtc: the unread classrooms' far ends and the WebRtcServer's UDP port. */
+  /** --bulk-transport webrtc: the classrooms' far ends and the WebRtcServer's UDP port. */
   webrtc: { peers: IceDtlsPeers; port: number } | null;
 }
 
@@ -288,13 +289,6 @@ export async function bulkTarget(
     suite: flags['srtp-suite'],
     tun: flags.egress === 'tun' ? await startTunEgress() : null,
   };
-}
-
-async function udpPortOf(server: types.WebRtcServer): Promise<number> {
-  const dump = (await server.dump()) as { udpSockets?: { ip: string; port: number }[] };
-  const port = dump.udpSockets?.[0]?.port;
-  if (!port) throw new Error('the worker\'s WebRtcServer listens on no UDP port');
-  return port;
 }
 
 /** Ends what bulkTarget started beside the classrooms (the WebRTC far ends). */
